@@ -1,0 +1,91 @@
+"""Pages outside any school: log in, log out, choose a school, help."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+import requests
+from django.conf import settings
+from django.contrib.auth import logout as auth_logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from integrations.sso import ID_TOKEN_SESSION_KEY, PROVIDER_ID, BasispoortOAuth2Adapter
+from roster.access import basispoort_id_of, schools_for_request
+
+logger = logging.getLogger(__name__)
+
+
+def _safe_next(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return ""
+
+
+@require_GET
+def login_page(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated and basispoort_id_of(request) is not None:
+        return redirect(_safe_next(request) or "home")
+    return render(request, "login.html", {"next": _safe_next(request), "provider_id": PROVIDER_ID})
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Send a person to their school, or let them choose, or explain why there is none."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    if basispoort_id_of(request) is None:
+        return render(request, "not_in_roster.html", {"reason": "no_sso"}, status=403)
+    schools = schools_for_request(request)
+    if not schools:
+        return render(request, "not_in_roster.html", {"reason": "unknown"}, status=403)
+    if len(schools) == 1:
+        return redirect("school_start", school_id=schools[0].pk)
+    return redirect("choose_school")
+
+
+@require_GET
+def choose_school(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}")
+    schools = schools_for_request(request)
+    if not schools:
+        return redirect("home")
+    return render(request, "choose_school.html", {"schools": schools})
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    id_token = request.session.get(ID_TOKEN_SESSION_KEY)
+    auth_logout(request)
+    if id_token:
+        end_session = _provider_end_session_endpoint(request)
+        if end_session:
+            params = {
+                "id_token_hint": id_token,
+                "client_id": settings.BASISPOORT_OIDC_CLIENT_ID,
+                "post_logout_redirect_uri": request.build_absolute_uri(reverse("login")),
+            }
+            return redirect(f"{end_session}?{urlencode(params)}")
+    return redirect("login")
+
+
+def _provider_end_session_endpoint(request: HttpRequest) -> str | None:
+    try:
+        return BasispoortOAuth2Adapter(request, PROVIDER_ID).openid_config.get("end_session_endpoint")
+    except (requests.RequestException, ValueError) as exc:
+        # The local session is gone already; the provider being down must not block logout.
+        logger.warning("Provider logout skipped: %s", type(exc).__name__)
+        return None
+
+
+@require_GET
+def help_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "help.html")

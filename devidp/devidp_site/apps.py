@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DevIdpConfig(AppConfig):
+    name = "devidp_site"
+    verbose_name = "Ontwikkel-identiteitsprovider"

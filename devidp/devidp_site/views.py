@@ -1,0 +1,76 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth import login as auth_login
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from devidp_site.feed import load_roster
+from devidp_site.forms import LoginForm
+
+
+@require_GET
+def index(request):
+    return render(
+        request,
+        "devidp/index.html",
+        {
+            "discovery_url": request.build_absolute_uri(reverse("oauth2_provider:oidc-connect-discovery-info")),
+            "client_id": settings.DEVIDP_CLIENT_ID,
+            "feed_dir": settings.DEVIDP_FEED_DIR,
+            "tamper": settings.DEVIDP_TAMPER,
+        },
+    )
+
+
+def _user_for(basispoort_id, person):
+    user, created = get_user_model().objects.get_or_create(username=basispoort_id)
+    if created:
+        user.set_unusable_password()
+    if person is not None:
+        user.first_name = person.first_name
+        user.last_name = person.last_name
+        user.email = person.email
+    if created or person is not None:
+        user.save()
+    return user
+
+
+def _safe_next(request, candidate):
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return ""
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request):
+    roster = load_roster(settings.DEVIDP_FEED_DIR)
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    status = 200
+    if request.method == "POST":
+        form = LoginForm(request.POST, roster=roster)
+        if form.is_valid():
+            basispoort_id = form.cleaned_data["basispoort_id"]
+            auth_login(request, _user_for(basispoort_id, roster.get(basispoort_id)))
+            return redirect(next_url or "index")
+        status = 400
+    else:
+        form = LoginForm(roster=roster)
+    return render(
+        request,
+        "devidp/login.html",
+        {
+            "form": form,
+            "roster": roster,
+            "feed_dir": settings.DEVIDP_FEED_DIR,
+            "next": next_url,
+            "selected": form.data.get("person", ""),
+            "tamper": settings.DEVIDP_TAMPER,
+        },
+        status=status,
+    )

@@ -1,0 +1,213 @@
+"""The publisher's catalogue, the licences schools bought, their links, and the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from roster.models import Group, Pupil, School
+
+SCHOOL_YEAR_RE = re.compile(r"^(\d{4})-(\d{4})$")
+
+
+def validate_school_year(value: str) -> None:
+    match = SCHOOL_YEAR_RE.match(value)
+    if not match or int(match[2]) != int(match[1]) + 1:
+        raise ValidationError(_("Een schooljaar schrijf je als 2026-2027."))
+
+
+def school_year_of(day: dt.date) -> str:
+    """Dutch school years run from 1 August to 31 July."""
+    start = day.year if day.month >= 8 else day.year - 1
+    return f"{start}-{start + 1}"
+
+
+class ProductType(models.TextChoices):
+    BASIS_DIGITAAL = "basis_digitaal", _("Basis digitaal")
+    BASIS_PAPIER = "basis_papier", _("Basis papier")
+    OEFENSOFTWARE = "oefensoftware", _("Oefensoftware")
+    TOETSEN = "toetsen", _("Toetsen")
+    VERRIJKING = "verrijking", _("Verrijking")
+    HANDLEIDING = "handleiding", _("Handleiding leerkracht")
+
+
+class LicenceKind(models.TextChoices):
+    PER_GROUP = "per_groep", _("Licentie per groep")
+    PER_PUPIL = "per_kind", _("Licentie per kind")
+
+
+class Method(models.Model):
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("naam"), max_length=100)
+    subject = models.CharField(_("vakgebied"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("methode")
+        verbose_name_plural = _("methodes")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    method = models.ForeignKey(Method, verbose_name=_("methode"), on_delete=models.PROTECT, related_name="products")
+    code = models.SlugField(_("artikelcode"), max_length=50, unique=True)
+    name = models.CharField(_("naam"), max_length=150)
+    product_type = models.CharField(_("productsoort"), max_length=20, choices=ProductType.choices)
+    year_levels = models.JSONField(
+        _("jaargroepen"), default=list, blank=True, help_text=_('Voor welke jaargroepen, bijv. ["4", "5"].')
+    )
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("producten")
+        ordering = ["method__name", "product_type", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(product_type__in=ProductType.values), name="product_type_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} – {self.name}"
+
+    def clean(self) -> None:
+        if not isinstance(self.year_levels, list) or not all(isinstance(x, str) for x in self.year_levels):
+            raise ValidationError({"year_levels": _('Geef de jaargroepen als lijst van teksten, bijv. ["4", "5"].')})
+
+
+class Licence(models.Model):
+    school = models.ForeignKey(School, verbose_name=_("school"), on_delete=models.PROTECT, related_name="licences")
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="licences")
+    school_year = models.CharField(_("schooljaar"), max_length=9, validators=[validate_school_year])
+    kind = models.CharField(_("soort licentie"), max_length=10, choices=LicenceKind.choices)
+    seats = models.IntegerField(
+        _("aantal licenties"), null=True, blank=True, help_text=_("Alleen voor licenties per kind.")
+    )
+    order_reference = models.CharField(_("ordernummer"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("licentie")
+        verbose_name_plural = _("licenties")
+        ordering = ["product__method__name", "product__product_type", "product__name"]
+        indexes = [models.Index(fields=["school", "school_year"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=LicenceKind.values), name="licence_kind_known"),
+            models.CheckConstraint(
+                condition=Q(seats__gte=0) | Q(seats__isnull=True), name="licence_seats_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=LicenceKind.PER_PUPIL, seats__isnull=False)
+                    | Q(kind=LicenceKind.PER_GROUP, seats__isnull=True)
+                ),
+                name="licence_seats_only_per_pupil",
+            ),
+            models.CheckConstraint(condition=Q(school_year__regex=r"^\d{4}-\d{4}$"), name="licence_school_year_format"),
+            # Targets of the composite foreign keys from the link tables (see migration 0002).
+            models.UniqueConstraint(fields=["id", "school", "kind"], name="licence_id_school_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} {self.school_year} ({self.get_kind_display()})"
+
+    @property
+    def ends_on(self) -> dt.date:
+        return dt.date(int(self.school_year[5:]), 7, 31)
+
+    def is_expired(self, today: dt.date) -> bool:
+        return today > self.ends_on
+
+
+class GroupLink(models.Model):
+    """A per-group licence linked to one group. ``school`` and ``kind`` are copies that let
+    PostgreSQL's composite foreign keys prove the link stays inside one school and only on a
+    per-group licence."""
+
+    licence = models.ForeignKey(Licence, on_delete=models.CASCADE, related_name="group_links")
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="licence_links")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, default=LicenceKind.PER_GROUP, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("groepskoppeling")
+        verbose_name_plural = _("groepskoppelingen")
+        constraints = [
+            models.UniqueConstraint(fields=["licence", "group"], name="grouplink_unique"),
+            models.CheckConstraint(condition=Q(kind=LicenceKind.PER_GROUP), name="grouplink_only_per_group"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.licence} → {self.group}"
+
+
+class Seat(models.Model):
+    """One seat of a per-pupil licence held by one pupil."""
+
+    licence = models.ForeignKey(Licence, on_delete=models.CASCADE, related_name="seats_taken")
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="seats")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, default=LicenceKind.PER_PUPIL, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("leerlinglicentie")
+        verbose_name_plural = _("leerlinglicenties")
+        constraints = [
+            models.UniqueConstraint(fields=["licence", "pupil"], name="seat_unique"),
+            models.CheckConstraint(condition=Q(kind=LicenceKind.PER_PUPIL), name="seat_only_per_pupil"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.licence} → {self.pupil}"
+
+
+class AuditAction(models.TextChoices):
+    LINK_GROUP = "link_group", _("Groep gekoppeld")
+    UNLINK_GROUP = "unlink_group", _("Groep ontkoppeld")
+    ASSIGN_SEAT = "assign_seat", _("Leerling gekoppeld")
+    RELEASE_SEAT = "release_seat", _("Leerling ontkoppeld")
+    LICENCE_CHANGED = "licence_changed", _("Licentie gewijzigd")
+
+
+class AuditEvent(models.Model):
+    """Who changed what, when, from what to what. Rows are never updated or deleted by the app."""
+
+    created_at = models.DateTimeField(_("tijdstip"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("door"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_label = models.CharField(
+        _("door (naam)"), max_length=200, help_text=_("Naam op het moment van de wijziging, of 'import'.")
+    )
+    school = models.ForeignKey(
+        School, verbose_name=_("school"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    licence = models.ForeignKey(
+        Licence, verbose_name=_("licentie"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(_("actie"), max_length=30, choices=AuditAction.choices)
+    subject = models.CharField(_("onderwerp"), max_length=300)
+    before = models.JSONField(_("voor"), null=True, blank=True)
+    after = models.JSONField(_("na"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("logboekregel")
+        verbose_name_plural = _("logboek")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["school", "-created_at"]), models.Index(fields=["licence", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label}: {self.get_action_display()} {self.subject}"

@@ -1,0 +1,81 @@
+"""The one place that decides which school's data a person may see.
+
+Every school-scoped view starts with :func:`school_for_request`. Rights come from the roster
+(the person's appointments and roles at each school, as the school administration lists
+them), never from claims in the login token.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+
+from roster.models import Appointment, AppointmentRole, Role, School, Staff
+
+BASISPOORT_ID_SESSION_KEY = "basispoort_id"
+
+
+@dataclass(frozen=True)
+class SchoolAccess:
+    school: School
+    staff: Staff
+    appointment: Appointment
+    roles: frozenset[str]
+
+    @property
+    def is_coordinator(self) -> bool:
+        return Role.ICT_COORDINATOR in self.roles
+
+
+def basispoort_id_of(request: HttpRequest) -> int | None:
+    raw = request.session.get(BASISPOORT_ID_SESSION_KEY) if request.user.is_authenticated else None
+    try:
+        return int(raw) if raw is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def current_appointments(basispoort_id: int, today: dt.date | None = None) -> QuerySet[Appointment]:
+    """Appointments that give rights today: active, not ended, at an active school, with a role."""
+    today = today or timezone.localdate()
+    return (
+        Appointment.objects.filter(
+            staff__basispoort_id=basispoort_id,
+            active=True,
+            school__active=True,
+            roles__isnull=False,
+        )
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .distinct()
+    )
+
+
+def schools_for_request(request: HttpRequest) -> list[School]:
+    basispoort_id = basispoort_id_of(request)
+    if basispoort_id is None:
+        return []
+    return list(School.objects.filter(pk__in=current_appointments(basispoort_id).values("school_id")).order_by("name"))
+
+
+def school_for_request(request: HttpRequest, school_id: int, *, coordinator: bool = False) -> SchoolAccess:
+    """The school with this id as this person may see it, or 404.
+
+    404 rather than 403 so that the existence of another school's pages is not revealed.
+    """
+    basispoort_id = basispoort_id_of(request)
+    if basispoort_id is None:
+        raise Http404
+    appointment = (
+        current_appointments(basispoort_id).filter(school_id=school_id).select_related("school", "staff").first()
+    )
+    if appointment is None:
+        raise Http404
+    roles = frozenset(AppointmentRole.objects.filter(appointment=appointment).values_list("role", flat=True))
+    access = SchoolAccess(school=appointment.school, staff=appointment.staff, appointment=appointment, roles=roles)
+    if coordinator and not access.is_coordinator:
+        raise Http404
+    return access

@@ -1,0 +1,48 @@
+"""Personas shared by the tests.
+
+School A has a coordinator, a teacher and a coordinator who also serves school B; the
+coordinator of school C is the outsider who must see nothing of A or B.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from roster.models import Role, School, Staff
+from tests.factories import appoint, make_group, make_pupil, make_school, make_staff
+
+
+@dataclass
+class World:
+    school_a: School
+    school_b: School
+    school_c: School
+    coordinator_a: Staff
+    teacher_a: Staff
+    coordinator_ab: Staff
+    coordinator_c: Staff
+
+
+@pytest.fixture
+def world(db) -> World:
+    school_a = make_school("De Regenboog", "12AB", dependancecode="00")
+    school_b = make_school("Het Kompas", "12AB", dependancecode="01")
+    school_c = make_school("De Wilgenhoek", "34CD", dependancecode="00")
+    group_a5 = make_group(school_a, "Groep 5", "5")
+    make_group(school_b, "Groep 3", "3")
+    group_c7 = make_group(school_c, "Groep 7", "7")
+    make_pupil(school_a, group_a5, "Emma", "Visser")
+    make_pupil(school_c, group_c7, "Noah", "Dekker")
+
+    coordinator_a = make_staff("Ilse", "Bakker")
+    appoint(coordinator_a, school_a, Role.ICT_COORDINATOR)
+    teacher_a = make_staff("Mark", "Jansen")
+    appoint(teacher_a, school_a, Role.TEACHER, groups=[group_a5])
+    coordinator_ab = make_staff("Sanne", "Vries", infix="de")
+    appoint(coordinator_ab, school_a, Role.ICT_COORDINATOR)
+    appoint(coordinator_ab, school_b, Role.ICT_COORDINATOR)
+    coordinator_c = make_staff("Fatima", "Amrani", infix="el")
+    appoint(coordinator_c, school_c, Role.ICT_COORDINATOR, Role.TEACHER, groups=[group_c7])
+    return World(school_a, school_b, school_c, coordinator_a, teacher_a, coordinator_ab, coordinator_c)

@@ -1,0 +1,76 @@
+"""Tiny builders for test data. Each makes exactly what a test names, nothing more."""
+
+from __future__ import annotations
+
+import itertools
+
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.utils import timezone
+
+from licenses.models import Licence, LicenceKind, Method, Product, ProductType, school_year_of
+from roster.access import BASISPOORT_ID_SESSION_KEY
+from roster.models import Appointment, AppointmentRole, Group, Pupil, Role, School, Staff
+
+_ids = itertools.count(1)
+
+
+def next_id() -> int:
+    return 900_000 + next(_ids)
+
+
+def make_school(name: str = "Testschool", brin: str = "99ZZ", **kwargs) -> School:
+    return School.objects.create(basispoort_id=kwargs.pop("basispoort_id", next_id()), name=name, brin=brin, **kwargs)
+
+
+def make_group(school: School, name: str = "Groep 5", jaargroep: str = "5", **kwargs) -> Group:
+    return Group.objects.create(school=school, las_key=kwargs.pop("las_key", f"G{next_id()}"), name=name,
+                                jaargroep=jaargroep, **kwargs)
+
+
+def make_staff(first_name: str, last_name: str, infix: str = "") -> Staff:
+    return Staff.objects.create(basispoort_id=next_id(), first_name=first_name, infix=infix, last_name=last_name)
+
+
+def appoint(staff: Staff, school: School, *roles: str, groups=(), **kwargs) -> Appointment:
+    appointment = Appointment.objects.create(staff=staff, school=school, **kwargs)
+    AppointmentRole.objects.bulk_create([AppointmentRole(appointment=appointment, role=r) for r in roles])
+    appointment.groups.set(groups)
+    return appointment
+
+
+def make_pupil(school: School, group: Group | None = None, first_name: str = "Daan", last_name: str = "Bos",
+               **kwargs) -> Pupil:
+    return Pupil.objects.create(
+        school=school, basispoort_id=kwargs.pop("basispoort_id", next_id()), group=group,
+        first_name=first_name, last_name=last_name, jaargroep=kwargs.pop("jaargroep", group.jaargroep if group else ""),
+        **kwargs,
+    )
+
+
+def make_product(code: str = "reken-digi", product_type: str = ProductType.BASIS_DIGITAAL,
+                 year_levels=("3", "4", "5", "6", "7", "8")) -> Product:
+    method, _ = Method.objects.get_or_create(code="rekenen", defaults={"name": "Rekenroute"})
+    return Product.objects.create(method=method, code=code, name=code, product_type=product_type,
+                                  year_levels=list(year_levels))
+
+
+def make_licence(school: School, product: Product, kind: str = LicenceKind.PER_GROUP, seats: int | None = None,
+                 school_year: str | None = None) -> Licence:
+    return Licence.objects.create(
+        school=school, product=product, kind=kind, seats=seats,
+        school_year=school_year or school_year_of(timezone.localdate()),
+    )
+
+
+def login_as(client: Client, staff: Staff | None, *, basispoort_id: int | None = None) -> Client:
+    """Log a test client in the way single sign-on does: a user plus the Basispoort id in the session."""
+    bp_id = staff.basispoort_id if staff else basispoort_id
+    user, _ = get_user_model().objects.get_or_create(username=f"bp{bp_id}")
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session[BASISPOORT_ID_SESSION_KEY] = str(bp_id)
+    session.save()
+    return client
+
+
