@@ -71,7 +71,7 @@ def logout(request: HttpRequest) -> HttpResponse:
             params = {
                 "id_token_hint": id_token,
                 "client_id": settings.BASISPOORT_OIDC_CLIENT_ID,
-                "post_logout_redirect_uri": request.build_absolute_uri(reverse("login")),
+                "post_logout_redirect_uri": request.build_absolute_uri(reverse("home")),
             }
             return redirect(f"{end_session}?{urlencode(params)}")
     return redirect("login")

@@ -4,9 +4,14 @@ Lists are built for a national database: searches use exact ids or name prefixes
 foreign keys show as ids, and the total row count is not computed on every page.
 """
 
+import re
+
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from roster.models import Appointment, AppointmentRole, Group, Pupil, School, Staff
+
+BRIN_RE = re.compile(r"^\d{2}[A-Z]{2}(\d{2})?$")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -28,6 +33,18 @@ class SchoolAdmin(ReadOnlyAdmin):
     list_display = ["name", "basispoort_id", "brin", "dependancecode", "city", "active", "sync_permitted"]
     list_filter = ["active", "sync_permitted"]
     search_fields = ["=basispoort_id", "=brin", "^name"]
+    search_help_text = _("Basispoort-id, BRIN-code of het begin van de naam")
+
+    def get_search_results(self, request, queryset, search_term):
+        # A school name has spaces ("De Regenboog"); search the whole phrase, not word by word.
+        term = search_term.strip()
+        if term.isdigit():
+            return queryset.filter(basispoort_id=int(term)), False
+        if BRIN_RE.match(term.upper()):
+            return queryset.filter(brin=term.upper()[:4], **({"dependancecode": term[4:]} if term[4:] else {})), False
+        if term:
+            return queryset.filter(name__istartswith=term), False
+        return queryset, False
 
 
 @admin.register(Group)

@@ -13,6 +13,8 @@ import pytest
 from roster.models import Role, School, Staff
 from tests.factories import appoint, make_group, make_pupil, make_school, make_staff
 
+pytest_plugins = ["tests.sso"]
+
 
 @dataclass
 class World:

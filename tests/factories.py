@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from licenses.models import Licence, LicenceKind, Method, Product, ProductType, school_year_of
 from roster.access import BASISPOORT_ID_SESSION_KEY
-from roster.models import Appointment, AppointmentRole, Group, Pupil, Role, School, Staff
+from roster.models import Appointment, AppointmentRole, Group, Pupil, School, Staff
 
 _ids = itertools.count(1)
 
@@ -24,8 +24,9 @@ def make_school(name: str = "Testschool", brin: str = "99ZZ", **kwargs) -> Schoo
 
 
 def make_group(school: School, name: str = "Groep 5", jaargroep: str = "5", **kwargs) -> Group:
-    return Group.objects.create(school=school, las_key=kwargs.pop("las_key", f"G{next_id()}"), name=name,
-                                jaargroep=jaargroep, **kwargs)
+    return Group.objects.create(
+        school=school, las_key=kwargs.pop("las_key", f"G{next_id()}"), name=name, jaargroep=jaargroep, **kwargs
+    )
 
 
 def make_staff(first_name: str, last_name: str, infix: str = "") -> Staff:
@@ -39,26 +40,41 @@ def appoint(staff: Staff, school: School, *roles: str, groups=(), **kwargs) -> A
     return appointment
 
 
-def make_pupil(school: School, group: Group | None = None, first_name: str = "Daan", last_name: str = "Bos",
-               **kwargs) -> Pupil:
+def make_pupil(
+    school: School, group: Group | None = None, first_name: str = "Daan", last_name: str = "Bos", **kwargs
+) -> Pupil:
     return Pupil.objects.create(
-        school=school, basispoort_id=kwargs.pop("basispoort_id", next_id()), group=group,
-        first_name=first_name, last_name=last_name, jaargroep=kwargs.pop("jaargroep", group.jaargroep if group else ""),
+        school=school,
+        basispoort_id=kwargs.pop("basispoort_id", next_id()),
+        group=group,
+        first_name=first_name,
+        last_name=last_name,
+        jaargroep=kwargs.pop("jaargroep", group.jaargroep if group else ""),
         **kwargs,
     )
 
 
-def make_product(code: str = "reken-digi", product_type: str = ProductType.BASIS_DIGITAAL,
-                 year_levels=("3", "4", "5", "6", "7", "8")) -> Product:
+def make_product(
+    code: str = "reken-digi", product_type: str = ProductType.BASIS_DIGITAAL, year_levels=("3", "4", "5", "6", "7", "8")
+) -> Product:
     method, _ = Method.objects.get_or_create(code="rekenen", defaults={"name": "Rekenroute"})
-    return Product.objects.create(method=method, code=code, name=code, product_type=product_type,
-                                  year_levels=list(year_levels))
+    return Product.objects.create(
+        method=method, code=code, name=code, product_type=product_type, year_levels=list(year_levels)
+    )
 
 
-def make_licence(school: School, product: Product, kind: str = LicenceKind.PER_GROUP, seats: int | None = None,
-                 school_year: str | None = None) -> Licence:
+def make_licence(
+    school: School,
+    product: Product,
+    kind: str = LicenceKind.PER_GROUP,
+    seats: int | None = None,
+    school_year: str | None = None,
+) -> Licence:
     return Licence.objects.create(
-        school=school, product=product, kind=kind, seats=seats,
+        school=school,
+        product=product,
+        kind=kind,
+        seats=seats,
         school_year=school_year or school_year_of(timezone.localdate()),
     )
 
@@ -72,5 +88,3 @@ def login_as(client: Client, staff: Staff | None, *, basispoort_id: int | None =
     session[BASISPOORT_ID_SESSION_KEY] = str(bp_id)
     session.save()
     return client
-
-

@@ -1,0 +1,78 @@
+"""Start real processes for tests (the app on its embedded defaults, the dev identity provider)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment without this test run's settings, so a child process starts from its defaults."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "DATABASE_URL", "REDIS_URL", "PYTEST"))}
+    env.update(extra)
+    return env
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited early:\n{log.read_text()}")
+        try:
+            requests.get(url, timeout=1, allow_redirects=False)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up in {timeout}s:\n{log.read_text()}")
+
+
+@contextmanager
+def running(args: list[str], env: dict[str, str], url: str, log: Path):
+    with log.open("w") as out:
+        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_until_up(url, process, log)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def manage(*args: str, env: dict[str, str], script: str = "manage.py") -> None:
+    subprocess.run([sys.executable, str(ROOT / script), *args], cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+@contextmanager
+def dev_identity_provider(tmp: Path, feed_dir: Path, redirect_uri: str, post_logout_uri: str, tamper: str = ""):
+    """The development OpenID Connect provider as its own process, with its own data folder."""
+    port = free_port()
+    env = clean_env(
+        DEVIDP_DATA_DIR=str(tmp / f"idp-{port}"),
+        DEVIDP_FEED_DIR=str(feed_dir),
+        DEVIDP_REDIRECT_URIS=redirect_uri,
+        DEVIDP_POST_LOGOUT_REDIRECT_URIS=post_logout_uri,
+        DEVIDP_TAMPER=tamper,
+    )
+    manage("devidp_setup", env=env, script="devidp/manage.py")
+    base = f"http://localhost:{port}"
+    args = [sys.executable, str(ROOT / "devidp/manage.py"), "runserver", f"localhost:{port}", "--noreload"]
+    with running(args, env, f"{base}/o/.well-known/openid-configuration", tmp / f"idp-{port}.log"):
+        yield base
