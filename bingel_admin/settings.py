@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every page needs a login unless its view says otherwise (login_not_required).
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -179,6 +181,7 @@ SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_ADAPTER = "integrations.sso.BasispoortSocialAccountAdapter"
 ACCOUNT_ADAPTER = "integrations.sso.NoLocalAccountsAdapter"
+ACCOUNT_USER_DISPLAY = "integrations.sso.user_display"
 BASISPOORT_OIDC_SERVER_URL = envstr("BASISPOORT_OIDC_SERVER_URL", "http://localhost:8001/o")
 BASISPOORT_OIDC_CLIENT_ID = envstr("BASISPOORT_OIDC_CLIENT_ID", "bingel-beheer-dev")
 BASISPOORT_OIDC_CLIENT_SECRET = envsecret(

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
@@ -11,7 +12,8 @@ urlpatterns = [
     path("uitloggen/", views.logout, name="logout"),
     path("scholen/", views.choose_school, name="choose_school"),
     path("help/", views.help_page, name="help"),
-    path("taal/", set_language, name="set_language"),
+    path("healthz", views.healthz, name="healthz"),
+    path("taal/", login_not_required(set_language), name="set_language"),
     # Our own views for the Basispoort provider come first: they add the nonce and the
     # signature check (see integrations.sso); allauth's stay for everything else.
     path("accounts/oidc/<str:provider_id>/login/", sso.login, name="openid_connect_login"),

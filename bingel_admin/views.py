@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 import requests
 from django.conf import settings
 from django.contrib.auth import logout as auth_logout
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,6 +30,7 @@ def _safe_next(request: HttpRequest) -> str:
     return ""
 
 
+@login_not_required
 @require_GET
 def login_page(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and basispoort_id_of(request) is not None:
@@ -36,6 +38,7 @@ def login_page(request: HttpRequest) -> HttpResponse:
     return render(request, "login.html", {"next": _safe_next(request), "provider_id": PROVIDER_ID})
 
 
+@login_not_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Send a person to their school, or let them choose, or explain why there is none."""
@@ -53,14 +56,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def choose_school(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}")
     schools = schools_for_request(request)
     if not schools:
         return redirect("home")
     return render(request, "choose_school.html", {"schools": schools})
 
 
+@login_not_required
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
     id_token = request.session.get(ID_TOKEN_SESSION_KEY)
@@ -86,6 +88,14 @@ def _provider_end_session_endpoint(request: HttpRequest) -> str | None:
         return None
 
 
+@login_not_required
 @require_GET
 def help_page(request: HttpRequest) -> HttpResponse:
     return render(request, "help.html")
+
+
+@login_not_required
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """The process is up and serving; touches nothing else (used by container health checks)."""
+    return HttpResponse("ok", content_type="text/plain")

@@ -23,6 +23,7 @@ from allauth.socialaccount.providers.oauth2.client import OAuth2Error
 from allauth.socialaccount.providers.oauth2.views import OAuth2CallbackView, OAuth2LoginView
 from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
 from allauth.socialaccount.providers.openid_connect.views import OpenIDConnectOAuth2Adapter
+from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
@@ -77,6 +78,7 @@ def _adapter(request: HttpRequest, provider_id: str) -> BasispoortOAuth2Adapter:
     return BasispoortOAuth2Adapter(request, provider_id)
 
 
+@login_not_required
 @require_http_methods(["POST"])
 def login(request: HttpRequest, provider_id: str):
     """Start the code flow. POST only, so a third-party page cannot start a login for you."""
@@ -86,6 +88,7 @@ def login(request: HttpRequest, provider_id: str):
         raise Http404 from exc
 
 
+@login_not_required
 def callback(request: HttpRequest, provider_id: str):
     try:
         return OAuth2CallbackView.adapter_view(_adapter(request, provider_id))(request)
@@ -114,3 +117,8 @@ class BasispoortSocialAccountAdapter(DefaultSocialAccountAdapter):
 class NoLocalAccountsAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         return False
+
+
+def user_display(user) -> str:
+    """Name people by their name, not by the Basispoort id that is their username."""
+    return user.get_full_name() or user.get_username()

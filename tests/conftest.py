@@ -13,7 +13,7 @@ import pytest
 from roster.models import Role, School, Staff
 from tests.factories import appoint, make_group, make_pupil, make_school, make_staff
 
-pytest_plugins = ["tests.sso"]
+pytest_plugins = ["tests.sso", "tests.browser"]
 
 
 @dataclass
@@ -48,3 +48,17 @@ def world(db) -> World:
     coordinator_c = make_staff("Fatima", "Amrani", infix="el")
     appoint(coordinator_c, school_c, Role.ICT_COORDINATOR, Role.TEACHER, groups=[group_c7])
     return World(school_a, school_b, school_c, coordinator_a, teacher_a, coordinator_ab, coordinator_c)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _end_leftover_live_server_connections(django_db_setup, django_db_blocker):
+    """Live-server request threads that a browser kept alive can leave an idle connection
+    behind; end those so the test database can be dropped at the end of the run."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )

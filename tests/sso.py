@@ -40,12 +40,12 @@ def _idp(request, tmp_path_factory, live_server, tamper: str = ""):
 
 
 @pytest.fixture(scope="session")
-def idp(request, tmp_path_factory, live_server) -> str:
+def idp(request, tmp_path_factory, django_db_setup, live_server) -> str:
     return _idp(request, tmp_path_factory, live_server)
 
 
 @pytest.fixture(scope="session")
-def tampering_idps(request, tmp_path_factory, live_server) -> dict[str, str]:
+def tampering_idps(request, tmp_path_factory, django_db_setup, live_server) -> dict[str, str]:
     return {kind: _idp(request, tmp_path_factory, live_server, kind) for kind in ("iss", "aud", "key")}
 
 
