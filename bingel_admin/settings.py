@@ -217,7 +217,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # One entry per periodic job; each app's tasks.py holds the task itself.
+}
 
 # --- Product ------------------------------------------------------------------------------
 HELPDESK_PHONE = envstr("HELPDESK_PHONE", "073 - 628 87 22")

@@ -20,5 +20,7 @@ urlpatterns = [
     path("accounts/oidc/<str:provider_id>/login/callback/", sso.callback, name="openid_connect_callback"),
     path("accounts/", include("allauth.urls")),
     path("school/<int:school_id>/", include("roster.urls")),
+    path("school/<int:school_id>/beheer/licenties/", include("licenses.urls")),
+    path("school/<int:school_id>/beheer/resultaatkoppelingen/", include("integrations.urls")),
     path("admin/", admin.site.urls),
 ]

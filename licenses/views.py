@@ -1,0 +1,1 @@
+"""Licence screens: "Licenties per groep", "Licenties per kind" and the "Logboek"."""
