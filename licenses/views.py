@@ -1,1 +1,268 @@
-"""Licence screens: "Licenties per groep", "Licenties per kind" and the "Logboek"."""
+"""Licence screens: "Licenties per groep", "Licenties per kind" and the "Logboek".
+
+Line one of every view is the access helper; changes go through licenses.actions.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from licenses import actions
+from licenses.models import AuditEvent, GroupLink, Licence, LicenceKind, Seat
+from licenses.overview import group_licence_rows, pupil_licence_rows, warnings
+from roster.access import school_for_request
+from roster.models import Group, Pupil
+
+LESSON_WEEK_NOTE = gettext_lazy(
+    "Let op! Voeg je tijdens een lesweek een leerling toe aan een groep, dan moet de leerkracht "
+    "de lopende lesweek (Basis digitaal) of het lopende blok/thema (Basis papier of oefensoftware) "
+    "voor dat kind starten."
+)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@require_GET
+def licences_per_group(request: HttpRequest, school_id: int) -> HttpResponse:
+    access = school_for_request(request, school_id, coordinator=True)
+    today = timezone.localdate()
+    return render(
+        request,
+        "licenses/per_group.html",
+        {
+            "access": access,
+            "school": access.school,
+            "rows": group_licence_rows(access.school, today),
+            "warnings": warnings(access.school, today),
+            "subtab": "per_groep",
+        },
+    )
+
+
+@require_POST
+def link_groups(request: HttpRequest, school_id: int, licence_id: int) -> HttpResponse:
+    access = school_for_request(request, school_id, coordinator=True)
+    licence = get_object_or_404(Licence, pk=licence_id, school=access.school, kind=LicenceKind.PER_GROUP)
+    back = reverse("licences_per_group", args=[access.school.pk]) + f"#licentie-{licence.pk}"
+    level = request.POST.get("jaargroep", "").strip()
+    if level:
+        linked = GroupLink.objects.filter(licence=licence).values("group_id")
+        group_ids = list(
+            Group.objects.filter(school=access.school, active=True, jaargroep=level)
+            .exclude(pk__in=linked)
+            .values_list("pk", flat=True)
+        )
+        if not group_ids:
+            messages.info(request, _("Alle groepen van jaargroep %(level)s zijn al gekoppeld.") % {"level": level})
+            return redirect(back)
+    else:
+        group_ids = [gid for gid in map(_int, request.POST.getlist("group")) if gid is not None]
+    if not group_ids:
+        messages.error(request, _("Kies eerst een groep en klik dan op ‘Toevoegen’."))
+        return redirect(back)
+    try:
+        new, already = actions.link_groups(
+            school=access.school, licence_id=licence.pk, group_ids=group_ids, actor=request.user
+        )
+    except actions.LinkRefused as refused:
+        messages.error(request, str(refused))
+        return redirect(back)
+    if new:
+        messages.success(
+            request,
+            _("%(product)s is gekoppeld aan %(groups)s.")
+            % {"product": licence.product.name, "groups": ", ".join(g.name for g in new)},
+        )
+        messages.info(request, LESSON_WEEK_NOTE)
+    if already:
+        messages.info(
+            request,
+            _("%(groups)s was al gekoppeld; er is niets veranderd.") % {"groups": ", ".join(g.name for g in already)},
+        )
+    return redirect(back)
+
+
+@require_http_methods(["GET", "POST"])
+def unlink_group(request: HttpRequest, school_id: int, licence_id: int, group_id: int) -> HttpResponse:
+    access = school_for_request(request, school_id, coordinator=True)
+    link = get_object_or_404(
+        GroupLink.objects.select_related("licence__product", "group"),
+        licence_id=licence_id,
+        group_id=group_id,
+        school=access.school,
+    )
+    back = reverse("licences_per_group", args=[access.school.pk]) + f"#licentie-{licence_id}"
+    if request.method == "GET":
+        return render(
+            request,
+            "licenses/confirm_unlink.html",
+            {
+                "access": access,
+                "school": access.school,
+                "what": link.group.name,
+                "licence": link.licence,
+                "back": back,
+                "subtab": "per_groep",
+            },
+        )
+    try:
+        actions.unlink_group(school=access.school, licence_id=licence_id, group_id=group_id, actor=request.user)
+    except actions.LinkRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request,
+            _("%(group)s is ontkoppeld van %(product)s.")
+            % {"group": link.group.name, "product": link.licence.product.name},
+        )
+    return redirect(back)
+
+
+@require_GET
+def licences_per_pupil(request: HttpRequest, school_id: int) -> HttpResponse:
+    access = school_for_request(request, school_id, coordinator=True)
+    today = timezone.localdate()
+    return render(
+        request,
+        "licenses/per_pupil.html",
+        {
+            "access": access,
+            "school": access.school,
+            "rows": pupil_licence_rows(access.school, today),
+            "warnings": warnings(access.school, today),
+            "subtab": "per_kind",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def assign_seat(request: HttpRequest, school_id: int, licence_id: int) -> HttpResponse:
+    """Step 1: choose the child's group; step 2: choose the child; "Toevoegen". With htmx the
+    child list follows the group choice in place; without JavaScript it is a second GET."""
+    access = school_for_request(request, school_id, coordinator=True)
+    licence = get_object_or_404(
+        Licence.objects.select_related("product__method"),
+        pk=licence_id,
+        school=access.school,
+        kind=LicenceKind.PER_PUPIL,
+    )
+    params = request.POST if request.method == "POST" else request.GET
+    groups = list(Group.objects.filter(school=access.school, active=True).order_by("jaargroep", "name"))
+    group = next((g for g in groups if g.pk == _int(params.get("groep"))), None)
+    here = reverse("licence_assign_seat", args=[access.school.pk, licence.pk])
+
+    if request.method == "POST":
+        pupil_id = _int(request.POST.get("pupil"))
+        if pupil_id is None:
+            messages.error(request, _("Kies eerst een kind en klik dan op ‘Toevoegen’."))
+        else:
+            try:
+                outcome = actions.assign_seat(
+                    school=access.school, licence_id=licence.pk, pupil_id=pupil_id, actor=request.user
+                )
+            except actions.LinkRefused as refused:
+                messages.error(request, str(refused))
+            else:
+                pupil = Pupil.objects.get(pk=pupil_id)
+                if outcome is actions.Outcome.ALREADY:
+                    messages.info(
+                        request, _("%(name)s was al gekoppeld; er is niets veranderd.") % {"name": pupil.full_name}
+                    )
+                else:
+                    messages.success(
+                        request,
+                        _("%(name)s is gekoppeld aan %(product)s.")
+                        % {"name": pupil.full_name, "product": licence.product.name},
+                    )
+                    messages.info(request, LESSON_WEEK_NOTE)
+        return redirect(f"{here}?groep={group.pk}" if group else here)
+
+    used = Seat.objects.filter(licence=licence).count()
+    pupils = []
+    if group:
+        pupils = list(
+            Pupil.objects.filter(school=access.school, group=group, active=True)
+            .exclude(seats__licence=licence)
+            .order_by("last_name", "first_name")
+        )
+    context = {
+        "access": access,
+        "school": access.school,
+        "licence": licence,
+        "available": max(licence.seats - used, 0),
+        "used": used,
+        "groups": groups,
+        "group": group,
+        "pupils": pupils,
+        "subtab": "per_kind",
+    }
+    if request.htmx:
+        return render(request, "licenses/_pupil_choice.html", context)
+    return render(request, "licenses/assign_seat.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def release_seat(request: HttpRequest, school_id: int, licence_id: int, pupil_id: int) -> HttpResponse:
+    access = school_for_request(request, school_id, coordinator=True)
+    seat = get_object_or_404(
+        Seat.objects.select_related("licence__product", "pupil"),
+        licence_id=licence_id,
+        pupil_id=pupil_id,
+        school=access.school,
+    )
+    back = reverse("licences_per_pupil", args=[access.school.pk]) + f"#licentie-{licence_id}"
+    if request.method == "GET":
+        return render(
+            request,
+            "licenses/confirm_unlink.html",
+            {
+                "access": access,
+                "school": access.school,
+                "what": seat.pupil.full_name,
+                "licence": seat.licence,
+                "back": back,
+                "subtab": "per_kind",
+            },
+        )
+    try:
+        actions.release_seat(school=access.school, licence_id=licence_id, pupil_id=pupil_id, actor=request.user)
+    except actions.LinkRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request,
+            _("%(name)s is ontkoppeld van %(product)s.")
+            % {"name": seat.pupil.full_name, "product": seat.licence.product.name},
+        )
+    return redirect(back)
+
+
+@require_GET
+def audit_log(request: HttpRequest, school_id: int) -> HttpResponse:
+    access = school_for_request(request, school_id, coordinator=True)
+    licences = list(
+        Licence.objects.filter(school=access.school).select_related("product").order_by("product__name", "school_year")
+    )
+    chosen = next((lic for lic in licences if lic.pk == _int(request.GET.get("licentie"))), None)
+    events = AuditEvent.objects.filter(school=access.school).order_by("-created_at", "-id")
+    if chosen:
+        events = events.filter(licence=chosen)
+    page = Paginator(events, 25).get_page(request.GET.get("pagina"))
+    return render(
+        request,
+        "licenses/audit_log.html",
+        {"access": access, "school": access.school, "page": page, "licences": licences, "chosen": chosen},
+    )
