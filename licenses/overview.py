@@ -6,7 +6,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F
 from django.utils.translation import gettext as _
 
 from licenses.models import GroupLink, Licence, LicenceKind, Seat, school_year_of
@@ -52,11 +51,23 @@ def group_licence_rows(school: School, today: dt.date) -> list[GroupLicenceRow]:
     return rows
 
 
+@dataclass(frozen=True)
+class SeatLine:
+    pupil_id: int
+    sort_name: str
+    full_name: str
+    group_name: str
+    active: bool
+
+
 @dataclass
 class PupilLicenceRow:
     licence: Licence
-    used: int
-    seats: list[Seat]
+    seats: list[SeatLine]
+
+    @property
+    def used(self) -> int:
+        return len(self.seats)
 
     @property
     def available(self) -> int:
@@ -69,59 +80,78 @@ class PupilLicenceRow:
 
 def pupil_licence_rows(school: School, today: dt.date) -> list[PupilLicenceRow]:
     licences = list(current_licences(school, LicenceKind.PER_PUPIL, today))
-    seats: dict[int, list[Seat]] = defaultdict(list)
-    for seat in (
+    seats: dict[int, list[SeatLine]] = defaultdict(list)
+    # Plain tuples, not model instances: the largest school has hundreds of seats per page.
+    for licence_id, pupil_id, first, infix, last, active, group_name in (
         Seat.objects.filter(licence__in=licences)
-        .select_related("pupil__group")
-        .order_by("pupil__last_name", "pupil__first_name")
-    ):
-        seats[seat.licence_id].append(seat)
-    return [PupilLicenceRow(licence=lic, used=len(seats[lic.pk]), seats=seats[lic.pk]) for lic in licences]
-
-
-def warnings(school: School, today: dt.date) -> list[str]:
-    """What a coordinator should act on before teachers notice: full per-pupil licences, and
-    groups of a year level a product is meant for that have no licence for it linked."""
-    messages = []
-    full = (
-        current_licences(school, LicenceKind.PER_PUPIL, today)
-        .annotate(used=Count("seats_taken"))
-        .filter(used__gte=F("seats"))
-    )
-    for licence in full:
-        messages.append(
-            _("%(product)s: alle %(seats)s licenties per kind zijn in gebruik.")
-            % {"product": licence.product.name, "seats": licence.seats}
+        .order_by("pupil__last_name", "pupil__first_name", "pupil_id")
+        .values_list(
+            "licence_id",
+            "pupil_id",
+            "pupil__first_name",
+            "pupil__infix",
+            "pupil__last_name",
+            "pupil__active",
+            "pupil__group__name",
         )
-    group_licences = list(current_licences(school, LicenceKind.PER_GROUP, today))
-    covered: dict[int, set[int]] = defaultdict(set)  # product id -> group ids
-    for product_id, group_id in GroupLink.objects.filter(licence__in=group_licences).values_list(
-        "licence__product_id", "group_id"
     ):
-        covered[product_id].add(group_id)
+        given = " ".join(part for part in (first, infix) if part)
+        seats[licence_id].append(
+            SeatLine(
+                pupil_id=pupil_id,
+                sort_name=f"{last}, {given}" if given else last,
+                full_name=" ".join(part for part in (first, infix, last) if part),
+                group_name=group_name or "–",
+                active=active,
+            )
+        )
+    return [PupilLicenceRow(licence=lic, seats=seats[lic.pk]) for lic in licences]
+
+
+def seat_warnings(rows: list[PupilLicenceRow]) -> list[str]:
+    """Per-pupil licences with no seat left."""
+    return [
+        _("%(product)s: alle %(seats)s licenties per kind zijn in gebruik.")
+        % {"product": row.licence.product.name, "seats": row.licence.seats}
+        for row in rows
+        if row.available == 0
+    ]
+
+
+def coverage_warnings(school: School, rows: list[GroupLicenceRow]) -> list[str]:
+    """Groups of a year level a product is meant for that have no licence for it linked."""
     levels_by_group = _levels_by_group(school)
-    groups = {g.pk: g for g in Group.objects.filter(school=school, active=True, is_subgroup=False)}
-    seen_products = set()
-    for licence in group_licences:
-        product = licence.product
-        if product.pk in seen_products:
-            continue
-        seen_products.add(product.pk)
+    covered: dict[int, set[int]] = defaultdict(set)  # product id -> linked group ids
+    products = {}
+    groups: dict[int, Group] = {}
+    for row in rows:
+        products.setdefault(row.licence.product_id, row.licence.product)
+        covered[row.licence.product_id].update(g.pk for g in row.linked)
+        groups.update({g.pk: g for g in row.linked + row.unlinked if not g.is_subgroup})
+    ordered = sorted(groups.values(), key=lambda g: (g.jaargroep, g.name))
+    messages = []
+    for product_id, product in products.items():
+        wanted = set(product.year_levels)
         missing = [
-            g.name
-            for pk, g in sorted(groups.items(), key=lambda item: (item[1].jaargroep, item[1].name))
-            if pk not in covered[product.pk] and levels_by_group.get(pk, set()) & set(product.year_levels)
+            g.name for g in ordered if g.pk not in covered[product_id] and levels_by_group.get(g.pk, set()) & wanted
         ]
         if missing:
             messages.append(
                 _("%(product)s is bedoeld voor jaargroep %(levels)s, maar niet gekoppeld aan: %(groups)s.")
                 % {
                     "product": product.name,
-                    "levels": ", ".join(sorted(product.year_levels, key=_level_key)),
+                    "levels": ", ".join(sorted(wanted, key=_level_key)),
                     "groups": ", ".join(missing),
                 }
             )
     return messages
+
+
+def warnings(school: School, today: dt.date) -> list[str]:
+    """Everything a coordinator should act on before teachers notice (for Beheer home)."""
+    return seat_warnings(pupil_licence_rows(school, today)) + coverage_warnings(
+        school, group_licence_rows(school, today)
+    )
 
 
 def _levels_by_group(school: School) -> dict[int, set[str]]:

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from licenses import actions
+from licenses import actions, fragments
 from licenses.models import AuditEvent, GroupLink, Licence, LicenceKind, Seat
-from licenses.overview import group_licence_rows, pupil_licence_rows, warnings
+from licenses.overview import coverage_warnings, group_licence_rows, pupil_licence_rows, seat_warnings
 from roster.access import school_for_request
 from roster.models import Group, Pupil
 
@@ -39,14 +39,16 @@ def _int(value) -> int | None:
 def licences_per_group(request: HttpRequest, school_id: int) -> HttpResponse:
     access = school_for_request(request, school_id, coordinator=True)
     today = timezone.localdate()
+    rows = group_licence_rows(access.school, today)
+    fragments.group_options(rows)
     return render(
         request,
         "licenses/per_group.html",
         {
             "access": access,
             "school": access.school,
-            "rows": group_licence_rows(access.school, today),
-            "warnings": warnings(access.school, today),
+            "rows": rows,
+            "warnings": coverage_warnings(access.school, rows),
             "subtab": "per_groep",
         },
     )
@@ -135,14 +137,17 @@ def unlink_group(request: HttpRequest, school_id: int, licence_id: int, group_id
 def licences_per_pupil(request: HttpRequest, school_id: int) -> HttpResponse:
     access = school_for_request(request, school_id, coordinator=True)
     today = timezone.localdate()
+    rows = pupil_licence_rows(access.school, today)
+    for row in rows:
+        row.rows_html = fragments.seat_rows(access.school.pk, row)
     return render(
         request,
         "licenses/per_pupil.html",
         {
             "access": access,
             "school": access.school,
-            "rows": pupil_licence_rows(access.school, today),
-            "warnings": warnings(access.school, today),
+            "rows": rows,
+            "warnings": seat_warnings(rows),
             "subtab": "per_kind",
         },
     )

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from licenses.demo import ensure_catalogue, ensure_licences
 from roster.demo import demo_schools, generated_school
-from roster.feed import write_folder
-from roster.importer import apply_school_document
+from roster.feed import FolderSource, write_folder
+from roster.importer import sync_roster
+from roster.models import School
 
 
 class Command(BaseCommand):
@@ -32,11 +33,10 @@ class Command(BaseCommand):
         write_folder(Path(feed_dir), documents)
         products = ensure_catalogue()
         today = timezone.localdate()
-        changed = 0
-        for doc in documents:
-            result = apply_school_document(doc)
-            ensure_licences(result.school, products, today)
-            changed += result.changed
+        _run, summary = sync_roster(FolderSource(feed_dir), trigger="demo")
+        for school in School.objects.filter(basispoort_id__in=[doc.basispoort_id for doc in documents]):
+            ensure_licences(school, products, today)
         self.stdout.write(
-            f"Demo world: {len(documents)} schools written to {feed_dir}; {changed} school(s) changed by the import."
+            f"Demo world: {len(documents)} schools written to {feed_dir}; "
+            f"{summary.counts['imported']} school(s) changed by the import."
         )

@@ -1,0 +1,216 @@
+"""Benchmark of the licence pages for the largest school.
+
+Builds one school of 1,200 pupils, 50 groups, 60 licences and 800 taken seats in its own
+PostgreSQL database, then measures
+
+1. the median server time of "Licenties per groep" and "Licenties per kind" (in-process
+   Django test client, after a warm-up), and
+2. the throughput of "Licenties per kind" under gunicorn with 2 workers, driven by wrk on
+   loopback, next to a trivial view (/healthz) under the same server in the same run.
+
+Run with `make bench-pages` (needs PostgreSQL and wrk). Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bingel_bench")
+os.environ.update(
+    DJANGO_SETTINGS_MODULE="bingel_admin.settings",
+    DATABASE_URL=DATABASE_URL,
+    DEBUG="false",
+    DJANGO_ENV="development",
+    ALLOWED_HOSTS="127.0.0.1,testserver",
+)
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from licenses.models import GroupLink, Licence, LicenceKind, Method, Product, Seat, school_year_of  # noqa: E402
+from roster.access import BASISPOORT_ID_SESSION_KEY  # noqa: E402
+from roster.models import Appointment, AppointmentRole, Group, Pupil, Role, School, Staff  # noqa: E402
+
+PUPILS, GROUPS, LICENCES, SEATS_TAKEN = 1200, 50, 60, 800
+
+
+def fresh_database() -> None:
+    """Every run starts from an empty database of its own, so figures are comparable."""
+    import psycopg
+
+    name = DATABASE_URL.rsplit("/", 1)[1]
+    with psycopg.connect(DATABASE_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def build() -> tuple[School, Client]:
+    fresh_database()
+    call_command("migrate", verbosity=0)
+    school = School.objects.create(basispoort_id=999_001, name="Grootste school", brin="99ZZ", dependancecode="00")
+    groups = Group.objects.bulk_create(
+        [
+            Group(
+                school=school, las_key=f"B{i}", name=f"Groep {1 + i % 8}{'abcdefg'[i // 8]}", jaargroep=str(1 + i % 8)
+            )
+            for i in range(GROUPS)
+        ]
+    )
+    pupils = Pupil.objects.bulk_create(
+        [
+            Pupil(
+                school=school,
+                basispoort_id=5_000_000 + i,
+                first_name=f"Kind{i}",
+                last_name="de Bank",
+                group=groups[i % GROUPS],
+                jaargroep=groups[i % GROUPS].jaargroep,
+            )
+            for i in range(PUPILS)
+        ]
+    )
+    method, _ = Method.objects.get_or_create(code="bench", defaults={"name": "Benchmethode"})
+    year = school_year_of(django.utils.timezone.localdate())
+    per_pupil = []
+    for n in range(LICENCES):
+        product, _ = Product.objects.get_or_create(
+            code=f"bench-{n}",
+            defaults={
+                "method": method,
+                "name": f"Product {n}",
+                "product_type": "oefensoftware",
+                "year_levels": [str(1 + n % 8)],
+            },
+        )
+        if n % 2:
+            per_pupil.append(
+                Licence.objects.create(
+                    school=school, product=product, school_year=year, kind=LicenceKind.PER_PUPIL, seats=40
+                )
+            )
+        else:
+            licence = Licence.objects.create(
+                school=school, product=product, school_year=year, kind=LicenceKind.PER_GROUP
+            )
+            GroupLink.objects.bulk_create(
+                [GroupLink(licence=licence, group=g, school=school) for g in groups if g.jaargroep == str(1 + n % 8)]
+            )
+    per_licence = SEATS_TAKEN // len(per_pupil)
+    Seat.objects.bulk_create(
+        [
+            Seat(licence=lic, pupil=p, school=school)
+            for k, lic in enumerate(per_pupil)
+            for p in pupils[k * per_licence : (k + 1) * per_licence]
+        ]
+    )
+    staff, _ = Staff.objects.get_or_create(basispoort_id=999_002, defaults={"first_name": "Bench", "last_name": "Co"})
+    appointment = Appointment.objects.create(staff=staff, school=school)
+    AppointmentRole.objects.create(appointment=appointment, role=Role.ICT_COORDINATOR)
+    user, _ = get_user_model().objects.get_or_create(username="bench-coordinator")
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session[BASISPOORT_ID_SESSION_KEY] = str(staff.basispoort_id)
+    session.save()
+    return school, client
+
+
+def median_ms(client: Client, url: str, runs: int = 40) -> float:
+    for _ in range(5):
+        assert client.get(url).status_code == 200
+    timings = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200
+    return statistics.median(timings)
+
+
+def wrk(url: str, cookie: str, seconds: int = 10) -> float:
+    out = subprocess.run(
+        ["wrk", "-t2", "-c8", f"-d{seconds}s", "-H", f"Cookie: {cookie}", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non_2xx:
+        raise SystemExit(f"{url}: {non_2xx.group(1)} error responses under load\n{out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+def main() -> None:
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    school, client = build()
+    per_group = reverse("licences_per_group", args=[school.pk])
+    per_pupil = reverse("licences_per_pupil", args=[school.pk])
+    group_ms = median_ms(client, per_group)
+    pupil_ms = median_ms(client, per_pupil)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    connection.close()
+
+    port = 8931
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "bingel_admin.wsgi:application",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "ALLOWED_HOSTS": "127.0.0.1"},
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                subprocess.run(["wrk", "-t1", "-c1", "-d1s", base + "/healthz"], capture_output=True, check=True)
+                break
+            except subprocess.CalledProcessError:
+                time.sleep(0.2)
+        trivial = wrk(base + "/healthz", cookie)
+        page = wrk(base + per_pupil, cookie)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    print("| measure | figure | target |")
+    print("|---|---|---|")
+    print(f"| median server time, Licenties per groep | {group_ms:.1f} ms | ≤ 50 ms |")
+    print(f"| median server time, Licenties per kind | {pupil_ms:.1f} ms | ≤ 50 ms |")
+    print(
+        f"| trivial view (/healthz), gunicorn 2 workers, wrk 2 threads × 8 connections, 10 s | {trivial:.0f} req/s | |"
+    )
+    print(
+        f"| Licenties per kind, same server and load | {page:.0f} req/s ({100 * page / trivial:.0f} % of trivial) "
+        "| ≥ 30 % |"
+    )
+
+
+if __name__ == "__main__":
+    main()
