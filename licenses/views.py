@@ -100,36 +100,42 @@ def link_groups(request: HttpRequest, school_id: int, licence_id: int) -> HttpRe
 @require_http_methods(["GET", "POST"])
 def unlink_group(request: HttpRequest, school_id: int, licence_id: int, group_id: int) -> HttpResponse:
     access = school_for_request(request, school_id, coordinator=True)
-    link = get_object_or_404(
-        GroupLink.objects.select_related("licence__product", "group"),
-        licence_id=licence_id,
-        group_id=group_id,
-        school=access.school,
+    licence = get_object_or_404(
+        Licence.objects.select_related("product"), pk=licence_id, school=access.school, kind=LicenceKind.PER_GROUP
     )
-    back = reverse("licences_per_group", args=[access.school.pk]) + f"#licentie-{licence_id}"
+    group = get_object_or_404(Group, pk=group_id, school=access.school)
+    back = reverse("licences_per_group", args=[access.school.pk]) + f"#licentie-{licence.pk}"
     if request.method == "GET":
+        if not GroupLink.objects.filter(licence=licence, group=group).exists():
+            # Someone else unlinked it in the meantime: nothing to confirm.
+            messages.info(request, _("%(group)s is niet (meer) gekoppeld.") % {"group": group.name})
+            return redirect(back)
         return render(
             request,
             "licenses/confirm_unlink.html",
             {
                 "access": access,
                 "school": access.school,
-                "what": link.group.name,
-                "licence": link.licence,
+                "what": group.name,
+                "licence": licence,
                 "back": back,
                 "subtab": "per_groep",
             },
         )
     try:
-        actions.unlink_group(school=access.school, licence_id=licence_id, group_id=group_id, actor=request.user)
+        outcome = actions.unlink_group(
+            school=access.school, licence_id=licence.pk, group_id=group.pk, actor=request.user
+        )
     except actions.LinkRefused as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(
-            request,
-            _("%(group)s is ontkoppeld van %(product)s.")
-            % {"group": link.group.name, "product": link.licence.product.name},
-        )
+        if outcome is actions.Outcome.ALREADY:
+            messages.info(request, _("%(group)s is niet (meer) gekoppeld.") % {"group": group.name})
+        else:
+            messages.success(
+                request,
+                _("%(group)s is ontkoppeld van %(product)s.") % {"group": group.name, "product": licence.product.name},
+            )
     return redirect(back)
 
 
@@ -222,36 +228,43 @@ def assign_seat(request: HttpRequest, school_id: int, licence_id: int) -> HttpRe
 @require_http_methods(["GET", "POST"])
 def release_seat(request: HttpRequest, school_id: int, licence_id: int, pupil_id: int) -> HttpResponse:
     access = school_for_request(request, school_id, coordinator=True)
-    seat = get_object_or_404(
-        Seat.objects.select_related("licence__product", "pupil"),
-        licence_id=licence_id,
-        pupil_id=pupil_id,
-        school=access.school,
+    licence = get_object_or_404(
+        Licence.objects.select_related("product"), pk=licence_id, school=access.school, kind=LicenceKind.PER_PUPIL
     )
-    back = reverse("licences_per_pupil", args=[access.school.pk]) + f"#licentie-{licence_id}"
+    pupil = get_object_or_404(Pupil, pk=pupil_id, school=access.school)
+    back = reverse("licences_per_pupil", args=[access.school.pk]) + f"#licentie-{licence.pk}"
     if request.method == "GET":
+        if not Seat.objects.filter(licence=licence, pupil=pupil).exists():
+            # Someone else unlinked this child in the meantime: nothing to confirm.
+            messages.info(request, _("%(name)s is niet (meer) gekoppeld.") % {"name": pupil.full_name})
+            return redirect(back)
         return render(
             request,
             "licenses/confirm_unlink.html",
             {
                 "access": access,
                 "school": access.school,
-                "what": seat.pupil.full_name,
-                "licence": seat.licence,
+                "what": pupil.full_name,
+                "licence": licence,
                 "back": back,
                 "subtab": "per_kind",
             },
         )
     try:
-        actions.release_seat(school=access.school, licence_id=licence_id, pupil_id=pupil_id, actor=request.user)
+        outcome = actions.release_seat(
+            school=access.school, licence_id=licence.pk, pupil_id=pupil.pk, actor=request.user
+        )
     except actions.LinkRefused as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(
-            request,
-            _("%(name)s is ontkoppeld van %(product)s.")
-            % {"name": seat.pupil.full_name, "product": seat.licence.product.name},
-        )
+        if outcome is actions.Outcome.ALREADY:
+            messages.info(request, _("%(name)s is niet (meer) gekoppeld.") % {"name": pupil.full_name})
+        else:
+            messages.success(
+                request,
+                _("%(name)s is ontkoppeld van %(product)s.")
+                % {"name": pupil.full_name, "product": licence.product.name},
+            )
     return redirect(back)
 
 

@@ -120,3 +120,14 @@ def test_garbage_input_gets_a_message(world, licences, client):
         response = client.post(assign_url(world, licences), data, follow=True)
         assert response.status_code == 200 and messages_of(response)
     assert not Seat.objects.exists()
+
+
+def test_unlinking_what_someone_else_just_unlinked_says_so(world, licences, client):
+    login_as(client, world.coordinator_a)
+    url = reverse("licence_release_seat", args=[world.school_a.pk, licences.pupil_licence.pk, licences.pupils[0].pk])
+    confirm = client.get(url, follow=True)
+    assert any("niet (meer) gekoppeld" in m for m in messages_of(confirm))
+    response = client.post(url, follow=True)
+    assert response.status_code == 200
+    assert any("niet (meer) gekoppeld" in m for m in messages_of(response))
+    assert not AuditEvent.objects.exists()

@@ -118,3 +118,16 @@ def test_unlink_asks_for_confirmation_then_unlinks_and_audits(world, licences, c
     client.post(url)
     assert not GroupLink.objects.exists()
     assert AuditEvent.objects.get().action == AuditAction.UNLINK_GROUP
+
+
+def test_unlinking_a_group_that_is_no_longer_linked_says_so(world, licences, client):
+    login_as(client, world.coordinator_a)
+    url = reverse("licence_unlink_group", args=[world.school_a.pk, licences.group_licence.pk, licences.group_4a.pk])
+    response = client.post(url, follow=True)
+    assert response.status_code == 200
+    assert any("niet (meer) gekoppeld" in m for m in messages_of(response))
+    assert client.get(url).status_code == 302
+    other = reverse(
+        "licence_unlink_group", args=[world.school_a.pk, licences.group_licence.pk, licences.other_school_group.pk]
+    )
+    assert client.post(other).status_code == 404
