@@ -9,7 +9,16 @@ import re
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from roster.models import Appointment, AppointmentRole, Group, Pupil, School, Staff
+from roster.models import (
+    Appointment,
+    AppointmentRole,
+    Group,
+    ImportRun,
+    Pupil,
+    School,
+    SchoolImportResult,
+    Staff,
+)
 
 BRIN_RE = re.compile(r"^\d{2}[A-Z]{2}(\d{2})?$")
 
@@ -88,3 +97,25 @@ class PupilAdmin(ReadOnlyAdmin):
     list_filter = ["active"]
     list_select_related = ["group", "school"]
     search_fields = ["=basispoort_id", "=school__basispoort_id", "=school__brin", "^last_name"]
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(ReadOnlyAdmin):
+    list_display = ["started_at", "finished_at", "trigger", "full", "status", "schools_total", "schools_failed"]
+    list_filter = ["status", "trigger"]
+    date_hierarchy = "started_at"
+
+
+@admin.register(SchoolImportResult)
+class SchoolImportResultAdmin(ReadOnlyAdmin):
+    """Per school and run; filter on "Geweigerd of mislukt" to see what the night refused."""
+
+    list_display = ["basispoort_id", "school", "run", "status", "moved_pupils", "warning_count", "duration", "error"]
+    list_filter = ["status"]
+    list_select_related = ["school", "run"]
+    search_fields = ["=basispoort_id", "=run__id"]
+    raw_id_fields = ["school", "run"]
+
+    @admin.display(description=_("waarschuwingen"))
+    def warning_count(self, obj: SchoolImportResult) -> int:
+        return sum(w.get("count", 1) for w in obj.warnings)

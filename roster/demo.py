@@ -326,12 +326,31 @@ def demo_schools() -> list[SchoolDocument]:
     ]
 
 
-def generated_school(index: int, groups: int = 12, pupils_per_group: int = 19) -> SchoolDocument:
-    """School number ``index`` (from 4 on) of a generated country, for benchmarks."""
+def generated_school(index: int, groups: int = 12, pupils_per_group: int = 19, extra_staff: int = 0) -> SchoolDocument:
+    """School number ``index`` (from 4 on) of a generated country, for benchmarks.
+
+    ``extra_staff`` adds staff without a group (intern begeleiders, invallers), as real schools have.
+    """
     rng = random.Random(index)  # noqa: S311
     school_id = 100_000 + index
     letters = "ABCDEFGHJKLMNPRSTVWXZ"
     brin = f"{index % 100:02d}{letters[(index // 100) % len(letters)]}{letters[(index // 2100) % len(letters)]}"
     layout = [(f"Groep {1 + i % 8}{'abcdefgh'[i // 8]}", str(1 + i % 8), [str(1 + i % 8)]) for i in range(groups)]
     name = f"{rng.choice(SCHOOL_WORDS)} {index}"
-    return build_school(school_id, index, name, brin, "00", rng.choice(CITIES), layout, pupils_per_group)
+    doc = build_school(school_id, index, name, brin, "00", rng.choice(CITIES), layout, pupils_per_group)
+    for k in range(extra_staff):
+        sid = 300_000 + index * 100 + 50 + k
+        first = rng.choice(FIRST_NAMES)
+        infix, last = rng.choice(SURNAMES)
+        doc.roster["medewerkers"].append(
+            _staff(
+                None,
+                sid,
+                f"M{sid}",
+                _person(sid, first, infix, last),
+                f"staf{k}@school{index}.example.nl",
+                ["IBRTer"] if k % 2 else ["Inval"],
+                [],
+            )
+        )
+    return doc

@@ -1,7 +1,9 @@
-"""The Basispoort roster feed: reading it from a folder, and its document shapes.
+"""The Basispoort roster feed: its document shapes, and reading it from a folder.
 
 The folder source holds the same documents at the same relative paths as the partner REST
 API v2: ``instellingen.json``, ``instellingen/{id}.json`` and ``instellingen/{id}/details.json``.
+Sources hand over raw bytes; ``roster.validation`` parses and checks them, so a broken file
+is refused by the same code whichever source it came from.
 """
 
 from __future__ import annotations
@@ -9,30 +11,62 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
 class SchoolDocument:
-    """One school's roster and details as Basispoort hands them over."""
+    """One school's roster and details as Basispoort hands them over, parsed."""
 
     basispoort_id: int
     details: dict[str, Any]
     roster: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class RawSchool:
+    """One school's two documents as bytes, before anyone trusted them."""
+
+    basispoort_id: int
+    roster: bytes
+    details: bytes
+
+
+class SourceError(Exception):
+    """A school's documents could not be fetched; retrying will not help (e.g. 404)."""
+
+
+class TransientSourceError(SourceError):
+    """The source did not answer in time or had a server error; a later attempt may succeed."""
+
+
+class Source(Protocol):
+    label: str
+
+    def school_ids(self) -> list[int]: ...
+
+    def fetch_raw(self, basispoort_id: int) -> RawSchool: ...
+
+
 class FolderSource:
     def __init__(self, root: Path | str):
         self.root = Path(root)
+        self.label = str(self.root)
 
     def school_ids(self) -> list[int]:
-        return [int(x) for x in json.loads((self.root / "instellingen.json").read_text(encoding="utf-8"))]
+        try:
+            return [int(x) for x in json.loads((self.root / "instellingen.json").read_bytes())]
+        except (OSError, ValueError, TypeError) as exc:
+            raise SourceError(f"cannot read the school list in {self.root}: {exc}") from exc
 
-    def fetch(self, basispoort_id: int) -> SchoolDocument:
+    def fetch_raw(self, basispoort_id: int) -> RawSchool:
         base = self.root / "instellingen"
-        roster = json.loads((base / f"{basispoort_id}.json").read_text(encoding="utf-8"))
-        details = json.loads((base / str(basispoort_id) / "details.json").read_text(encoding="utf-8"))
-        return SchoolDocument(basispoort_id=basispoort_id, details=details, roster=roster)
+        try:
+            roster = (base / f"{basispoort_id}.json").read_bytes()
+            details = (base / str(basispoort_id) / "details.json").read_bytes()
+        except OSError as exc:
+            raise SourceError(f"school {basispoort_id}: {exc.strerror}: {exc.filename}") from exc
+        return RawSchool(basispoort_id, roster, details)
 
 
 def write_folder(root: Path | str, documents: list[SchoolDocument]) -> None:
@@ -40,13 +74,17 @@ def write_folder(root: Path | str, documents: list[SchoolDocument]) -> None:
     root = Path(root)
     (root / "instellingen").mkdir(parents=True, exist_ok=True)
     for doc in documents:
-        (root / "instellingen" / str(doc.basispoort_id)).mkdir(exist_ok=True)
-        _write_json(root / "instellingen" / f"{doc.basispoort_id}.json", doc.roster)
-        _write_json(root / "instellingen" / str(doc.basispoort_id) / "details.json", doc.details)
+        write_school(root, doc)
     _write_json(root / "instellingen.json", [doc.basispoort_id for doc in documents])
+
+
+def write_school(root: Path, doc: SchoolDocument) -> None:
+    (root / "instellingen" / str(doc.basispoort_id)).mkdir(parents=True, exist_ok=True)
+    _write_json(root / "instellingen" / f"{doc.basispoort_id}.json", doc.roster)
+    _write_json(root / "instellingen" / str(doc.basispoort_id) / "details.json", doc.details)
 
 
 def _write_json(path: Path, data: Any) -> None:
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     tmp.replace(path)

@@ -1,23 +1,50 @@
-"""Apply one school's Basispoort document to the database, all or nothing.
+"""The roster import: apply each school's Basispoort document to the database, all or nothing.
 
 Keys are the feed's stable ids: groups by ``lasKey``, staff and pupils by Basispoort id.
 Only rows that changed are written; whatever left the document is deactivated, not deleted.
+
+A run (``sync_roster``, or the nightly Celery tasks in ``roster.tasks``) fetches, parses and
+validates schools in threads, skips those whose ``mutationTimestamp`` did not change, applies
+the rest in chunks of schools per transaction (a chunk that fails in the database is retried
+school by school), and records one ``SchoolImportResult`` per school.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+import itertools
+import logging
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from licenses.actions import release_seats_of_departed_pupils
-from roster.feed import SchoolDocument
-from roster.models import Appointment, AppointmentRole, Group, Pupil, Role, School, Staff
+from roster import login_codes
+from roster.feed import SchoolDocument, Source, SourceError, TransientSourceError
+from roster.models import (
+    Appointment,
+    AppointmentRole,
+    Group,
+    ImportRun,
+    ImportRunStatus,
+    Pupil,
+    Role,
+    School,
+    SchoolImportResult,
+    SchoolResultStatus,
+    Staff,
+)
+from roster.validation import ErrorCode, InvalidSchool, mutation_timestamp, parse_school, validate_school
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -26,6 +53,8 @@ class ApplyResult:
     created: Counter = field(default_factory=Counter)
     updated: Counter = field(default_factory=Counter)
     deactivated: Counter = field(default_factory=Counter)
+    moved_pupils: int = 0
+    moved_pupil_ids: list[int] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -55,6 +84,32 @@ def _assign(obj, values: dict[str, Any]) -> bool:
     return changed
 
 
+def update_rows(model, rows: list, fields: list[str]) -> None:
+    """Write changed rows with one ``UPDATE … FROM (VALUES …)``: Django's bulk_update builds a CASE
+    per field and row, which costs more than the rest of a night's import together."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(rows, fields)
+        return
+    meta = model._meta
+    columns = [meta.get_field(name) for name in fields]
+    assignments = ", ".join(f'"{f.column}" = v."{f.column}"::{f.db_type(connection)}' for f in columns)
+    row_sql = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
+    names = ", ".join(f'"{f.column}"' for f in columns)
+    sql = (
+        f'UPDATE "{meta.db_table}" AS t SET {assignments} '  # noqa: S608 - names come from the model, values are parameters
+        f"FROM (VALUES {', '.join([row_sql] * len(rows))}) AS v(id, {names}) WHERE t.id = v.id::bigint"
+    )
+    params = [
+        value
+        for row in rows
+        for value in (row.pk, *(f.get_db_prep_save(getattr(row, f.attname), connection) for f in columns))
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 def _school_values(details: dict) -> dict[str, Any]:
     mutation = (details.get("metaResult") or {}).get("mutationTimestamp")
     return {
@@ -64,13 +119,15 @@ def _school_values(details: dict) -> dict[str, Any]:
         "house_number_suffix": _text(details.get("huisnummertoevoeging")),
         "postcode": _text(details.get("postcode")),
         "city": _text(details.get("woonplaats")),
-        "brin": _text(details.get("brincode")),
-        "dependancecode": _text(details.get("dependancecode")),
+        # A malformed code is warned about by validation; cut to the column so it cannot fail the school.
+        "brin": _text(details.get("brincode"))[:4],
+        "dependancecode": _text(details.get("dependancecode"))[:2],
         "schoolkey": _text(details.get("schoolkey")),
         "instelling_ref": _text(details.get("instellingRef")),
         "bestuurscode": _text(details.get("bestuurscode")),
         "active": details.get("actief", True) is not False and not details.get("gefuseerdNaar"),
-        "mutation_timestamp": parse_datetime(mutation) if mutation else None,
+        "sync_permitted": True,
+        "mutation_timestamp": source_timestamp(mutation),
     }
 
 
@@ -83,21 +140,27 @@ def apply_school_document(doc: SchoolDocument, *, now: dt.datetime | None = None
     groups = _apply_groups(school, doc.roster, result)
     _apply_staff(school, doc.roster, groups, result)
     _apply_pupils(school, doc.roster, groups, result, now)
+    # New pupils can log in the next morning; movers keep their code unless it clashes.
+    result.created["login_code"] += login_codes.ensure_codes(school, moved=result.moved_pupil_ids)
     return result
 
 
 def _apply_school(doc: SchoolDocument, result: ApplyResult) -> School:
-    values = _school_values(
-        {**doc.details, "metaResult": doc.roster.get("metaResult") or doc.details.get("metaResult")}
-    )
-    school = School.objects.select_for_update().filter(basispoort_id=doc.basispoort_id).first()
+    details = {**doc.details, "metaResult": doc.roster.get("metaResult") or doc.details.get("metaResult")}
+    # The roster document is authoritative for a closure or merger; details may lag a night behind.
+    for key in ("actief", "gefuseerdNaar"):
+        if key in doc.roster:
+            details[key] = doc.roster[key]
+    values = _school_values(details)
+    # NO KEY UPDATE: a coordinator linking a seat meanwhile only needs a key-share lock on the school.
+    school = School.objects.select_for_update(no_key=True).filter(basispoort_id=doc.basispoort_id).first()
     if school is None:
         school = School.objects.create(basispoort_id=doc.basispoort_id, **values)
         result.created["school"] += 1
     elif _assign(school, values):
         school.save()
         result.updated["school"] += 1
-    merged_into = doc.details.get("gefuseerdNaar") or doc.roster.get("gefuseerdNaar")
+    merged_into = details.get("gefuseerdNaar")
     target = School.objects.filter(basispoort_id=merged_into).first() if merged_into else None
     if school.merged_into_id != (target.pk if target else None):
         school.merged_into = target
@@ -132,7 +195,7 @@ def _apply_groups(school: School, roster: dict, result: ApplyResult) -> dict[str
     for group in gone:
         group.active = False
     Group.objects.bulk_create(to_create)
-    Group.objects.bulk_update(to_update + gone, ["name", "jaargroep", "description", "is_subgroup", "active"])
+    update_rows(Group, to_update + gone, ["name", "jaargroep", "description", "is_subgroup", "active"])
     result.created["group"] += len(to_create)
     result.updated["group"] += len(to_update)
     result.deactivated["group"] += len(gone)
@@ -153,8 +216,15 @@ def _apply_staff(school: School, roster: dict, groups: dict[str, Group], result:
             new_staff.append(staff)
         elif _assign(staff, values):
             changed_staff.append(staff)
-    Staff.objects.bulk_create(new_staff)
-    Staff.objects.bulk_update(changed_staff, ["first_name", "infix", "last_name", "initials", "eckid"])
+    staff_fields = ["first_name", "infix", "last_name", "initials", "eckid"]
+    # Another school's import may create the same person at the same moment; sorted ids keep
+    # two such imports from locking each other's rows in opposite orders.
+    new_staff.sort(key=lambda s: s.basispoort_id)
+    Staff.objects.bulk_create(
+        new_staff, update_conflicts=True, unique_fields=["basispoort_id"], update_fields=staff_fields
+    )
+    changed_staff.sort(key=lambda s: s.basispoort_id)
+    update_rows(Staff, changed_staff, staff_fields)
     result.created["staff"] += len(new_staff)
     result.updated["staff"] += len(changed_staff)
 
@@ -181,9 +251,9 @@ def _apply_staff(school: School, roster: dict, groups: dict[str, Group], result:
     for appt in gone:
         appt.active = False
     # Free a las_key before another appointment takes it over in the same run.
-    Appointment.objects.bulk_update(gone, ["active"])
+    update_rows(Appointment, gone, ["active"])
     Appointment.objects.filter(pk__in=[a.pk for a in gone]).update(las_key="")
-    Appointment.objects.bulk_update(changed_appts, ["las_key", "email", "end_date", "active"])
+    update_rows(Appointment, changed_appts, ["las_key", "email", "end_date", "active"])
     Appointment.objects.bulk_create(new_appts)
     result.created["appointment"] += len(new_appts)
     result.updated["appointment"] += len(changed_appts)
@@ -236,7 +306,7 @@ def _apply_pupils(
         "eckid",
         "las_key",
         "jaargroep",
-        "group",
+        "group_id",
         "active",
         "left_at",
     ]
@@ -250,7 +320,8 @@ def _apply_pupils(
             "eckid": _text(item.get("eckid")),
             "las_key": _text(item.get("lasKey")),
             "jaargroep": _text(item.get("jaargroep")),
-            "group": group,
+            # The id, not the object: comparing objects would load every pupil's current group.
+            "group_id": group.pk if group else None,
             "active": True,
             "left_at": None,
         }
@@ -258,15 +329,20 @@ def _apply_pupils(
         if pupil is None:
             pupil = Pupil(school=school, basispoort_id=basispoort_id, **values)
             to_create.append(pupil)
-        elif _assign(pupil, values):
-            to_update.append(pupil)
+        else:
+            was_in = pupil.group_id if pupil.active else None
+            if _assign(pupil, values):
+                to_update.append(pupil)
+                if was_in is not None and pupil.group_id is not None and was_in != pupil.group_id:
+                    result.moved_pupils += 1
+                    result.moved_pupil_ids.append(pupil.pk)
         seen[basispoort_id] = item
     left = [p for key, p in existing.items() if key not in seen and p.active]
     for pupil in left:
         pupil.active = False
         pupil.left_at = now
-    Pupil.objects.bulk_create(to_create)
-    Pupil.objects.bulk_update(to_update + left, fields)
+    _insert_pupils(school, to_create)
+    update_rows(Pupil, to_update + left, fields)
     result.created["pupil"] += len(to_create)
     result.updated["pupil"] += len(to_update)
     result.deactivated["pupil"] += len(left)
@@ -283,3 +359,327 @@ def _apply_pupils(
     _sync_pairs(through, "pupil_id", "group_id", have, want, result, "pupil_subgroup")
     if left:
         result.deactivated["seat"] += release_seats_of_departed_pupils(school, [p.pk for p in left])
+
+
+PUPIL_COPY_COLUMNS = [
+    "school_id",
+    "basispoort_id",
+    "eckid",
+    "las_key",
+    "first_name",
+    "infix",
+    "last_name",
+    "initials",
+    "jaargroep",
+    "group_id",
+    "active",
+    "left_at",
+]
+
+
+def _insert_pupils(school: School, pupils: list[Pupil]) -> None:
+    """New pupils are most of a first import's rows; PostgreSQL's COPY takes them several times faster than INSERT."""
+    if connection.vendor != "postgresql" or len(pupils) < 50:
+        Pupil.objects.bulk_create(pupils)
+        return
+    columns = ", ".join(PUPIL_COPY_COLUMNS)
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY roster_pupil ({columns}) FROM STDIN") as copy:
+        for pupil in pupils:
+            copy.write_row([getattr(pupil, column) for column in PUPIL_COPY_COLUMNS])
+    ids = dict(
+        Pupil.objects.filter(school=school, basispoort_id__in=[p.basispoort_id for p in pupils]).values_list(
+            "basispoort_id", "pk"
+        )
+    )
+    for pupil in pupils:
+        pupil.pk = ids[pupil.basispoort_id]
+        pupil._state.adding = False
+
+
+# --- Runs: many schools, from a source, recorded -------------------------------------------
+
+
+@dataclass
+class SchoolOutcome:
+    """What happened to one school in a run, before it is written down as a SchoolImportResult."""
+
+    basispoort_id: int
+    status: str = ""
+    doc: SchoolDocument | None = None
+    warnings: list = field(default_factory=list)
+    error_code: str = ""
+    error: str = ""
+    result: ApplyResult | None = None
+    duration: float = 0.0
+
+    def fail(self, code: str, detail: str) -> SchoolOutcome:
+        self.status, self.error_code, self.error, self.doc = SchoolResultStatus.FAILED, code, detail, None
+        return self
+
+
+def source_timestamp(value: str | None) -> dt.datetime | None:
+    try:
+        return parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def prepare_school(
+    source: Source, basispoort_id: int, known: dt.datetime | None, *, full: bool, raise_transient: bool
+) -> SchoolOutcome:
+    """Fetch, parse and validate one school without touching the database (runs in fetch threads)."""
+    started = time.perf_counter()
+    outcome = SchoolOutcome(basispoort_id)
+    try:
+        raw = source.fetch_raw(basispoort_id)
+        doc = parse_school(raw)
+        if not full and known is not None and source_timestamp(mutation_timestamp(doc.roster, doc.details)) == known:
+            outcome.status = SchoolResultStatus.UNCHANGED
+        else:
+            outcome.warnings = validate_school(doc)
+            outcome.doc = doc
+    except TransientSourceError as exc:
+        if raise_transient:
+            raise
+        outcome.fail(ErrorCode.SOURCE, str(exc))
+    except SourceError as exc:
+        outcome.fail(ErrorCode.SOURCE, str(exc))
+    except InvalidSchool as exc:
+        outcome.fail(exc.code, exc.detail)
+    outcome.duration = time.perf_counter() - started
+    return outcome
+
+
+def apply_chunk(outcomes: list[SchoolOutcome], now: dt.datetime) -> None:
+    """Apply the validated schools of a chunk in one transaction; if that fails, each school alone."""
+    todo = [o for o in outcomes if o.doc is not None]
+    if not todo:
+        return
+    try:
+        with transaction.atomic():
+            _relax_commit()
+            for outcome in todo:
+                _apply_timed(outcome, now)
+    except Exception:
+        logger.warning("Chunk of %d schools failed; retrying them one by one", len(todo), exc_info=True)
+        for outcome in todo:
+            outcome.result, outcome.status = None, ""
+            try:
+                with transaction.atomic():
+                    _relax_commit()
+                    _apply_timed(outcome, now)
+            except Exception as exc:
+                logger.exception("Roster import of school %s failed", outcome.basispoort_id)
+                outcome.fail(ErrorCode.DATABASE, f"{type(exc).__name__}: {exc}")
+
+
+def _relax_commit() -> None:
+    """Don't wait for the WAL flush at commit: a crash can lose only the last moments of an import,
+    which is idempotent and simply applies them again on the next run; it never corrupts anything."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def _apply_timed(outcome: SchoolOutcome, now: dt.datetime) -> None:
+    started = time.perf_counter()
+    outcome.result = apply_school_document(outcome.doc, now=now)
+    outcome.status = SchoolResultStatus.IMPORTED
+    outcome.duration += time.perf_counter() - started
+
+
+def _nonzero(counter: Counter) -> dict[str, int]:
+    return {key: n for key, n in sorted(counter.items()) if n}
+
+
+def record_outcomes(run: ImportRun, outcomes: list[SchoolOutcome]) -> None:
+    school_ids = dict(
+        School.objects.filter(basispoort_id__in=[o.basispoort_id for o in outcomes]).values_list("basispoort_id", "pk")
+    )
+    rows = []
+    for o in outcomes:
+        result = o.result
+        rows.append(
+            SchoolImportResult(
+                run=run,
+                school_id=school_ids.get(o.basispoort_id),
+                basispoort_id=o.basispoort_id,
+                status=o.status,
+                created=_nonzero(result.created) if result else {},
+                updated=_nonzero(result.updated) if result else {},
+                deactivated=_nonzero(result.deactivated) if result else {},
+                moved_pupils=result.moved_pupils if result else 0,
+                warnings=o.warnings,
+                error_code=o.error_code,
+                error=o.error[:2000],
+                duration=round(o.duration, 4),
+            )
+        )
+    # A retried Celery task may report a school again; the last word counts.
+    SchoolImportResult.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["run", "basispoort_id"],
+        update_fields=[
+            "school",
+            "status",
+            "created",
+            "updated",
+            "deactivated",
+            "moved_pupils",
+            "warnings",
+            "error_code",
+            "error",
+            "duration",
+        ],
+    )
+
+
+@dataclass
+class ChunkSummary:
+    counts: Counter = field(default_factory=Counter)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+    def add(self, outcomes: list[SchoolOutcome]) -> None:
+        for o in outcomes:
+            self.counts[o.status] += 1
+            if o.status == SchoolResultStatus.FAILED:
+                self.failed.append((o.basispoort_id, o.error))
+
+
+def import_schools(
+    run: ImportRun,
+    source: Source,
+    ids: list[int],
+    *,
+    full: bool = False,
+    raise_transient: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    now: dt.datetime | None = None,
+) -> ChunkSummary:
+    """Import the given schools chunk by chunk, fetching the next chunks while the database works.
+
+    Only a chunk or two of documents is held at a time, so memory does not grow with the
+    number of schools.
+    """
+    now = now or timezone.now()
+    size = settings.ROSTER_IMPORT_CHUNK_SIZE
+    # A school that withdrew and granted permission again is imported in full, whatever its timestamp.
+    known = dict(
+        School.objects.filter(basispoort_id__in=ids, sync_permitted=True).values_list(
+            "basispoort_id", "mutation_timestamp"
+        )
+    )
+    chunks = iter([ids[i : i + size] for i in range(0, len(ids), size)])
+    summary = ChunkSummary()
+    done = 0
+    # Several chunks in flight on their own connections keep PostgreSQL busy while Python builds
+    # the next statements; SQLite (the demo) allows one writer only.
+    writers = settings.ROSTER_IMPORT_WRITERS if connection.vendor == "postgresql" else 1
+    in_flight: deque[tuple[Future, list[SchoolOutcome]]] = deque()
+
+    def finished(outcomes: list[SchoolOutcome]) -> None:
+        nonlocal done
+        summary.add(outcomes)
+        done += len(outcomes)
+        if progress:
+            progress(done, len(ids))
+
+    with (
+        ThreadPoolExecutor(max_workers=settings.ROSTER_FETCH_WORKERS, thread_name_prefix="roster-fetch") as fetch,
+        ThreadPoolExecutor(max_workers=writers, thread_name_prefix="roster-write") as write,
+    ):
+
+        def submit(chunk: list[int]) -> list[Future]:
+            return [
+                fetch.submit(prepare_school, source, i, known.get(i), full=full, raise_transient=raise_transient)
+                for i in chunk
+            ]
+
+        pending = deque(submit(chunk) for chunk in itertools.islice(chunks, writers + 1))
+        while pending:
+            futures = pending.popleft()
+            following = next(chunks, None)
+            if following:
+                pending.append(submit(following))
+            outcomes = [f.result() for f in futures]
+            if writers == 1:
+                write_chunk(run, outcomes, now)
+                finished(outcomes)
+                continue
+            in_flight.append((write.submit(_write_chunk_on_own_connection, run, outcomes, now), outcomes))
+            while len(in_flight) >= writers:
+                future, written = in_flight.popleft()
+                future.result()
+                finished(written)
+        while in_flight:
+            future, written = in_flight.popleft()
+            future.result()
+            finished(written)
+    return summary
+
+
+def write_chunk(run: ImportRun, outcomes: list[SchoolOutcome], now: dt.datetime) -> None:
+    apply_chunk(outcomes, now)
+    record_outcomes(run, outcomes)
+
+
+def _write_chunk_on_own_connection(run: ImportRun, outcomes: list[SchoolOutcome], now: dt.datetime) -> None:
+    try:
+        write_chunk(run, outcomes, now)
+    finally:
+        connection.close()
+
+
+def start_run(
+    source: Source, *, trigger: str, full: bool = False, only: int | None = None
+) -> tuple[ImportRun, list[int]]:
+    """Open a run: list the schools that allow synchronisation, and stop syncing those that withdrew."""
+    listed = source.school_ids()
+    listed_set = set(listed)
+    scope = School.objects.filter(sync_permitted=True)
+    if only is not None:
+        scope = scope.filter(basispoort_id=only)
+        ids = [only] if only in listed_set else []
+    else:
+        ids = listed
+    withdrawn = [bp for bp in scope.values_list("basispoort_id", flat=True) if bp not in listed_set]
+    run = ImportRun.objects.create(
+        trigger=trigger, source=source.label[:300], full=full, schools_total=len(ids) + len(withdrawn)
+    )
+    if withdrawn:
+        School.objects.filter(basispoort_id__in=withdrawn).update(sync_permitted=False)
+        record_outcomes(run, [SchoolOutcome(bp, status=SchoolResultStatus.WITHDRAWN) for bp in withdrawn])
+    return run, ids
+
+
+def finish_if_done(run: ImportRun) -> bool:
+    """Close the run once every school has a result; true for the one caller that closed it."""
+    results = SchoolImportResult.objects.filter(run=run)
+    done = results.count()
+    failed = results.filter(status=SchoolResultStatus.FAILED).count()
+    ImportRun.objects.filter(pk=run.pk).update(schools_done=done, schools_failed=failed)
+    if done < run.schools_total:
+        return False
+    status = ImportRunStatus.FAILED if failed else ImportRunStatus.FINISHED
+    return bool(
+        ImportRun.objects.filter(pk=run.pk, status=ImportRunStatus.RUNNING).update(
+            status=status, finished_at=timezone.now()
+        )
+    )
+
+
+def sync_roster(
+    source: Source,
+    *,
+    trigger: str,
+    full: bool = False,
+    only: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[ImportRun, ChunkSummary]:
+    """A whole run in this process: what ``manage.py sync_roster`` and the demo use."""
+    run, ids = start_run(source, trigger=trigger, full=full, only=only)
+    summary = import_schools(run, source, ids, full=full, progress=progress)
+    finish_if_done(run)
+    run.refresh_from_db()
+    return run, summary

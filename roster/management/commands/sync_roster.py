@@ -1,0 +1,51 @@
+"""Run the roster import by hand: the same code the nightly Celery run uses, in this process."""
+
+from __future__ import annotations
+
+import os
+
+from django.core.management.base import BaseCommand, CommandError
+
+from roster.feed import SourceError
+from roster.importer import sync_roster
+from roster.models import SchoolResultStatus
+from roster.sources import source_from
+from roster.tasks import acquire_lock, release_lock
+
+
+class Command(BaseCommand):
+    help = "Import the Basispoort roster feed (a folder or the HTTPS API); exits non-zero when a school failed."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--source", help="A folder feed or an https:// URL (default: the configured source).")
+        parser.add_argument("--school", type=int, help="Only this Basispoort id.")
+        parser.add_argument("--full", action="store_true", help="Also import schools whose feed did not change.")
+
+    def handle(self, *args, source: str | None, school: int | None, full: bool, **options):
+        owner = f"command-{os.getpid()}"
+        if not acquire_lock(owner):
+            raise CommandError("Another roster import is running; try again when it has finished.")
+        try:
+            feed = source_from(source)
+            run, summary = sync_roster(feed, trigger="command", full=full, only=school, progress=self._progress)
+        except SourceError as exc:
+            raise CommandError(f"The roster source cannot be read: {exc}") from exc
+        finally:
+            release_lock(owner)
+        counts = summary.counts
+        self.stdout.write(
+            f"Run {run.pk} from {run.source}: {counts[SchoolResultStatus.IMPORTED]} imported, "
+            f"{counts[SchoolResultStatus.UNCHANGED]} unchanged, {run.schools_failed} failed, "
+            f"{run.schools_total - sum(counts.values())} withdrawn."
+        )
+        for basispoort_id, error in summary.failed:
+            self.stderr.write(f"  school {basispoort_id}: {error}")
+        if run.schools_failed:
+            raise CommandError(f"{run.schools_failed} school(s) failed; see the run in the admin.")
+
+    def _progress(self, done: int, total: int) -> None:
+        width = 30
+        filled = width * done // total if total else width
+        end = "\n" if done >= total else ""
+        self.stdout.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} schools", ending=end)
+        self.stdout.flush()

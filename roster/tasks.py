@@ -1,0 +1,90 @@
+"""The nightly roster import on Celery: one run lists the schools and fans out chunks of them.
+
+A Redis lock (``SET NX`` with an expiry, released by whichever chunk closes the run) keeps two
+runs from overlapping; the expiry frees it should a worker die mid-run.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import redis
+from celery import shared_task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+
+from roster import importer
+from roster.feed import TransientSourceError
+from roster.models import ImportRun
+from roster.sources import source_from
+
+logger = logging.getLogger(__name__)
+LOCK_KEY = "bingel:roster-import-lock"
+LOCK_SECONDS = 6 * 3600
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+
+
+def _redis() -> redis.Redis | None:
+    return redis.Redis.from_url(settings.REDIS_URL) if settings.REDIS_URL else None
+
+
+def acquire_lock(owner: str) -> bool:
+    client = _redis()
+    return client is None or bool(client.set(LOCK_KEY, owner, nx=True, ex=LOCK_SECONDS))
+
+
+def release_lock(owner: str) -> None:
+    client = _redis()
+    if client is not None:
+        client.eval(_RELEASE, 1, LOCK_KEY, owner)
+
+
+def start_nightly_run(*, full: bool = False) -> ImportRun | None:
+    """Open a run and queue its chunks; None when another run still holds the lock."""
+    owner = f"starting-{uuid.uuid4().hex}"
+    if not acquire_lock(owner):
+        logger.warning("Roster import not started: the previous run still holds the lock")
+        return None
+    try:
+        run, ids = importer.start_run(source_from(), trigger="nightly", full=full)
+    except Exception:
+        release_lock(owner)
+        raise
+    client = _redis()
+    if client is not None:
+        client.set(LOCK_KEY, f"run-{run.pk}", ex=LOCK_SECONDS)
+    size = settings.ROSTER_IMPORT_CHUNK_SIZE
+    if not ids:
+        _close(run)
+    for start in range(0, len(ids), size):
+        import_chunk.delay(run.pk, ids[start : start + size], full)
+    return run
+
+
+def import_chunk_now(run_id: int, ids: list[int], full: bool, *, final_attempt: bool) -> None:
+    run = ImportRun.objects.get(pk=run_id)
+    importer.import_schools(run, source_from(), ids, full=full, raise_transient=not final_attempt)
+    _close(run)
+
+
+def _close(run: ImportRun) -> None:
+    if importer.finish_if_done(run):
+        release_lock(f"run-{run.pk}")
+
+
+@shared_task(name="roster.tasks.nightly_roster_import")
+def nightly_roster_import(full: bool = False) -> None:
+    start_nightly_run(full=full)
+
+
+@shared_task(
+    bind=True,
+    name="roster.tasks.import_chunk",
+    # A source that did not answer, or a database connection that dropped; a refused file is not retried.
+    autoretry_for=(TransientSourceError, OperationalError, InterfaceError),
+    max_retries=settings.ROSTER_TASK_RETRIES,
+    retry_backoff=30,
+)
+def import_chunk(self, run_id: int, ids: list[int], full: bool = False) -> None:
+    import_chunk_now(run_id, ids, full, final_attempt=self.request.retries >= self.max_retries)
