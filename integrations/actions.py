@@ -1,0 +1,250 @@
+"""Every change to result links and incoming results goes through a function here.
+
+Changes to links run inside ``transaction.atomic`` and are audited. Audit rows hold only the
+last four characters of a key, never the key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
+
+from integrations import crypto
+from integrations.models import (
+    BatchStatus,
+    Delivery,
+    DeliveryBatch,
+    LearningResult,
+    LinkStatus,
+    LvsSupplier,
+    ResultKind,
+    ResultLink,
+    ServiceToken,
+)
+from licenses.models import AuditAction, AuditEvent, school_year_of
+from roster.models import School, Staff
+
+LINK_ADDED = AuditAction.RESULT_LINK_ADDED
+LINK_KEY_CHANGED = AuditAction.RESULT_LINK_KEY_CHANGED
+LINK_REMOVED = AuditAction.RESULT_LINK_REMOVED
+LINK_STATUS = AuditAction.RESULT_LINK_STATUS
+
+
+class LinkExists(Exception):
+    """The school already has a current link with this LVS."""
+
+
+def _audit(action: str, link: ResultLink, user, actor_label: str, before=None, after=None) -> None:
+    AuditEvent.objects.create(
+        action=action,
+        subject=f"{link.supplier.name} ({link.school.name})"[:300],
+        school=link.school,
+        actor=user,
+        actor_label=actor_label[:200],
+        before=before,
+        after=after,
+    )
+
+
+def _link_facts(link: ResultLink) -> dict:
+    return {"lvs": link.supplier.name, "sleutel": f"…{link.key_last4}", "status": link.status}
+
+
+@sensitive_variables("key")
+def add_link(*, school: School, supplier: LvsSupplier, key: str, staff: Staff, user=None) -> ResultLink:
+    """The school's consent to send practice results to ``supplier``, recorded with who and when."""
+    now = timezone.now()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                link = ResultLink.objects.create(
+                    school=school,
+                    supplier=supplier,
+                    key_encrypted=crypto.encrypt(key),
+                    key_last4=key[-4:],
+                    consent_by=staff,
+                    consent_by_name=staff.full_name,
+                    consent_at=now,
+                )
+        except IntegrityError:
+            # The partial unique constraint: one current link per school and LVS, also when two click at once.
+            raise LinkExists from None
+        _audit(LINK_ADDED, link, user, staff.full_name, after={**_link_facts(link), "toestemming": now.isoformat()})
+        enqueue_results(link)
+    return link
+
+
+@sensitive_variables("key")
+def change_key(*, link: ResultLink, key: str, staff: Staff, user=None) -> ResultLink:
+    with transaction.atomic():
+        link = ResultLink.objects.select_for_update().select_related("supplier", "school").get(pk=link.pk)
+        if not link.is_current:
+            raise ResultLink.DoesNotExist
+        before = _link_facts(link)
+        link.key_encrypted = crypto.encrypt(key)
+        link.key_last4 = key[-4:]
+        # A new key gets a fresh start: the refusal or back-off of the old key no longer applies.
+        link.failed_runs = 0
+        link.next_attempt_at = None
+        link.save(update_fields=["key_encrypted", "key_last4", "failed_runs", "next_attempt_at"])
+        _audit(LINK_KEY_CHANGED, link, user, staff.full_name, before=before, after=_link_facts(link))
+    return link
+
+
+def remove_link(*, link: ResultLink, staff: Staff, user=None) -> None:
+    """Withdraw consent: from this commit on, nothing more is sent for this link."""
+    with transaction.atomic():
+        link = ResultLink.objects.select_for_update().select_related("supplier", "school").get(pk=link.pk)
+        if not link.is_current:
+            return
+        link.withdrawn_at = timezone.now()
+        link.withdrawn_by_name = staff.full_name
+        link.save(update_fields=["withdrawn_at", "withdrawn_by_name"])
+        Delivery.objects.filter(link=link, batch__isnull=True).delete()
+        DeliveryBatch.objects.filter(link=link, status=BatchStatus.PENDING).update(status=BatchStatus.CANCELLED)
+        _audit(
+            LINK_REMOVED,
+            link,
+            user,
+            staff.full_name,
+            before=_link_facts(link),
+            after={"ingetrokken": link.withdrawn_at.isoformat()},
+        )
+
+
+def set_status(link: ResultLink, status: str, message: str = "") -> None:
+    """Record what the LVS said about the key; a change of status is audited."""
+    with transaction.atomic():
+        current = ResultLink.objects.select_for_update().select_related("supplier", "school").get(pk=link.pk)
+        changed = current.status != status
+        ResultLink.objects.filter(pk=link.pk).update(
+            status=status, status_message=message[:300], checked_at=timezone.now()
+        )
+        if changed:
+            after = {"status": status, "toelichting": message[:300]}
+            _audit(LINK_STATUS, current, None, current.supplier.name, before={"status": current.status}, after=after)
+    link.status, link.status_message = status, message[:300]
+
+
+def enqueue_results(link: ResultLink) -> int:
+    """Queue for ``link`` every practice result of its school from the school year of the consent on.
+
+    Idempotent (a result is queued once per link); the nightly catch-up runs it again to pick up
+    anything that arrived while the link was being made. A result that an earlier link of the
+    same school already delivered to the same LVS is not queued again.
+    """
+    delivery = Delivery._meta.db_table
+    result = LearningResult._meta.db_table
+    batch = DeliveryBatch._meta.db_table
+    links = ResultLink._meta.db_table
+    first_year = school_year_of(timezone.localtime(link.consent_at).date())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {delivery} (link_id, result_id) "  # noqa: S608 - table names come from the models
+            f"SELECT %s, r.id FROM {result} r "
+            "WHERE r.school_id = %s AND r.kind = %s AND r.school_year >= %s "
+            f"AND NOT EXISTS (SELECT 1 FROM {delivery} d JOIN {batch} b ON b.id = d.batch_id "
+            f"JOIN {links} l ON l.id = b.link_id "
+            "WHERE d.result_id = r.id AND b.status = %s AND l.supplier_id = %s AND l.id <> %s) "
+            "ORDER BY r.id "
+            "ON CONFLICT (link_id, result_id) DO NOTHING",
+            [
+                link.pk,
+                link.school_id,
+                ResultKind.PRACTICE,
+                first_year,
+                BatchStatus.CONFIRMED,
+                link.supplier_id,
+                link.pk,
+            ],
+        )
+        return cursor.rowcount
+
+
+@dataclass(frozen=True)
+class IncomingResult:
+    external_id: str
+    school: School
+    pupil_id: int
+    kind: str
+    toetscode: str
+    toetsnaam: str
+    leerjaar: str
+    vakgebied: str
+    afnamedatum: dt.date
+    score: int
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    created: int
+    duplicates: int
+
+
+def store_results(service: ServiceToken | None, incoming: list[IncomingResult]) -> IngestReport:
+    """Store new results (a result id already known is skipped) and queue the practice ones."""
+    with transaction.atomic():
+        ids = [item.external_id for item in incoming]
+        known = set(LearningResult.objects.filter(external_id__in=ids).values_list("external_id", flat=True))
+        fresh: dict[str, IncomingResult] = {}
+        for item in incoming:
+            if item.external_id not in known:
+                fresh.setdefault(item.external_id, item)
+        created = LearningResult.objects.bulk_create(
+            [
+                LearningResult(
+                    external_id=item.external_id,
+                    service=service,
+                    school=item.school,
+                    pupil_id=item.pupil_id,
+                    kind=item.kind,
+                    school_year=school_year_of(item.afnamedatum),
+                    toetscode=item.toetscode,
+                    toetsnaam=item.toetsnaam,
+                    leerjaar=item.leerjaar,
+                    vakgebied=item.vakgebied,
+                    afnamedatum=item.afnamedatum,
+                    score=item.score,
+                )
+                for item in fresh.values()
+            ],
+            # Two posts of the same result at the same moment: the second one becomes a no-op.
+            ignore_conflicts=True,
+        )
+        practice = [r for r in created if r.kind == ResultKind.PRACTICE]
+        if practice:
+            stored = dict(
+                LearningResult.objects.filter(external_id__in=[r.external_id for r in practice]).values_list(
+                    "external_id", "pk"
+                )
+            )
+            links: dict[int, list[int]] = {}
+            for link_id, school_id in (
+                ResultLink.objects.current()
+                .filter(school_id__in={r.school_id for r in practice})
+                .values_list("pk", "school_id")
+            ):
+                links.setdefault(school_id, []).append(link_id)
+            Delivery.objects.bulk_create(
+                [
+                    Delivery(link_id=link_id, result_id=stored[r.external_id])
+                    for r in practice
+                    for link_id in links.get(r.school_id, [])
+                ],
+                ignore_conflicts=True,
+            )
+    return IngestReport(created=len(fresh), duplicates=len(incoming) - len(fresh))
+
+
+def link_status_for_reply(outcome) -> str:
+    from integrations.uwlr.client import Outcome
+
+    if outcome == Outcome.KEY_REFUSED:
+        return LinkStatus.KEY_REFUSED
+    if outcome in {Outcome.CONFIRMED, Outcome.FAULT}:
+        return LinkStatus.ACTIVE
+    return LinkStatus.UNREACHABLE

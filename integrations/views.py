@@ -1,0 +1,108 @@
+"""The coordinator's "Resultaatkoppelingen" screen. Line one of every view: the access helper.
+
+The key is posted once and never rendered back; ``sensitive_post_parameters`` keeps it out of
+error reports too.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from integrations import actions, export, tasks
+from integrations.forms import AddLinkForm, ChangeKeyForm
+from integrations.models import LinkStatus, ResultLink
+from roster.access import school_for_request
+
+STATUS_MESSAGES = {
+    LinkStatus.ACTIVE: gettext_lazy(
+        "De leverancier heeft de sleutel geaccepteerd. Nieuwe oefenresultaten worden vanaf nu automatisch verstuurd."
+    ),
+    LinkStatus.KEY_REFUSED: gettext_lazy(
+        "De leverancier weigert deze autorisatiesleutel. Controleer de sleutel en kies ‘Sleutel wijzigen’."
+    ),
+    LinkStatus.UNREACHABLE: gettext_lazy(
+        "De leverancier is nu niet bereikbaar. De koppeling is opgeslagen; Bingel probeert het later opnieuw."
+    ),
+}
+
+
+def _status_message(request: HttpRequest, status: str) -> None:
+    level = messages.SUCCESS if status == LinkStatus.ACTIVE else messages.WARNING
+    messages.add_message(request, level, str(STATUS_MESSAGES[status]))
+
+
+def _check_and_start(link: ResultLink) -> str:
+    """Check the key with the supplier now; an accepted key starts the first delivery at once
+    instead of at the next 15-minute run."""
+    status = export.check_key(link)
+    if status == LinkStatus.ACTIVE:
+        tasks.export_link.delay(link.pk)
+    return status
+
+
+@require_http_methods(["GET"])
+def links(request: HttpRequest, school_id: int) -> HttpResponse:
+    access = school_for_request(request, school_id, coordinator=True)
+    context = {
+        "access": access,
+        "school": access.school,
+        "links": ResultLink.objects.current().filter(school=access.school).select_related("supplier"),
+    }
+    return render(request, "integrations/links.html", context)
+
+
+@sensitive_post_parameters("key")
+@require_http_methods(["GET", "POST"])
+def link_add(request: HttpRequest, school_id: int) -> HttpResponse:
+    access = school_for_request(request, school_id, coordinator=True)
+    form = AddLinkForm(request.POST or None, school=access.school)
+    if request.method == "POST" and form.is_valid():
+        try:
+            link = actions.add_link(
+                school=access.school,
+                supplier=form.cleaned_data["supplier"],
+                key=form.cleaned_data["key"],
+                staff=access.staff,
+                user=request.user,
+            )
+        except actions.LinkExists:
+            form.add_error("supplier", _("De school heeft al een koppeling met dit leerlingvolgsysteem."))
+        else:
+            _status_message(request, _check_and_start(link))
+            return redirect("resultlinks", school_id=access.school.pk)
+    return render(request, "integrations/link_form.html", {"access": access, "school": access.school, "form": form})
+
+
+@sensitive_post_parameters("key")
+@require_http_methods(["GET", "POST"])
+def link_change_key(request: HttpRequest, school_id: int, link_id: int) -> HttpResponse:
+    access = school_for_request(request, school_id, coordinator=True)
+    link = get_object_or_404(ResultLink.objects.current().select_related("supplier"), pk=link_id, school=access.school)
+    form = ChangeKeyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        actions.change_key(link=link, key=form.cleaned_data["key"], staff=access.staff, user=request.user)
+        _status_message(request, _check_and_start(link))
+        return redirect("resultlinks", school_id=access.school.pk)
+    context = {"access": access, "school": access.school, "form": form, "link": link}
+    return render(request, "integrations/link_change_key.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def link_remove(request: HttpRequest, school_id: int, link_id: int) -> HttpResponse:
+    access = school_for_request(request, school_id, coordinator=True)
+    link = get_object_or_404(ResultLink.objects.current().select_related("supplier"), pk=link_id, school=access.school)
+    if request.method == "POST":
+        actions.remove_link(link=link, staff=access.staff, user=request.user)
+        messages.success(
+            request,
+            _("De koppeling met %(lvs)s is verwijderd. Er worden geen resultaten meer naar verstuurd.")
+            % {"lvs": link.supplier.name},
+        )
+        return redirect("resultlinks", school_id=access.school.pk)
+    return render(request, "integrations/link_remove.html", {"access": access, "school": access.school, "link": link})

@@ -1,0 +1,104 @@
+"""Builders and fixtures for the result exchange tests: suppliers, links, results, a reference LVS."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+import pytest
+from django.utils import timezone
+
+from integrations import crypto
+from integrations.actions import IncomingResult, store_results
+from integrations.api import token_digest
+from integrations.models import LvsSupplier, ResultKind, ResultLink, ServiceToken
+from integrations.reference_lvs import ReferenceLvs, running
+from roster.models import Pupil, School
+
+LVS_KEY = "Mm-ref-9f3c1b7a2d4e-Q8"
+OTHER_KEY = "Mm-wrong-0000000000-ZZ"
+
+
+def make_supplier(name: str = "Momento", endpoint_url: str = "http://127.0.0.1:9/uwlr") -> LvsSupplier:
+    supplier, _ = LvsSupplier.objects.get_or_create(
+        name=name, defaults={"endpoint_url": endpoint_url, "klantcode": "BINGEL", "klantnaam": "Bingel"}
+    )
+    return supplier
+
+
+def make_result_link(school: School, supplier: LvsSupplier | None = None, key: str = LVS_KEY) -> ResultLink:
+    """A current link, made without asking the LVS (tests of the screen go through the view)."""
+    supplier = supplier or make_supplier()
+    link = ResultLink.objects.current().filter(school=school, supplier=supplier).first()
+    return link or ResultLink.objects.create(
+        school=school,
+        supplier=supplier,
+        key_encrypted=crypto.encrypt(key),
+        key_last4=key[-4:],
+        status="actief",
+        consent_by_name="Test",
+        consent_at=timezone.now(),
+    )
+
+
+def make_service_token(name: str = "leerlingapp") -> tuple[ServiceToken, str]:
+    token = secrets.token_urlsafe(24)
+    service = ServiceToken.objects.create(name=name, token_digest=token_digest(token), token_last4=token[-4:])
+    return service, token
+
+
+def results_for(
+    pupils: list[Pupil], count: int, *, kind: str = ResultKind.PRACTICE, prefix: str = "r", day: dt.date | None = None
+) -> list[IncomingResult]:
+    day = day or timezone.localdate()
+    return [
+        IncomingResult(
+            external_id=f"{prefix}-{i}",
+            school=pupils[i % len(pupils)].school,
+            pupil_id=pupils[i % len(pupils)].pk,
+            kind=kind,
+            toetscode=f"rekenroute-5-blok{i % 7}",
+            toetsnaam=f"Rekenroute groep 5 blok {i % 7}",
+            leerjaar="5",
+            vakgebied="rekenen",
+            afnamedatum=day,
+            score=i % 11,
+        )
+        for i in range(count)
+    ]
+
+
+def store(pupils: list[Pupil], count: int, **kwargs) -> None:
+    incoming = results_for(pupils, count, **kwargs)
+    for start in range(0, len(incoming), 1000):
+        store_results(None, incoming[start : start + 1000])
+
+
+@pytest.fixture
+def reference_lvs():
+    """A reference LVS in a thread that accepts LVS_KEY; yields (lvs, url)."""
+    lvs = ReferenceLvs({LVS_KEY}, seed=7)
+    with running(lvs) as url:
+        yield lvs, url
+
+
+@pytest.fixture
+def momento(reference_lvs, db) -> LvsSupplier:
+    """The supplier "Momento", pointing at the reference LVS."""
+    supplier = make_supplier("Momento", reference_lvs[1])
+    make_supplier("ParnasSys", reference_lvs[1])
+    return supplier
+
+
+@pytest.fixture
+def fast_retries(settings):
+    settings.UWLR_RETRY_BASE_SECONDS = 0.001
+    settings.UWLR_READ_TIMEOUT = 0.5
+    settings.UWLR_CONNECT_TIMEOUT = 0.5
+
+
+@pytest.fixture(autouse=True)
+def _export_in_the_test_thread(settings):
+    """Export threads have their own database connections, which cannot see the rows a test
+    made inside its transaction; tests of the threaded path use ``transactional_db``."""
+    settings.UWLR_EXPORT_THREADS = 1
