@@ -1,9 +1,21 @@
 from django.urls import path
 
-from roster import views
+from roster import login_code_views, views
 
 # Every pattern here is school-scoped: its view starts with roster.access.school_for_request.
 urlpatterns = [
     path("", views.start_page, name="school_start"),
     path("beheer/", views.beheer_home, name="beheer_home"),
+    path("beheer/gegevens/", views.beheer_gegevens, name="beheer_gegevens"),
+    path("beheer/groepen/", views.beheer_groepen, name="beheer_groepen"),
+    path("beheer/groepen/<int:group_id>/", views.beheer_groep, name="beheer_groep"),
+    path("beheer/ict-coordinatoren/", views.beheer_coordinatoren, name="beheer_coordinatoren"),
+    path("beheer/leerkrachten/", views.beheer_leerkrachten, name="beheer_leerkrachten"),
+    path("beheer/leerlingen/", views.beheer_leerlingen, name="beheer_leerlingen"),
+    path("groepen/<int:group_id>/inlogcodes/", login_code_views.group_codes, name="group_login_codes"),
+    path(
+        "groepen/<int:group_id>/inlogcodes/print/", login_code_views.group_codes_print, name="group_login_codes_print"
+    ),
+    path("groepen/<int:group_id>/inlogcodes/methode/", login_code_views.group_method, name="group_login_method"),
+    path("groepen/<int:group_id>/inlogcodes/<int:pupil_id>/", login_code_views.pupil_code, name="pupil_login_code"),
 ]

@@ -1,39 +1,129 @@
-"""School-scoped pages. Line one of every view: the access helper."""
+"""School-scoped pages. Line one of every view: the access helper.
+
+Everything here is read-only: the roster is managed in the school administration system and
+arrives through Basispoort, so these pages only show it.
+"""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
-from licenses.models import Licence, LicenceKind
-from roster.access import school_for_request
-from roster.models import Group
+from integrations.status import links_summary
+from licenses.overview import warnings as licence_warnings
+from roster import overview
+from roster.access import SchoolAccess, school_for_request
+from roster.models import Group, Role
+from roster.reports import latest_sync_summary
+
+PUPILS_PER_PAGE = 50
+SEARCH_MAX_LENGTH = 100
 
 
 @require_GET
 def start_page(request: HttpRequest, school_id: int) -> HttpResponse:
     access = school_for_request(request, school_id)
-    groups = (
-        Group.objects.filter(school=access.school, active=True, teachers=access.appointment)
-        .annotate(pupil_count=Count("pupils", filter=Q(pupils__active=True)))
-        .order_by("jaargroep", "name")
-    )
-    return render(request, "roster/start_page.html", {"access": access, "school": access.school, "groups": groups})
+    groups = overview.teacher_groups(access.appointment)
+    context = {
+        "access": access,
+        "school": access.school,
+        "groups": groups,
+        "school_year": overview.current_school_year(),
+        "methods": overview.start_page_licences(access.school, groups),
+    }
+    return render(request, "roster/start_page.html", context)
 
 
 @require_GET
 def beheer_home(request: HttpRequest, school_id: int) -> HttpResponse:
     access = school_for_request(request, school_id, coordinator=True)
     school = access.school
-    licences = Licence.objects.filter(school=school).aggregate(
-        group_licences=Count("pk", filter=Q(kind=LicenceKind.PER_GROUP)),
-        pupil_licences=Count("pk", filter=Q(kind=LicenceKind.PER_PUPIL)),
-    )
-    counts = {
-        "groups": school.groups.filter(active=True).count(),
-        "pupils": school.pupils.filter(active=True).count(),
-        **licences,
+    context = {
+        "access": access,
+        "school": school,
+        "counts": overview.roster_counts(school),
+        "licences": overview.licence_overview(school),
+        "warnings": licence_warnings(school, timezone.localdate()),
+        "result_links": links_summary(school),
+        "sync": latest_sync_summary(school),
     }
-    return render(request, "roster/beheer_home.html", {"access": access, "school": school, "counts": counts})
+    return render(request, "roster/beheer_home.html", context)
+
+
+@require_GET
+def beheer_gegevens(request: HttpRequest, school_id: int) -> HttpResponse:
+    access = school_for_request(request, school_id, coordinator=True)
+    context = {"access": access, "school": access.school, "counts": overview.roster_counts(access.school)}
+    return render(request, "roster/beheer_gegevens.html", context)
+
+
+@require_GET
+def beheer_groepen(request: HttpRequest, school_id: int) -> HttpResponse:
+    access = school_for_request(request, school_id, coordinator=True)
+    return _groups_page(request, access, open_group=None)
+
+
+@require_GET
+def beheer_groep(request: HttpRequest, school_id: int, group_id: int) -> HttpResponse:
+    """The "Details" of one group: its teachers and all its pupils, shown under the group.
+
+    htmx asks for just that group's rows; without JavaScript the link loads the whole groups
+    page with the group opened, so the page works either way.
+    """
+    access = school_for_request(request, school_id, coordinator=True)
+    group = get_object_or_404(Group, pk=group_id, school=access.school, active=True)
+    if request.htmx and not request.htmx.history_restore_request:
+        opened = overview.groups_with_teachers(access.school).get(pk=group.pk)
+        context = {"school": access.school, "group": opened, "pupils": overview.pupils_of_group(group)}
+        response = render(request, "roster/_group_rows.html", context)
+    else:
+        response = _groups_page(request, access, open_group=group)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _groups_page(request: HttpRequest, access: SchoolAccess, open_group: Group | None) -> HttpResponse:
+    groups = list(overview.groups_with_teachers(access.school))
+    context = {
+        "access": access,
+        "school": access.school,
+        "groups": groups,
+        "open_group_id": open_group.pk if open_group else None,
+        "pupils": overview.pupils_of_group(open_group) if open_group else None,
+    }
+    return render(request, "roster/beheer_groepen.html", context)
+
+
+@require_GET
+def beheer_coordinatoren(request: HttpRequest, school_id: int) -> HttpResponse:
+    access = school_for_request(request, school_id, coordinator=True)
+    context = {
+        "access": access,
+        "school": access.school,
+        "coordinators": overview.staff_with_role(access.school, Role.ICT_COORDINATOR),
+    }
+    return render(request, "roster/beheer_coordinatoren.html", context)
+
+
+@require_GET
+def beheer_leerkrachten(request: HttpRequest, school_id: int) -> HttpResponse:
+    access = school_for_request(request, school_id, coordinator=True)
+    context = {
+        "access": access,
+        "school": access.school,
+        "teachers": overview.staff_with_role(access.school, *overview.TEACHING_ROLES),
+    }
+    return render(request, "roster/beheer_leerkrachten.html", context)
+
+
+@require_GET
+def beheer_leerlingen(request: HttpRequest, school_id: int) -> HttpResponse:
+    access = school_for_request(request, school_id, coordinator=True)
+    query = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_LENGTH]
+    page = Paginator(overview.search_pupils(access.school, query), PUPILS_PER_PAGE).get_page(request.GET.get("pagina"))
+    context = {"access": access, "school": access.school, "query": query, "page": page}
+    return render(request, "roster/beheer_leerlingen.html", context)
