@@ -175,6 +175,12 @@ class AuditAction(models.TextChoices):
     ASSIGN_SEAT = "assign_seat", _("Leerling gekoppeld")
     RELEASE_SEAT = "release_seat", _("Leerling ontkoppeld")
     LICENCE_CHANGED = "licence_changed", _("Licentie gewijzigd")
+    LOGIN_METHOD_CHANGED = "login_method_changed", _("Inlogmethode van een groep gewijzigd")
+    LOGIN_CODE_CHANGED = "login_code_changed", _("Inlogcode van een leerling gewijzigd")
+    RESULT_LINK_ADDED = "result_link_added", _("Resultaatkoppeling toegevoegd")
+    RESULT_LINK_KEY_CHANGED = "result_link_key_changed", _("Sleutel van een resultaatkoppeling gewijzigd")
+    RESULT_LINK_REMOVED = "result_link_removed", _("Resultaatkoppeling verwijderd")
+    RESULT_LINK_STATUS = "result_link_status", _("Status van een resultaatkoppeling gewijzigd")
 
 
 class AuditEvent(models.Model):

@@ -14,7 +14,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
-from roster.models import Appointment, AppointmentRole, Role, School, Staff
+from bingel_admin.observability import school_id_var
+from roster.models import Appointment, AppointmentRole, Group, Role, School, Staff
 
 BASISPOORT_ID_SESSION_KEY = "basispoort_id"
 
@@ -74,8 +75,21 @@ def school_for_request(request: HttpRequest, school_id: int, *, coordinator: boo
     )
     if appointment is None:
         raise Http404
+    school_id_var.set(appointment.school_id)  # for log records written during this request
     roles = frozenset(AppointmentRole.objects.filter(appointment=appointment).values_list("role", flat=True))
     access = SchoolAccess(school=appointment.school, staff=appointment.staff, appointment=appointment, roles=roles)
     if coordinator and not access.is_coordinator:
         raise Http404
     return access
+
+
+def group_for_request(request: HttpRequest, school_id: int, group_id: int) -> tuple[SchoolAccess, Group]:
+    """A main group of this school that this person may manage: any group for a coordinator,
+    only their own groups for a teacher. Anything else is 404."""
+    access = school_for_request(request, school_id)
+    group = Group.objects.filter(pk=group_id, school=access.school, active=True, is_subgroup=False).first()
+    if group is None:
+        raise Http404
+    if not access.is_coordinator and not access.appointment.groups.filter(pk=group.pk).exists():
+        raise Http404
+    return access, group

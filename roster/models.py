@@ -188,3 +188,124 @@ class Pupil(PersonName):
             models.UniqueConstraint(fields=["id", "school"], name="pupil_id_school"),
         ]
         indexes = [models.Index(fields=["school", "active", "last_name"])]
+
+
+class ImportRunStatus(models.TextChoices):
+    RUNNING = "running", _("Bezig")
+    FINISHED = "finished", _("Klaar")
+    FAILED = "failed", _("Klaar, met fouten")
+
+
+class ImportRun(models.Model):
+    """One import of the roster feed: a night's run, or one started by hand."""
+
+    started_at = models.DateTimeField(_("gestart"), auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(_("klaar"), null=True, blank=True)
+    trigger = models.CharField(_("aanleiding"), max_length=20)
+    source = models.CharField(_("bron"), max_length=300)
+    full = models.BooleanField(_("alles opnieuw"), default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportRunStatus.choices, default=ImportRunStatus.RUNNING
+    )
+    schools_total = models.IntegerField(_("scholen"), default=0)
+    schools_done = models.IntegerField(_("scholen verwerkt"), default=0)
+    schools_failed = models.IntegerField(_("scholen mislukt"), default=0)
+
+    class Meta:
+        verbose_name = _("importrun")
+        verbose_name_plural = _("importruns")
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ImportRunStatus.values), name="importrun_status_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
+
+
+class SchoolResultStatus(models.TextChoices):
+    IMPORTED = "imported", _("Bijgewerkt")
+    UNCHANGED = "unchanged", _("Ongewijzigd")
+    FAILED = "failed", _("Geweigerd of mislukt")
+    WITHDRAWN = "withdrawn", _("Toestemming ingetrokken")
+
+
+class SchoolImportResult(models.Model):
+    """What one run did with one school. ``school`` stays empty when a new school's first file was refused."""
+
+    run = models.ForeignKey(ImportRun, verbose_name=_("importrun"), on_delete=models.CASCADE, related_name="results")
+    school = models.ForeignKey(
+        School, verbose_name=_("school"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    basispoort_id = models.BigIntegerField(_("Basispoort-id"))
+    status = models.CharField(_("status"), max_length=10, choices=SchoolResultStatus.choices)
+    created = models.JSONField(_("nieuw"), default=dict, blank=True)
+    updated = models.JSONField(_("gewijzigd"), default=dict, blank=True)
+    deactivated = models.JSONField(_("gedeactiveerd"), default=dict, blank=True)
+    moved_pupils = models.IntegerField(_("leerlingen verhuisd"), default=0)
+    warnings = models.JSONField(_("waarschuwingen"), default=list, blank=True)
+    error_code = models.CharField(_("foutcode"), max_length=40, blank=True)
+    error = models.TextField(_("fout"), blank=True)
+    duration = models.FloatField(_("duur (s)"), default=0)
+    finished_at = models.DateTimeField(_("klaar"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("importresultaat")
+        verbose_name_plural = _("importresultaten")
+        ordering = ["-finished_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "basispoort_id"], name="schoolimportresult_unique_per_run"),
+            models.CheckConstraint(
+                condition=Q(status__in=SchoolResultStatus.values), name="schoolimportresult_status_known"
+            ),
+        ]
+        indexes = [models.Index(fields=["school", "-finished_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.basispoort_id}: {self.get_status_display()}"
+
+
+class LoginMethod(models.TextChoices):
+    PICTURES = "plaatjes", _("Plaatjes")
+    NUMBERS = "cijfers", _("Cijfercode")
+
+
+class GroupLoginMethod(models.Model):
+    """How the pupils of a group log in to the pupil application: pictures or a number code."""
+
+    group = models.OneToOneField(Group, verbose_name=_("groep"), on_delete=models.CASCADE, related_name="login_method")
+    method = models.CharField(_("inlogmethode"), max_length=10, choices=LoginMethod.choices)
+    changed_at = models.DateTimeField(_("gewijzigd"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("inlogmethode van een groep")
+        verbose_name_plural = _("inlogmethodes van groepen")
+        constraints = [
+            models.CheckConstraint(condition=Q(method__in=LoginMethod.values), name="grouploginmethod_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.get_method_display()}"
+
+
+class PupilLoginCode(models.Model):
+    """A pupil's login code, encrypted at rest like every other secret (integrations.crypto).
+
+    The code is a secret about a child: it is only ever decrypted to show it on the codes
+    pages of the pupil's own group, never logged, never put in an audit row.
+    """
+
+    pupil = models.OneToOneField(Pupil, verbose_name=_("leerling"), on_delete=models.CASCADE, related_name="login_code")
+    method = models.CharField(_("inlogmethode"), max_length=10, choices=LoginMethod.choices)
+    code_encrypted = models.TextField(_("code (versleuteld)"))
+    changed_at = models.DateTimeField(_("gewijzigd"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("inlogcode")
+        verbose_name_plural = _("inlogcodes")
+        constraints = [
+            models.CheckConstraint(condition=Q(method__in=LoginMethod.values), name="pupillogincode_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pupil} ({self.get_method_display()})"
