@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlencode
 
+import redis
 import requests
 from django.conf import settings
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse
+from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -99,3 +102,40 @@ def help_page(request: HttpRequest) -> HttpResponse:
 def healthz(request: HttpRequest) -> HttpResponse:
     """The process is up and serving; touches nothing else (used by container health checks)."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@login_not_required
+@require_GET
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Ready to serve: the database answers and is fully migrated, and the broker answers."""
+    checks = {"database": _database_ready(), "migrations": _migrations_applied(), "redis": _redis_ready()}
+    ready = all(checks.values())
+    return JsonResponse({"ready": ready, "checks": checks}, status=200 if ready else 503)
+
+
+def _database_ready() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except DatabaseError:
+        logger.warning("readyz: database not reachable")
+        return False
+
+
+def _migrations_applied() -> bool:
+    try:
+        executor = MigrationExecutor(connection)
+        return not executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError:
+        return False
+
+
+def _redis_ready() -> bool:
+    if not settings.REDIS_URL:
+        return True  # the embedded default runs tasks eagerly, without a broker
+    try:
+        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2).ping())
+    except redis.RedisError:
+        logger.warning("readyz: redis not reachable")
+        return False

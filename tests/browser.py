@@ -33,9 +33,20 @@ def page(monkeypatch):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="nl-NL")
-        yield context.new_page()
+        page = context.new_page()
+        violations: list[str] = []
+        page.on(
+            "console",
+            lambda message: (
+                violations.append(message.text)
+                if message.type == "error" and "Content Security Policy" in message.text
+                else None
+            ),
+        )
+        yield page
         context.close()
         browser.close()
+        assert not violations, f"the page broke its Content-Security-Policy: {violations}"
 
 
 def screenshot(page, name: str) -> Path:

@@ -50,9 +50,13 @@ def tampering_idps(request, tmp_path_factory, django_db_setup, live_server) -> d
 
 
 def use_provider(settings, base_url: str) -> None:
+    """Point the app at this provider, as BASISPOORT_OIDC_SERVER_URL does in production."""
     providers = copy.deepcopy(settings.SOCIALACCOUNT_PROVIDERS)
     providers["openid_connect"]["APPS"][0]["settings"]["server_url"] = f"{base_url}/o"
     settings.SOCIALACCOUNT_PROVIDERS = providers
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["form-action"] = ["'self'", base_url]
+    settings.CONTENT_SECURITY_POLICY = policy
 
 
 @pytest.fixture
