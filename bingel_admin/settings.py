@@ -8,8 +8,10 @@ Dutch UI, and single sign-on against the development identity provider on localh
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -46,6 +48,17 @@ if PRODUCTION:
     if problems:
         raise ImproperlyConfigured("Production settings are incomplete: " + "; ".join(problems) + ".")
 
+# Keys that encrypt secrets stored in the database (the LVS authorisation keys), newest first;
+# deliberately not SECRET_KEY, so either can be rotated alone (`manage.py rotate_field_keys`).
+_DEV_FIELD_ENCRYPTION_KEY = "ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZC0="
+FIELD_ENCRYPTION_KEYS = [k.strip() for k in (envsecret("FIELD_ENCRYPTION_KEYS") or "").split(",") if k.strip()]
+if PRODUCTION and (not FIELD_ENCRYPTION_KEYS or _DEV_FIELD_ENCRYPTION_KEY in FIELD_ENCRYPTION_KEYS):
+    raise ImproperlyConfigured(
+        "Set FIELD_ENCRYPTION_KEYS (or _FILE): comma-separated Fernet keys, newest first "
+        "(make one with `python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)."
+    )
+FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [_DEV_FIELD_ENCRYPTION_KEY]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -58,13 +71,16 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "django_htmx",
+    "csp",
     "roster",
     "licenses",
     "integrations",
 ]
 
 MIDDLEWARE = [
+    "bingel_admin.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -156,6 +172,7 @@ SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 3600)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -209,6 +226,23 @@ SOCIALACCOUNT_PROVIDERS = {
     }
 }
 
+# --- Content-Security-Policy ---------------------------------------------------------------
+# No inline script or style anywhere; the only other origin is the SSO provider, which forms
+# (login, logout) redirect to.
+_SSO_ORIGIN = "{0.scheme}://{0.netloc}".format(urlsplit(BASISPOORT_OIDC_SERVER_URL))
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'", _SSO_ORIGIN],
+    }
+}
+
 # --- Celery ------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
@@ -219,17 +253,68 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE: dict = {
     # One entry per periodic job; each app's tasks.py holds the task itself.
+    "nightly-roster-import": {
+        "task": "roster.tasks.nightly_roster_import",
+        # Basispoort delivers the night's changes after midnight; CELERY_TIMEZONE makes this Amsterdam time.
+        "schedule": crontab(hour=2, minute=0),
+    },
+    "lvs-export": {"task": "integrations.tasks.export_results", "schedule": 15 * 60},
+    "lvs-export-nightly-catch-up": {
+        "task": "integrations.tasks.export_results_catch_up",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
+# --- Result exchange with the pupil tracking systems (UWLR 2.2) ------------------------------
+UWLR_BATCH_SIZE = min(envint("UWLR_BATCH_SIZE", 1000), 1000)
+UWLR_CONNECT_TIMEOUT = envint("UWLR_CONNECT_TIMEOUT", 10)
+UWLR_READ_TIMEOUT = envint("UWLR_READ_TIMEOUT", 60)
+UWLR_TRIES_PER_BATCH = envint("UWLR_TRIES_PER_BATCH", 4)
+UWLR_RETRY_BASE_SECONDS = float(envint("UWLR_RETRY_BASE_MS", 2000)) / 1000
+UWLR_AUTEUR = envstr("UWLR_AUTEUR", "Bingel")
+UWLR_EXPORT_THREADS = envint("UWLR_EXPORT_THREADS", 4)
+
+# --- Basispoort roster import ----------------------------------------------------------------
+# Without BASISPOORT_API_URL the import reads the folder feed the demo writes.
+BASISPOORT_API_URL = envstr("BASISPOORT_API_URL", "")
+ROSTER_FOLDER = Path(envstr("ROSTER_FOLDER", str(VAR_DIR / "demo-feed")))
+BASISPOORT_API_CLIENT_CERT = envstr("BASISPOORT_API_CLIENT_CERT", "")
+BASISPOORT_API_CLIENT_KEY = envstr("BASISPOORT_API_CLIENT_KEY", "")
+BASISPOORT_API_CA_BUNDLE = envstr("BASISPOORT_API_CA_BUNDLE", "")
+BASISPOORT_API_CONNECT_TIMEOUT = envint("BASISPOORT_API_CONNECT_TIMEOUT", 10)
+BASISPOORT_API_READ_TIMEOUT = envint("BASISPOORT_API_READ_TIMEOUT", 60)
+BASISPOORT_API_RETRIES = envint("BASISPOORT_API_RETRIES", 3)
+ROSTER_IMPORT_CHUNK_SIZE = envint("ROSTER_IMPORT_CHUNK_SIZE", 20)
+ROSTER_FETCH_WORKERS = envint("ROSTER_FETCH_WORKERS", 4)
+# Chunks written at the same time, each on its own connection; tests write in their own transaction.
+ROSTER_IMPORT_WRITERS = envint("ROSTER_IMPORT_WRITERS", 1 if DJANGO_ENV == "test" else 2)
+ROSTER_TASK_RETRIES = envint("ROSTER_TASK_RETRIES", 3)
+if PRODUCTION and BASISPOORT_API_URL and not (BASISPOORT_API_CLIENT_CERT and BASISPOORT_API_CLIENT_KEY):
+    raise ImproperlyConfigured("Set BASISPOORT_API_CLIENT_CERT and BASISPOORT_API_CLIENT_KEY for the roster API.")
+
 # --- Product ------------------------------------------------------------------------------
+PUPIL_NUMBER_CODE_LENGTH = envint("PUPIL_NUMBER_CODE_LENGTH", 4)
+if not 4 <= PUPIL_NUMBER_CODE_LENGTH <= 6:
+    raise ImproperlyConfigured("PUPIL_NUMBER_CODE_LENGTH must be 4, 5 or 6.")
+PUPIL_LOGIN_URL = envstr("PUPIL_LOGIN_URL", "https://leerling.example.nl")
 HELPDESK_PHONE = envstr("HELPDESK_PHONE", "073 - 628 87 22")
 HELPDESK_EMAIL = envstr("HELPDESK_EMAIL", "helpdesk@example.org")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "bingel_admin.observability.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s school=%(school_id)s] %(message)s"},
+        "json": {"()": "bingel_admin.observability.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": envstr("LOG_FORMAT", "json" if PRODUCTION else "plain"),
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from bingel_admin import views
+from integrations import api as integrations_api
 from integrations import sso
 
 urlpatterns = [
@@ -13,6 +14,7 @@ urlpatterns = [
     path("scholen/", views.choose_school, name="choose_school"),
     path("help/", views.help_page, name="help"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("taal/", login_not_required(set_language), name="set_language"),
     # Our own views for the Basispoort provider come first: they add the nonce and the
     # signature check (see integrations.sso); allauth's stay for everything else.
@@ -22,5 +24,6 @@ urlpatterns = [
     path("school/<int:school_id>/", include("roster.urls")),
     path("school/<int:school_id>/beheer/licenties/", include("licenses.urls")),
     path("school/<int:school_id>/beheer/resultaatkoppelingen/", include("integrations.urls")),
+    path("api/resultaten/", integrations_api.results_in, name="api_results_in"),
     path("admin/", admin.site.urls),
 ]

@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import Count, F
 from django.utils.translation import gettext as _
 
 from licenses.models import GroupLink, Licence, LicenceKind, Seat, school_year_of
@@ -108,14 +109,16 @@ def pupil_licence_rows(school: School, today: dt.date) -> list[PupilLicenceRow]:
     return [PupilLicenceRow(licence=lic, seats=seats[lic.pk]) for lic in licences]
 
 
+def _full_message(licence: Licence) -> str:
+    return _("%(product)s: alle %(seats)s licenties per kind zijn in gebruik.") % {
+        "product": licence.product.name,
+        "seats": licence.seats,
+    }
+
+
 def seat_warnings(rows: list[PupilLicenceRow]) -> list[str]:
     """Per-pupil licences with no seat left."""
-    return [
-        _("%(product)s: alle %(seats)s licenties per kind zijn in gebruik.")
-        % {"product": row.licence.product.name, "seats": row.licence.seats}
-        for row in rows
-        if row.available == 0
-    ]
+    return [_full_message(row.licence) for row in rows if row.available == 0]
 
 
 def coverage_warnings(school: School, rows: list[GroupLicenceRow]) -> list[str]:
@@ -149,9 +152,12 @@ def coverage_warnings(school: School, rows: list[GroupLicenceRow]) -> list[str]:
 
 def warnings(school: School, today: dt.date) -> list[str]:
     """Everything a coordinator should act on before teachers notice (for Beheer home)."""
-    return seat_warnings(pupil_licence_rows(school, today)) + coverage_warnings(
-        school, group_licence_rows(school, today)
+    full = (
+        current_licences(school, LicenceKind.PER_PUPIL, today)
+        .annotate(used=Count("seats_taken"))
+        .filter(used__gte=F("seats"))
     )
+    return [_full_message(licence) for licence in full] + coverage_warnings(school, group_licence_rows(school, today))
 
 
 def _levels_by_group(school: School) -> dict[int, set[str]]:

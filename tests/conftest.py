@@ -13,7 +13,7 @@ import pytest
 from roster.models import Role, School, Staff
 from tests.factories import appoint, make_group, make_pupil, make_school, make_staff
 
-pytest_plugins = ["tests.sso", "tests.browser"]
+pytest_plugins = ["tests.sso", "tests.browser", "tests.licence_fixtures", "tests.lvs_helpers"]
 
 
 @dataclass

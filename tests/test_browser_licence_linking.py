@@ -39,6 +39,7 @@ def test_coordinator_links_group_and_child_then_unlinks_the_child(page, sso):
     page.get_by_role("link", name="Licenties per kind").click()
     page.wait_for_url("**/licenties/kind/")
     page.locator("section.licence").first.locator("a.button", has_text="Koppelen").click()
+    page.wait_for_load_state("load")  # htmx is a deferred script
     page.get_by_label("1. Kies de groep van het kind").select_option(label="Groep 6")
     child = page.get_by_label("2. Kies het kind uit Groep 6")  # loaded by htmx, no page reload
     child.wait_for()

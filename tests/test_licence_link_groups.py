@@ -131,3 +131,15 @@ def test_unlinking_a_group_that_is_no_longer_linked_says_so(world, licences, cli
         "licence_unlink_group", args=[world.school_a.pk, licences.group_licence.pk, licences.other_school_group.pk]
     )
     assert client.post(other).status_code == 404
+
+
+def test_beheer_home_warns_about_full_and_missing_licences(world, licences, client):
+    from licenses.models import Seat
+
+    for pupil in licences.pupils[:5]:
+        Seat.objects.create(licence=licences.pupil_licence, pupil=pupil, school=world.school_a)
+    login_as(client, world.coordinator_a)
+    page = client.get(reverse("beheer_home", args=[world.school_a.pk])).content.decode()
+    assert "Aandachtspunten" in page
+    assert "alle 5 licenties per kind zijn in gebruik" in page
+    assert "bedoeld voor jaargroep 4, 5, maar niet gekoppeld aan: Groep 4a, Groep 4b, Groep 5" in page

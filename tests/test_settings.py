@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from bingel_admin.env import envbool, envint, envsecret
@@ -44,6 +45,7 @@ def test_production_starts_when_everything_is_set(tmp_path):
         REDIS_URL="redis://redis:6379/0",
         ALLOWED_HOSTS="beheer.example.nl",
         BASISPOORT_OIDC_CLIENT_SECRET="s",
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
     )
     assert result.returncode == 0, result.stderr
     assert "postgresql" in result.stdout
