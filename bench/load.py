@@ -23,20 +23,10 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bingel_load")
-os.environ.update(
-    DJANGO_SETTINGS_MODULE="bingel_admin.settings",
-    DATABASE_URL=DATABASE_URL,
-    DEBUG="false",
-    DJANGO_ENV="development",
-    ALLOWED_HOSTS="127.0.0.1",
-)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, setup_django
 
-import django  # noqa: E402
-
-django.setup()
+setup_django("bingel_load", allowed_hosts="127.0.0.1")
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
@@ -54,15 +44,6 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 OPTION = re.compile(r'<option value="(\d+)"')
 KOPPELEN = re.compile(r'href="([^"]+/kind/\d+/koppelen/)"')
 ONTKOPPELEN = re.compile(r'href="([^"]+/kind/\d+/ontkoppelen/\d+/)"')
-
-
-def fresh_database() -> None:
-    import psycopg
-
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    with psycopg.connect(DATABASE_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
 
 
 def sessions(users: int) -> list[str]:
@@ -150,7 +131,6 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     args = parser.parse_args()
 
-    fresh_database()
     call_command("migrate", verbosity=0)
     call_command("demo_world", feed_dir=str(ROOT / "var" / "load-feed"), verbosity=0)
     schools = [School.objects.get(basispoort_id=b).pk for b in (SCHOOL_A, SCHOOL_B)]

@@ -22,20 +22,10 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bingel_bench")
-os.environ.update(
-    DJANGO_SETTINGS_MODULE="bingel_admin.settings",
-    DATABASE_URL=DATABASE_URL,
-    DEBUG="false",
-    DJANGO_ENV="development",
-    ALLOWED_HOSTS="127.0.0.1,testserver",
-)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, setup_django
 
-import django  # noqa: E402
-
-django.setup()
+setup_django("bingel_bench", allowed_hosts="127.0.0.1,testserver")
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
@@ -43,6 +33,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from licenses.models import GroupLink, Licence, LicenceKind, Method, Product, Seat, school_year_of  # noqa: E402
 from roster.access import BASISPOORT_ID_SESSION_KEY  # noqa: E402
@@ -51,18 +42,7 @@ from roster.models import Appointment, AppointmentRole, Group, Pupil, Role, Scho
 PUPILS, GROUPS, LICENCES, SEATS_TAKEN = 1200, 50, 60, 800
 
 
-def fresh_database() -> None:
-    """Every run starts from an empty database of its own, so figures are comparable."""
-    import psycopg
-
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    with psycopg.connect(DATABASE_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-
-
 def build() -> tuple[School, Client]:
-    fresh_database()
     call_command("migrate", verbosity=0)
     school = School.objects.create(basispoort_id=999_001, name="Grootste school", brin="99ZZ", dependancecode="00")
     groups = Group.objects.bulk_create(
@@ -87,7 +67,7 @@ def build() -> tuple[School, Client]:
         ]
     )
     method, _ = Method.objects.get_or_create(code="bench", defaults={"name": "Benchmethode"})
-    year = school_year_of(django.utils.timezone.localdate())
+    year = school_year_of(timezone.localdate())
     per_pupil = []
     for n in range(LICENCES):
         product, _ = Product.objects.get_or_create(

@@ -46,8 +46,11 @@ def record(
     )
 
 
-def _locked_licence(school: School, licence_id: int, kind: str, today: dt.date) -> Licence:
-    """The licence row, locked until the transaction ends, so concurrent changes queue up."""
+def _locked_licence(school: School, licence_id: int, kind: str, today: dt.date | None = None) -> Licence:
+    """The licence row, locked until the transaction ends, so concurrent changes queue up.
+
+    With ``today`` the licence must also still be current: new links need that, unlinking not.
+    """
     licence = (
         Licence.objects.select_for_update()
         .select_related("product")
@@ -56,7 +59,7 @@ def _locked_licence(school: School, licence_id: int, kind: str, today: dt.date) 
     )
     if licence is None:
         raise LinkRefused(_("Deze licentie hoort niet bij deze school."))
-    if licence.is_expired(today):
+    if today is not None and licence.is_expired(today):
         raise LinkRefused(
             _("Deze licentie is verlopen (schooljaar %(year)s) en kan niet meer gekoppeld worden.")
             % {"year": licence.school_year}
@@ -102,14 +105,7 @@ def link_groups(
 
 def unlink_group(*, school: School, licence_id: int, group_id: int, actor) -> Outcome:
     with transaction.atomic():
-        licence = (
-            Licence.objects.select_for_update()
-            .select_related("product")
-            .filter(pk=licence_id, school=school, kind=LicenceKind.PER_GROUP)
-            .first()
-        )
-        if licence is None:
-            raise LinkRefused(_("Deze licentie hoort niet bij deze school."))
+        licence = _locked_licence(school, licence_id, LicenceKind.PER_GROUP)
         link = GroupLink.objects.filter(licence=licence, group_id=group_id).select_related("group").first()
         if link is None:
             return Outcome.ALREADY
@@ -158,14 +154,7 @@ def assign_seat(*, school: School, licence_id: int, pupil_id: int, actor, today:
 
 def release_seat(*, school: School, licence_id: int, pupil_id: int, actor) -> Outcome:
     with transaction.atomic():
-        licence = (
-            Licence.objects.select_for_update()
-            .select_related("product")
-            .filter(pk=licence_id, school=school, kind=LicenceKind.PER_PUPIL)
-            .first()
-        )
-        if licence is None:
-            raise LinkRefused(_("Deze licentie hoort niet bij deze school."))
+        licence = _locked_licence(school, licence_id, LicenceKind.PER_PUPIL)
         seat = Seat.objects.filter(licence=licence, pupil_id=pupil_id).select_related("pupil").first()
         if seat is None:
             return Outcome.ALREADY

@@ -1,0 +1,37 @@
+"""Shared set-up for the benchmarks: Django on a database of their own, recreated every run."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def setup_django(database_name: str, allowed_hosts: str = "127.0.0.1") -> str:
+    """Point Django at ``database_name`` (or BENCH_DATABASE_URL), recreate that database, set Django up."""
+    sys.path.insert(0, str(ROOT))
+    url = os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{database_name}")
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="bingel_admin.settings",
+        DATABASE_URL=url,
+        DEBUG="false",
+        DJANGO_ENV="development",
+        ALLOWED_HOSTS=allowed_hosts,
+    )
+    _recreate(url)
+    import django
+
+    django.setup()
+    return url
+
+
+def _recreate(url: str) -> None:
+    """Every run starts from an empty database of its own, so figures are comparable."""
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(base + "/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
