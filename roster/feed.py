@@ -8,6 +8,7 @@ is refused by the same code whichever source it came from.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,8 @@ class Source(Protocol):
 
     def fetch_raw(self, basispoort_id: int) -> RawSchool: ...
 
+    def permission_changes(self, kind: str, since: dt.date) -> list[int]: ...
+
 
 class FolderSource:
     def __init__(self, root: Path | str):
@@ -67,6 +70,33 @@ class FolderSource:
         except OSError as exc:
             raise SourceError(f"school {basispoort_id}: {exc.strerror}: {exc.filename}") from exc
         return RawSchool(basispoort_id, roster, details)
+
+    def permission_changes(self, kind: str, since: dt.date) -> list[int]:
+        """Schools that granted (``toegekend``) or withdrew (``ingetrokken``) permission.
+
+        The folder holds the current lists as ``instellingen/synchronizationpermission/<kind>.json``
+        (the API takes a date in the path instead); a missing file is an empty list.
+        """
+        path = self.root / "instellingen" / "synchronizationpermission" / f"{kind}.json"
+        if not path.exists():
+            return []
+        try:
+            return permission_ids(path.read_bytes())
+        except (OSError, ValueError, TypeError) as exc:
+            raise SourceError(f"cannot read {path}: {exc}") from exc
+
+
+PERMISSION_KINDS = ("toegekend", "ingetrokken")
+
+
+def permission_ids(raw: bytes) -> list[int]:
+    """The ids in a permission list: plain ids, or objects carrying ``id`` / ``instellingId``."""
+    ids = []
+    for item in json.loads(raw):
+        if isinstance(item, dict):
+            item = item.get("instellingId", item.get("id"))
+        ids.append(int(item))
+    return ids
 
 
 def write_folder(root: Path | str, documents: list[SchoolDocument]) -> None:

@@ -634,8 +634,13 @@ def _write_chunk_on_own_connection(run: ImportRun, outcomes: list[SchoolOutcome]
 def start_run(
     source: Source, *, trigger: str, full: bool = False, only: int | None = None
 ) -> tuple[ImportRun, list[int]]:
-    """Open a run: list the schools that allow synchronisation, and stop syncing those that withdrew."""
-    listed = source.school_ids()
+    """Open a run: list the schools that allow synchronisation, and stop syncing those that withdrew.
+
+    A school withdrew when it left ``instellingen``, or when Basispoort's ``ingetrokken`` list
+    names it since the previous run (and the ``toegekend`` list does not give it back).
+    """
+    withdrawn_recently = _withdrawn_since_last_run(source)
+    listed = [bp for bp in source.school_ids() if bp not in withdrawn_recently]
     listed_set = set(listed)
     scope = School.objects.filter(sync_permitted=True)
     if only is not None:
@@ -651,6 +656,15 @@ def start_run(
         School.objects.filter(basispoort_id__in=withdrawn).update(sync_permitted=False)
         record_outcomes(run, [SchoolOutcome(bp, status=SchoolResultStatus.WITHDRAWN) for bp in withdrawn])
     return run, ids
+
+
+def _withdrawn_since_last_run(source: Source) -> set[int]:
+    previous = ImportRun.objects.order_by("-started_at").values_list("started_at", flat=True).first()
+    if previous is None:
+        return set()  # a first run imports what `instellingen` lists
+    since = timezone.localdate(previous)
+    withdrawn = set(source.permission_changes("ingetrokken", since))
+    return withdrawn - set(source.permission_changes("toegekend", since)) if withdrawn else withdrawn
 
 
 def finish_if_done(run: ImportRun) -> bool:

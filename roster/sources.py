@@ -7,6 +7,7 @@ time; a 4xx is an answer and is never retried.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from urllib.parse import urljoin
@@ -16,7 +17,7 @@ import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 
-from roster.feed import FolderSource, RawSchool, Source, SourceError, TransientSourceError
+from roster.feed import FolderSource, RawSchool, Source, SourceError, TransientSourceError, permission_ids
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,14 @@ class HttpsSource:
         roster = self._get(f"instellingen/{basispoort_id}")
         details = self._get(f"instellingen/{basispoort_id}/details")
         return RawSchool(basispoort_id, roster, details)
+
+    def permission_changes(self, kind: str, since: dt.date) -> list[int]:
+        """Schools that granted (``toegekend``) or withdrew (``ingetrokken``) permission since ``since``."""
+        path = f"instellingen/synchronizationpermission/{kind}/{since:%Y-%m-%d}"
+        try:
+            return permission_ids(self._get(path))
+        except (ValueError, TypeError) as exc:
+            raise SourceError(f"GET {path}: not a list of schools ({exc})") from exc
 
 
 def source_from(spec: str | None = None) -> Source:

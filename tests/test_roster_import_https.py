@@ -42,6 +42,8 @@ class FakeBasispoort:
     def answer(self, path: str) -> tuple[int, bytes]:
         self.hits[path] += 1
         queue = self.answers.get(path)
+        if not queue and path.startswith("instellingen/synchronizationpermission/"):
+            return 200, b"[]"  # no school changed its permission, unless a test says so
         if not queue:
             return 404, b'{"message": "not found"}'
         return queue.pop(0) if len(queue) > 1 else queue[0]
@@ -160,3 +162,19 @@ def test_a_read_timeout_is_retried(basispoort, pki):
     _, summary = sync_roster(source(basispoort, pki, read_timeout=0.5), trigger="test")
     assert summary.counts == {SchoolResultStatus.IMPORTED: 1}
     assert basispoort.hits[f"instellingen/{A}/details"] == 2
+
+
+def test_the_withdrawn_list_is_asked_with_the_date_of_the_last_run(basispoort, pki):
+    from django.utils import timezone
+
+    from roster.models import School
+
+    basispoort.publish(doc(A, 1), doc(B, 2))
+    sync_roster(source(basispoort, pki), trigger="test")
+    since = timezone.localdate().isoformat()
+    basispoort.serve(f"instellingen/synchronizationpermission/ingetrokken/{since}", (200, [B]))
+    sync_roster(source(basispoort, pki), trigger="test")
+    assert basispoort.hits[f"instellingen/synchronizationpermission/ingetrokken/{since}"] == 1
+    assert basispoort.hits[f"instellingen/synchronizationpermission/toegekend/{since}"] == 1
+    assert not School.objects.get(basispoort_id=B).sync_permitted
+    assert School.objects.get(basispoort_id=A).sync_permitted

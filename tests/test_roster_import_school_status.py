@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from roster.models import Pupil, School, SchoolImportResult, SchoolResultStatus
@@ -52,3 +54,27 @@ def test_a_school_that_grants_permission_again_is_imported_in_full(tmp_path):
     run, _ = import_feed(tmp_path, [first, doc(B)])
     assert School.objects.get(basispoort_id=A).sync_permitted
     assert SchoolImportResult.objects.get(run=run, basispoort_id=A).status == SchoolResultStatus.IMPORTED
+
+
+def permission_list(tmp_path, kind: str, ids: list[int]) -> None:
+    folder = tmp_path / "instellingen" / "synchronizationpermission"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{kind}.json").write_text(json.dumps(ids))
+
+
+def test_a_school_on_the_withdrawn_list_stops_even_while_still_listed(tmp_path):
+    import_feed(tmp_path, [doc(A, pupils=[pupil(1, "G5")]), doc(B, pupils=[pupil(2, "G5")])])
+    permission_list(tmp_path, "ingetrokken", [{"instellingId": A}])
+    run, _ = import_feed(tmp_path, [doc(A, pupils=[pupil(1, "G5"), pupil(9, "G5")]), doc(B, pupils=[pupil(2, "G5")])])
+    assert not School.objects.get(basispoort_id=A).sync_permitted
+    assert SchoolImportResult.objects.get(run=run, basispoort_id=A).status == SchoolResultStatus.WITHDRAWN
+    assert not Pupil.objects.filter(basispoort_id=9).exists(), "nothing of a withdrawn school is imported"
+
+
+def test_a_school_that_withdrew_and_granted_again_keeps_syncing(tmp_path):
+    import_feed(tmp_path, [doc(A, pupils=[pupil(1, "G5")])])
+    permission_list(tmp_path, "ingetrokken", [A])
+    permission_list(tmp_path, "toegekend", [A])
+    import_feed(tmp_path, [doc(A, pupils=[pupil(1, "G5"), pupil(9, "G5")])])
+    assert School.objects.get(basispoort_id=A).sync_permitted
+    assert Pupil.objects.filter(basispoort_id=9).exists()
