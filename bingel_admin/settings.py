@@ -258,6 +258,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         # Basispoort delivers the night's changes after midnight; CELERY_TIMEZONE makes this Amsterdam time.
         "schedule": crontab(hour=2, minute=0),
     },
+    "retention-purge": {
+        "task": "roster.tasks.purge_inactive_people",
+        # After the import, so a pupil who came back last night is active again first.
+        "schedule": crontab(hour=4, minute=30),
+    },
     "lvs-export": {"task": "integrations.tasks.export_results", "schedule": 15 * 60},
     "lvs-export-nightly-catch-up": {
         "task": "integrations.tasks.export_results_catch_up",
@@ -291,6 +296,10 @@ ROSTER_IMPORT_WRITERS = envint("ROSTER_IMPORT_WRITERS", 1 if DJANGO_ENV == "test
 ROSTER_TASK_RETRIES = envint("ROSTER_TASK_RETRIES", 3)
 if PRODUCTION and BASISPOORT_API_URL and not (BASISPOORT_API_CLIENT_CERT and BASISPOORT_API_CLIENT_KEY):
     raise ImproperlyConfigured("Set BASISPOORT_API_CLIENT_CERT and BASISPOORT_API_CLIENT_KEY for the roster API.")
+
+# --- Retention (AVG) ----------------------------------------------------------------------
+# Pupils who left and staff whose appointment ended are removed this many days later.
+RETENTION_DAYS = envint("RETENTION_DAYS", 365)
 
 # --- Product ------------------------------------------------------------------------------
 PUPIL_NUMBER_CODE_LENGTH = envint("PUPIL_NUMBER_CODE_LENGTH", 4)

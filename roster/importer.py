@@ -138,7 +138,7 @@ def apply_school_document(doc: SchoolDocument, *, now: dt.datetime | None = None
     school = _apply_school(doc, result)
     result.school = school
     groups = _apply_groups(school, doc.roster, result)
-    _apply_staff(school, doc.roster, groups, result)
+    _apply_staff(school, doc.roster, groups, result, now)
     _apply_pupils(school, doc.roster, groups, result, now)
     # New pupils can log in the next morning; movers keep their code unless it clashes.
     result.created["login_code"] += login_codes.ensure_codes(school, moved=result.moved_pupil_ids)
@@ -202,7 +202,7 @@ def _apply_groups(school: School, roster: dict, result: ApplyResult) -> dict[str
     return seen
 
 
-def _apply_staff(school: School, roster: dict, groups: dict[str, Group], result: ApplyResult) -> None:
+def _apply_staff(school: School, roster: dict, groups: dict[str, Group], result: ApplyResult, now: dt.datetime) -> None:
     people = [p for p in roster.get("medewerkers") or [] if p.get("id") is not None]
     ids = [int(p["id"]) for p in people]
     staff_by_id = {s.basispoort_id: s for s in Staff.objects.filter(basispoort_id__in=ids)}
@@ -238,6 +238,7 @@ def _apply_staff(school: School, roster: dict, groups: dict[str, Group], result:
             "email": _text(person.get("emailadres")).lower(),
             "end_date": parse_date(person["einddatum"]) if person.get("einddatum") else None,
             "active": True,
+            "inactive_since": None,
         }
         appt = appointments.get(staff.pk)
         if appt is None:
@@ -250,10 +251,11 @@ def _apply_staff(school: School, roster: dict, groups: dict[str, Group], result:
     gone = [a for staff_id, a in appointments.items() if staff_id not in wanted and a.active]
     for appt in gone:
         appt.active = False
+        appt.inactive_since = now  # the retention period (AVG) counts from here
     # Free a las_key before another appointment takes it over in the same run.
-    update_rows(Appointment, gone, ["active"])
+    update_rows(Appointment, gone, ["active", "inactive_since"])
     Appointment.objects.filter(pk__in=[a.pk for a in gone]).update(las_key="")
-    update_rows(Appointment, changed_appts, ["las_key", "email", "end_date", "active"])
+    update_rows(Appointment, changed_appts, ["las_key", "email", "end_date", "active", "inactive_since"])
     Appointment.objects.bulk_create(new_appts)
     result.created["appointment"] += len(new_appts)
     result.updated["appointment"] += len(changed_appts)

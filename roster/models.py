@@ -132,6 +132,7 @@ class Appointment(models.Model):
     email = models.EmailField(_("e-mailadres"), blank=True)
     end_date = models.DateField(_("einddatum"), null=True, blank=True)
     active = models.BooleanField(_("actief"), default=True)
+    inactive_since = models.DateTimeField(_("niet meer actief sinds"), null=True, blank=True)
     groups = models.ManyToManyField(Group, verbose_name=_("groepen"), related_name="teachers", blank=True)
 
     class Meta:

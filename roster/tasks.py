@@ -14,7 +14,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from roster import importer
+from roster import importer, retention
 from roster.feed import TransientSourceError
 from roster.models import ImportRun
 from roster.sources import source_from
@@ -88,3 +88,8 @@ def nightly_roster_import(full: bool = False) -> None:
 )
 def import_chunk(self, run_id: int, ids: list[int], full: bool = False) -> None:
     import_chunk_now(run_id, ids, full, final_attempt=self.request.retries >= self.max_retries)
+
+
+@shared_task
+def purge_inactive_people() -> None:
+    retention.purge_inactive()

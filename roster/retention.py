@@ -1,0 +1,104 @@
+"""Retention (AVG): remove pupils and staff who have been gone longer than the retention period.
+
+A pupil who left, or a staff appointment that ended in the roster, is kept for
+``RETENTION_DAYS`` (default 365) so that a mistake in the school administration can be put
+right without losing links and history. After that the person is deleted with everything
+hanging off them (seats, login code, results, group memberships). Audit rows stay, as the
+school's record of what happened, but only with a pseudonymous id in place of the name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from licenses.models import AuditEvent
+from roster.models import Appointment, ImportRun, Pupil, Staff
+
+logger = logging.getLogger(__name__)
+CHUNK = 500
+
+
+def pseudonym(kind: str, basispoort_id: int) -> str:
+    """A stable stand-in for a person's id that cannot be turned back into it without the secret key."""
+    return f"{kind}-{salted_hmac('bingel-retention', f'{kind}:{basispoort_id}').hexdigest()[:12]}"
+
+
+@dataclass
+class Purged:
+    pupils: int = 0
+    appointments: int = 0
+    staff: int = 0
+    import_runs: int = 0
+
+
+def purge_inactive(now: dt.datetime | None = None, days: int | None = None) -> Purged:
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.RETENTION_DAYS if days is None else days)
+    purged = Purged()
+    pupils = Pupil.objects.filter(active=False, left_at__lt=cutoff).values_list("pk", "basispoort_id", "school_id")
+    while batch := list(pupils[:CHUNK]):
+        with transaction.atomic():
+            for _pk, basispoort_id, school_id in batch:
+                _pseudonymise_pupil_events(school_id, basispoort_id)
+            Pupil.objects.filter(pk__in=[pk for pk, _, _ in batch]).delete()
+        purged.pupils += len(batch)
+
+    with transaction.atomic():
+        ended = Appointment.objects.filter(active=False, inactive_since__lt=cutoff)
+        staff_ids = set(ended.values_list("staff_id", flat=True))
+        purged.appointments = ended.count()
+        ended.delete()
+        gone = Staff.objects.filter(pk__in=staff_ids, appointments__isnull=True)
+        for staff in gone:
+            _forget_staff(staff)
+            purged.staff += 1
+    # Import reports quote names in their warning examples; old ones have done their work.
+    purged.import_runs = ImportRun.objects.filter(started_at__lt=cutoff).delete()[1].get(ImportRun._meta.label, 0)
+    logger.info(
+        "retention: removed %d pupils, %d appointments, %d staff, %d import runs (from before %s)",
+        purged.pupils,
+        purged.appointments,
+        purged.staff,
+        purged.import_runs,
+        cutoff.date(),
+    )
+    return purged
+
+
+def _pseudonymise_pupil_events(school_id: int, basispoort_id: int) -> None:
+    alias = pseudonym("leerling", basispoort_id)
+    events = AuditEvent.objects.filter(school_id=school_id).filter(
+        Q(before__pupil=basispoort_id) | Q(after__pupil=basispoort_id)
+    )
+    for event in events:
+        event.subject = f"{alias} – {event.subject.split(' – ', 1)[1]}" if " – " in event.subject else alias
+        event.before = _strip_pupil(event.before, alias)
+        event.after = _strip_pupil(event.after, alias)
+        event.save(update_fields=["subject", "before", "after"])
+
+
+def _strip_pupil(facts: dict | None, alias: str) -> dict | None:
+    if not facts:
+        return facts
+    kept = {key: value for key, value in facts.items() if key not in {"pupil", "pupil_name"}}
+    return {**kept, "pupil": alias}
+
+
+def _forget_staff(staff: Staff) -> None:
+    """Delete the person and their login account; their audit rows keep a pseudonym as author."""
+    alias = pseudonym("medewerker", staff.basispoort_id)
+    users = get_user_model().objects.filter(
+        socialaccount__provider="basispoort", socialaccount__uid=str(staff.basispoort_id)
+    )
+    AuditEvent.objects.filter(actor__in=users).update(actor_label=alias)
+    users.delete()
+    staff.delete()
