@@ -14,6 +14,7 @@ import hmac
 import logging
 import secrets
 
+import requests
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
@@ -86,6 +87,10 @@ def login(request: HttpRequest, provider_id: str):
         return OAuth2LoginView.adapter_view(_adapter(request, provider_id))(request)
     except SocialApp.DoesNotExist as exc:
         raise Http404 from exc
+    except (requests.RequestException, ValueError) as exc:
+        # The provider's discovery document could not be fetched or read.
+        logger.warning("SSO login not started: provider unreachable (%s)", type(exc).__name__)
+        return render(request, "socialaccount/provider_unreachable.html", status=503)
 
 
 @login_not_required

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from licenses.models import GroupLink, LicenceKind, Seat
 from roster.models import Role, School, Staff
-from tests.factories import appoint, make_group, make_pupil, make_school, make_staff
+from tests.factories import appoint, make_group, make_licence, make_product, make_pupil, make_school, make_staff
 
 pytest_plugins = ["tests.sso", "tests.browser", "tests.licence_fixtures", "tests.lvs_helpers"]
 
@@ -62,3 +63,23 @@ def _end_leftover_live_server_connections(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture
+def school_objects(world) -> dict:
+    """For each school: a group, a pupil, a linked group licence, a held pupil seat and a result link."""
+    from tests.lvs_helpers import make_result_link  # a pytest plugin module: import it late
+
+    product = make_product()
+    objects = {}
+    for key in ("a", "b", "c"):
+        school = getattr(world, f"school_{key}")
+        group = make_group(school, "Groep 4", "4")
+        pupil = make_pupil(school, group)
+        group_licence = make_licence(school, product)
+        GroupLink.objects.create(licence=group_licence, group=group, school=school)
+        pupil_licence = make_licence(school, product, LicenceKind.PER_PUPIL, seats=5)
+        Seat.objects.create(licence=pupil_licence, pupil=pupil, school=school)
+        objects[key] = {"group": group, "pupil": pupil, "group_licence": group_licence, "pupil_licence": pupil_licence}
+        objects[key]["result_link"] = make_result_link(school)
+    return objects

@@ -56,3 +56,12 @@ def test_csrf_is_enforced_on_post():
     strict = Client(enforce_csrf_checks=True)
     assert strict.post("/accounts/oidc/basispoort/login/").status_code == 403
     assert strict.post("/uitloggen/").status_code == 403
+
+
+def test_an_unreachable_provider_gets_a_clear_page_not_an_error(client, settings):
+    from tests.sso import use_provider
+
+    use_provider(settings, "http://127.0.0.1:9")  # nothing listens on the discard port
+    response = client.post("/accounts/oidc/basispoort/login/")
+    assert response.status_code == 503
+    assert "Basispoort is op dit moment niet bereikbaar" in response.content.decode()

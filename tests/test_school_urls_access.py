@@ -9,9 +9,8 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from licenses.models import AuditEvent, GroupLink, LicenceKind, Seat
-from tests.factories import login_as, make_group, make_licence, make_product, make_pupil
-from tests.lvs_helpers import make_result_link
+from licenses.models import AuditEvent, GroupLink, Seat
+from tests.factories import login_as
 
 # Which right each school-scoped view needs: "staff" (any role at the school) or "coordinator".
 RIGHTS = {
@@ -93,24 +92,6 @@ def expected_status(persona: str, school: str, right: str) -> int:
     if right == "coordinator" and held != "coordinator":
         return 404
     return 200
-
-
-@pytest.fixture
-def school_objects(world) -> dict:
-    """For each school: a group, a pupil, a linked group licence and a held pupil seat."""
-    product = make_product()
-    objects = {}
-    for key in ("a", "b", "c"):
-        school = getattr(world, f"school_{key}")
-        group = make_group(school, "Groep 4", "4")
-        pupil = make_pupil(school, group)
-        group_licence = make_licence(school, product)
-        GroupLink.objects.create(licence=group_licence, group=group, school=school)
-        pupil_licence = make_licence(school, product, LicenceKind.PER_PUPIL, seats=5)
-        Seat.objects.create(licence=pupil_licence, pupil=pupil, school=school)
-        objects[key] = {"group": group, "pupil": pupil, "group_licence": group_licence, "pupil_licence": pupil_licence}
-        objects[key]["result_link"] = make_result_link(school)
-    return objects
 
 
 def url_for(name: str, school, objects: dict) -> str:
