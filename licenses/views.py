@@ -104,37 +104,47 @@ def unlink_group(request: HttpRequest, school_id: int, licence_id: int, group_id
         Licence.objects.select_related("product"), pk=licence_id, school=access.school, kind=LicenceKind.PER_GROUP
     )
     group = get_object_or_404(Group, pk=group_id, school=access.school)
-    back = reverse("licences_per_group", args=[access.school.pk]) + f"#licentie-{licence.pk}"
-    if request.method == "GET":
-        if not GroupLink.objects.filter(licence=licence, group=group).exists():
-            # Someone else unlinked it in the meantime: nothing to confirm.
-            messages.info(request, _("%(group)s is niet (meer) gekoppeld.") % {"group": group.name})
-            return redirect(back)
-        return render(
-            request,
-            "licenses/confirm_unlink.html",
-            {
-                "access": access,
-                "school": access.school,
-                "what": group.name,
-                "licence": licence,
-                "back": back,
-                "subtab": "per_groep",
-            },
-        )
-    try:
-        outcome = actions.unlink_group(
+    return _confirm_then_unlink(
+        request,
+        access,
+        licence,
+        what=group.name,
+        linked=GroupLink.objects.filter(licence=licence, group=group).exists(),
+        unlink=lambda: actions.unlink_group(
             school=access.school, licence_id=licence.pk, group_id=group.pk, actor=request.user
-        )
+        ),
+        back=reverse("licences_per_group", args=[access.school.pk]) + f"#licentie-{licence.pk}",
+        subtab="per_groep",
+    )
+
+
+def _confirm_then_unlink(request, access, licence, *, what, linked, unlink, back, subtab) -> HttpResponse:
+    """GET asks "Weet je zeker…?"; POST unlinks. What another coordinator unlinked in the
+    meantime is said so, not a 404."""
+    gone = _("%(what)s is niet (meer) gekoppeld.") % {"what": what}
+    if request.method == "GET":
+        if not linked:
+            messages.info(request, gone)
+            return redirect(back)
+        context = {
+            "access": access,
+            "school": access.school,
+            "what": what,
+            "licence": licence,
+            "back": back,
+            "subtab": subtab,
+        }
+        return render(request, "licenses/confirm_unlink.html", context)
+    try:
+        outcome = unlink()
     except actions.LinkRefused as refused:
         messages.error(request, str(refused))
     else:
         if outcome is actions.Outcome.ALREADY:
-            messages.info(request, _("%(group)s is niet (meer) gekoppeld.") % {"group": group.name})
+            messages.info(request, gone)
         else:
             messages.success(
-                request,
-                _("%(group)s is ontkoppeld van %(product)s.") % {"group": group.name, "product": licence.product.name},
+                request, _("%(what)s is ontkoppeld van %(product)s.") % {"what": what, "product": licence.product.name}
             )
     return redirect(back)
 
@@ -232,40 +242,18 @@ def release_seat(request: HttpRequest, school_id: int, licence_id: int, pupil_id
         Licence.objects.select_related("product"), pk=licence_id, school=access.school, kind=LicenceKind.PER_PUPIL
     )
     pupil = get_object_or_404(Pupil, pk=pupil_id, school=access.school)
-    back = reverse("licences_per_pupil", args=[access.school.pk]) + f"#licentie-{licence.pk}"
-    if request.method == "GET":
-        if not Seat.objects.filter(licence=licence, pupil=pupil).exists():
-            # Someone else unlinked this child in the meantime: nothing to confirm.
-            messages.info(request, _("%(name)s is niet (meer) gekoppeld.") % {"name": pupil.full_name})
-            return redirect(back)
-        return render(
-            request,
-            "licenses/confirm_unlink.html",
-            {
-                "access": access,
-                "school": access.school,
-                "what": pupil.full_name,
-                "licence": licence,
-                "back": back,
-                "subtab": "per_kind",
-            },
-        )
-    try:
-        outcome = actions.release_seat(
+    return _confirm_then_unlink(
+        request,
+        access,
+        licence,
+        what=pupil.full_name,
+        linked=Seat.objects.filter(licence=licence, pupil=pupil).exists(),
+        unlink=lambda: actions.release_seat(
             school=access.school, licence_id=licence.pk, pupil_id=pupil.pk, actor=request.user
-        )
-    except actions.LinkRefused as refused:
-        messages.error(request, str(refused))
-    else:
-        if outcome is actions.Outcome.ALREADY:
-            messages.info(request, _("%(name)s is niet (meer) gekoppeld.") % {"name": pupil.full_name})
-        else:
-            messages.success(
-                request,
-                _("%(name)s is ontkoppeld van %(product)s.")
-                % {"name": pupil.full_name, "product": licence.product.name},
-            )
-    return redirect(back)
+        ),
+        back=reverse("licences_per_pupil", args=[access.school.pk]) + f"#licentie-{licence.pk}",
+        subtab="per_kind",
+    )
 
 
 @require_GET

@@ -53,3 +53,13 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def log_in_through_basispoort(page, sso, person) -> None:
+    """Click "Inloggen via Basispoort", pick ``person`` at the dev provider, and come back."""
+    page.goto(sso.app + "/")
+    page.get_by_role("button", name="Inloggen via Basispoort").click()
+    page.wait_for_url(f"{sso.idp}/login/**")
+    page.get_by_label(person.full_name, exact=False).check()
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url(f"{sso.app}/**")

@@ -7,24 +7,15 @@ import pytest
 from licenses.models import GroupLink, Seat
 from roster.demo import DEMO_COORDINATOR, SCHOOL_A
 from roster.models import School
-from tests.browser import screenshot
+from tests.browser import log_in_through_basispoort, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
-
-
-def log_in(page, sso):
-    page.goto(sso.app + "/")
-    page.get_by_role("button", name="Inloggen via Basispoort").click()
-    page.wait_for_url(f"{sso.idp}/login/**")
-    page.get_by_label(DEMO_COORDINATOR.full_name, exact=False).check()
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_url(f"{sso.app}/scholen/")
 
 
 def test_coordinator_links_group_and_child_then_unlinks_the_child(page, sso):
     school = School.objects.get(basispoort_id=SCHOOL_A)
     links_before, seats_before = GroupLink.objects.count(), Seat.objects.count()
-    log_in(page, sso)
+    log_in_through_basispoort(page, sso, DEMO_COORDINATOR)
 
     page.goto(f"{sso.app}/school/{school.pk}/beheer/licenties/groep/")
     section = page.locator("section.licence", has=page.locator("details.link-form")).first

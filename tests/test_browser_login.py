@@ -5,19 +5,13 @@ from __future__ import annotations
 import pytest
 
 from roster.demo import DEMO_COORDINATOR
-from tests.browser import screenshot
+from tests.browser import log_in_through_basispoort, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 
 def test_coordinator_logs_in_chooses_a_school_and_lands_on_beheer(page, sso):
-    page.goto(sso.app + "/")
-    page.get_by_role("button", name="Inloggen via Basispoort").click()
-
-    page.wait_for_url(f"{sso.idp}/login/**")
-    page.get_by_label(DEMO_COORDINATOR.full_name, exact=False).check()
-    page.get_by_role("button", name="Inloggen").click()
-
+    log_in_through_basispoort(page, sso, DEMO_COORDINATOR)
     page.wait_for_url(f"{sso.app}/scholen/")
     assert page.get_by_role("heading", name="Kies je school").is_visible()
     screenshot(page, "login-kies-je-school")

@@ -6,26 +6,17 @@ import re
 
 import pytest
 
-from roster.demo import SCHOOL_A
+from roster.demo import DEMO_COORDINATOR, SCHOOL_A
 from roster.models import School
-from tests.browser import ARTIFACTS, screenshot
-from tests.sso import use_provider
+from tests.browser import ARTIFACTS, log_in_through_basispoort, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 
-def test_switch_method_change_a_code_and_print_the_cards(page, sso, settings):
-    from roster.demo import DEMO_COORDINATOR
-
-    use_provider(settings, sso.idp)
+def test_switch_method_change_a_code_and_print_the_cards(page, sso):
     school = School.objects.get(basispoort_id=SCHOOL_A)
     group = school.groups.get(name="Groep 6")
-    page.goto(sso.app + "/")
-    page.get_by_role("button", name="Inloggen via Basispoort").click()
-    page.wait_for_url(f"{sso.idp}/login/**")
-    page.get_by_label(DEMO_COORDINATOR.full_name, exact=False).check()
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_url(f"{sso.app}/scholen/")
+    log_in_through_basispoort(page, sso, DEMO_COORDINATOR)
 
     page.goto(f"{sso.app}/school/{school.pk}/groepen/{group.pk}/inlogcodes/")
     page.get_by_role("link", name="Wijzig login methode voor de groep").click()
