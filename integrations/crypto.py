@@ -8,6 +8,8 @@ rotating one does not touch the other.
 
 from __future__ import annotations
 
+import functools
+
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -18,7 +20,13 @@ class DecryptionError(Exception):
 
 
 def _fernet() -> MultiFernet:
-    keys = settings.FIELD_ENCRYPTION_KEYS
+    return _fernet_for(tuple(settings.FIELD_ENCRYPTION_KEYS))
+
+
+@functools.lru_cache(maxsize=4)
+def _fernet_for(keys: tuple[str, ...]) -> MultiFernet:
+    # Cached per key list: building the ciphers costs more than encrypting one short code, and
+    # an import encrypts a code for every new pupil.
     if not keys:
         raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty.")
     try:

@@ -196,3 +196,21 @@ def test_pupils_new_from_the_import_get_a_code_and_movers_keep_theirs(tmp_path):
     assert stored_codes(newcomer.group)[newcomer.pk]
     mover = Pupil.objects.get(basispoort_id=1)
     assert stored_codes(mover.group)[mover.pk] == code_of_1, "a mover keeps a code that does not clash"
+
+
+@pytest.mark.parametrize("pupils", [5, 300])
+def test_giving_codes_takes_the_same_few_queries_for_any_school_size(world, pupils, django_assert_max_num_queries):
+    groups = [
+        world.school_c.groups.create(las_key=f"Q{n}", name=f"Groep {n}", jaargroep=str(1 + n % 8)) for n in range(10)
+    ]
+    Pupil.objects.bulk_create(
+        [
+            Pupil(school=world.school_c, basispoort_id=800_000 + n, group=groups[n % 10], first_name=f"K{n}")
+            for n in range(pupils)
+        ]
+    )
+    with django_assert_max_num_queries(7):
+        given = login_codes.ensure_codes(world.school_c)
+    assert given == pupils + 1  # and the world's own pupil of school C
+    codes = [s.code for g in groups for s in login_codes.codes_for_group(g)]
+    assert len(codes) == pupils and all(codes)
