@@ -47,8 +47,7 @@ def purge_inactive(now: dt.datetime | None = None, days: int | None = None) -> P
     pupils = Pupil.objects.filter(active=False, left_at__lt=cutoff).values_list("pk", "basispoort_id", "school_id")
     while batch := list(pupils[:CHUNK]):
         with transaction.atomic():
-            for _pk, basispoort_id, school_id in batch:
-                _pseudonymise_pupil_events(school_id, basispoort_id)
+            _pseudonymise_pupil_events({(school_id, bp_id) for _pk, bp_id, school_id in batch})
             Pupil.objects.filter(pk__in=[pk for pk, _, _ in batch]).delete()
         purged.pupils += len(batch)
 
@@ -74,16 +73,30 @@ def purge_inactive(now: dt.datetime | None = None, days: int | None = None) -> P
     return purged
 
 
-def _pseudonymise_pupil_events(school_id: int, basispoort_id: int) -> None:
-    alias = pseudonym("leerling", basispoort_id)
-    events = AuditEvent.objects.filter(school_id=school_id).filter(
-        Q(before__pupil=basispoort_id) | Q(after__pupil=basispoort_id)
+def _pseudonymise_pupil_events(pupils: set[tuple[int, int]]) -> None:
+    """Replace the name and id of these (school id, Basispoort id) pupils in their audit rows."""
+    bp_ids = [bp_id for _school, bp_id in pupils]
+    events = AuditEvent.objects.filter(school_id__in={school for school, _bp in pupils}).filter(
+        Q(before__pupil__in=bp_ids) | Q(after__pupil__in=bp_ids)
     )
+    changed = []
     for event in events:
+        bp_id = next(
+            (
+                facts["pupil"]
+                for facts in (event.before, event.after)
+                if isinstance(facts, dict) and (event.school_id, facts.get("pupil")) in pupils
+            ),
+            None,
+        )
+        if bp_id is None:
+            continue  # the same Basispoort id at another school in this batch: not this pupil
+        alias = pseudonym("leerling", bp_id)
         event.subject = f"{alias} – {event.subject.split(' – ', 1)[1]}" if " – " in event.subject else alias
         event.before = _strip_pupil(event.before, alias)
         event.after = _strip_pupil(event.after, alias)
-        event.save(update_fields=["subject", "before", "after"])
+        changed.append(event)
+    AuditEvent.objects.bulk_update(changed, ["subject", "before", "after"], batch_size=500)
 
 
 def _strip_pupil(facts: dict | None, alias: str) -> dict | None:

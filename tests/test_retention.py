@@ -89,3 +89,24 @@ def test_old_import_reports_are_removed(tmp_path):
     ImportRun.objects.update(started_at=NOW - dt.timedelta(days=400))
     assert purge_inactive(now=NOW).import_runs == 1
     assert not ImportRun.objects.exists()
+
+
+def test_only_the_purged_pupils_own_audit_rows_are_rewritten(world, settings):
+    from licenses.models import AuditAction
+
+    gone = make_pupil(
+        world.school_a, None, "Weg", "Kind", basispoort_id=4242, active=False, left_at=NOW - dt.timedelta(days=400)
+    )
+    make_pupil(world.school_c, None, "Blijft", "Kind", basispoort_id=4242)
+    for school, name in ((world.school_a, "Weg Kind"), (world.school_c, "Blijft Kind")):
+        AuditEvent.objects.create(
+            action=AuditAction.ASSIGN_SEAT,
+            subject=f"{name} – Product",
+            school=school,
+            actor_label="x",
+            after={"pupil": 4242, "pupil_name": name},
+        )
+    purge_inactive(now=NOW)
+    assert not Pupil.objects.filter(pk=gone.pk).exists()
+    assert AuditEvent.objects.get(school=world.school_a).after == {"pupil": pseudonym("leerling", 4242)}
+    assert AuditEvent.objects.get(school=world.school_c).after["pupil_name"] == "Blijft Kind"

@@ -40,3 +40,12 @@ def test_login_page_in_both_languages():
 def test_english_catalogue_is_loaded():
     with translation.override("en"):
         assert translation.gettext("Kies je school") == "Choose your school"
+
+
+def test_the_server_error_page_is_translated_too():
+    from django.template.loader import render_to_string
+
+    with translation.override("en"):
+        assert "Something went wrong" in render_to_string("500.html")
+    with translation.override("nl"):
+        assert "Er ging iets mis" in render_to_string("500.html")
