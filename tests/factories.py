@@ -109,7 +109,12 @@ def back_office_login(client: Client, username: str = "backoffice"):
     device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
     response = client.post(
         reverse("admin:login"),
-        {"username": username, "password": BACK_OFFICE_PASSWORD, "otp_token": totp_now(device)},
+        {
+            "username": username,
+            "password": BACK_OFFICE_PASSWORD,
+            "otp_device": device.persistent_id,
+            "otp_token": totp_now(device),
+        },
     )
-    assert response.status_code == 302, response.content.decode()[:2000]
+    assert response.status_code == 302, (response.status_code, getattr(response, "context", None) and response.context["form"].errors)
     return user
