@@ -90,7 +90,7 @@ def login_as(client: Client, staff: Staff | None, *, basispoort_id: int | None =
     return client
 
 
-BACK_OFFICE_PASSWORD = "sterk-wachtwoord-456"  # noqa: S105 (test data)
+BACK_OFFICE_PASSWORD = "sterk-wachtwoord-456"
 
 
 def totp_now(device) -> str:
@@ -116,5 +116,5 @@ def back_office_login(client: Client, username: str = "backoffice"):
             "otp_token": totp_now(device),
         },
     )
-    assert response.status_code == 302, (response.status_code, getattr(response, "context", None) and response.context["form"].errors)
+    assert response.status_code == 302, response.context["form"].errors
     return user

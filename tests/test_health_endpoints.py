@@ -11,7 +11,7 @@ from django.test import Client
 
 pytestmark = pytest.mark.django_db
 
-TOKEN = "readyz-test-token-1234567890"  # noqa: S105 (test data)
+TOKEN = "readyz-test-token-1234567890"
 
 
 def test_the_public_gets_only_the_status(settings):

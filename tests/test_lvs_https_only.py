@@ -76,7 +76,10 @@ def test_production_requires_https_by_default():
         BASISPOORT_OIDC_CLIENT_SECRET="s",
         FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
     )
-    code = "import django, json; django.setup(); from django.conf import settings; print(json.dumps(settings.LVS_REQUIRE_HTTPS))"
+    code = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.LVS_REQUIRE_HTTPS))"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) is True
