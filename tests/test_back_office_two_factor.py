@@ -67,6 +67,7 @@ def test_the_right_password_without_a_second_factor_does_not_get_in(staff_member
     make_pupil(school, None, "Emma", "Visser")
     response = attempt(client, BACK_OFFICE_PASSWORD)
     assert response.status_code == 200  # the form again, now asking for the code
+    assert "Vul de code uit je authenticator-app in." in response.content.decode()  # locale/nl
     assert not in_back_office(client)
     assert "Visser" not in client.get(reverse("admin:roster_pupil_changelist")).content.decode()
 
@@ -105,6 +106,8 @@ def test_wrong_passwords_lock_the_account_even_for_the_right_password(staff_memb
     locked = attempt(client, BACK_OFFICE_PASSWORD, device, totp_now(device))
     assert locked.status_code == 429
     assert "Tijdelijk geblokkeerd" in locked.content.decode()
+    english = Client(headers={"accept-language": "en"})
+    assert "Temporarily locked" in attempt(english, BACK_OFFICE_PASSWORD).content.decode()
     assert not in_back_office(client)
     # From another address too: the account itself is locked.
     elsewhere = Client(REMOTE_ADDR="198.51.100.7")
