@@ -7,6 +7,8 @@ Dutch UI, and single sign-on against the development identity provider on localh
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -60,7 +62,8 @@ if PRODUCTION and (not FIELD_ENCRYPTION_KEYS or _DEV_FIELD_ENCRYPTION_KEY in FIE
 FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [_DEV_FIELD_ENCRYPTION_KEY]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, with the two-factor site of bingel_admin.back_office as admin.site.
+    "bingel_admin.apps.BackOfficeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -75,6 +78,10 @@ INSTALLED_APPS = [
     "roster",
     "licenses",
     "integrations",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -86,12 +93,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "bingel_admin.http_hygiene.BoundedSessionMiddleware",
     # Every page needs a login unless its view says otherwise (login_not_required).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "bingel_admin.http_hygiene.NoStoreMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if PRODUCTION:
@@ -135,11 +147,13 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out account or address is refused before its password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
@@ -170,7 +184,14 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
+# Every cookie we set is Secure in production: also the language choice (messages follow
+# SESSION_COOKIE_SECURE).
+LANGUAGE_COOKIE_SECURE = PRODUCTION
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 3600)
+# A session made before login (it holds only the single sign-on state) lives this long.
+LOGIN_STATE_SESSION_SECONDS = envint("LOGIN_STATE_SESSION_SECONDS", 15 * 60)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -180,6 +201,23 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# --- Back office (Django admin): password plus a second factor, and lock-out ---------------
+# django-otp: TOTP apps and one-time recovery codes; a device's wrong codes slow it down
+# (each failure doubles the wait).
+OTP_TOTP_ISSUER = "Bingel beheer"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# django-axes: after BACKOFFICE_LOGIN_FAILURE_LIMIT wrong passwords an account, and separately
+# an address, is locked for BACKOFFICE_LOCKOUT_MINUTES; during the lock-out even the right
+# password is refused. `manage.py axes_reset_username NAME` lifts it early.
+AXES_FAILURE_LIMIT = envint("BACKOFFICE_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=envint("BACKOFFICE_LOCKOUT_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "bingel_admin.back_office.client_ip"
+# How many proxies in front append to X-Forwarded-For; 0 trusts only the peer address.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -249,6 +287,8 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# The project package is not an app, so its tasks are named here rather than autodiscovered.
+CELERY_IMPORTS = ["bingel_admin.tasks"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE: dict = {
@@ -264,6 +304,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=4, minute=30),
     },
     "lvs-export": {"task": "integrations.tasks.export_results", "schedule": 15 * 60},
+    "clear-expired-sessions": {
+        "task": "bingel_admin.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=0),
+    },
     "lvs-export-nightly-catch-up": {
         "task": "integrations.tasks.export_results_catch_up",
         "schedule": crontab(hour=3, minute=30),
@@ -278,6 +322,8 @@ UWLR_TRIES_PER_BATCH = envint("UWLR_TRIES_PER_BATCH", 4)
 UWLR_RETRY_BASE_SECONDS = float(envint("UWLR_RETRY_BASE_MS", 2000)) / 1000
 UWLR_AUTEUR = envstr("UWLR_AUTEUR", "Bingel")
 UWLR_EXPORT_THREADS = envint("UWLR_EXPORT_THREADS", 4)
+# The authorisation key travels with every message: in production an LVS address must be https.
+LVS_REQUIRE_HTTPS = envbool("LVS_REQUIRE_HTTPS", PRODUCTION)
 
 # --- Basispoort roster import ----------------------------------------------------------------
 # Without BASISPOORT_API_URL the import reads the folder feed the demo writes.
@@ -296,6 +342,17 @@ ROSTER_IMPORT_WRITERS = envint("ROSTER_IMPORT_WRITERS", 1 if DJANGO_ENV == "test
 ROSTER_TASK_RETRIES = envint("ROSTER_TASK_RETRIES", 3)
 if PRODUCTION and BASISPOORT_API_URL and not (BASISPOORT_API_CLIENT_CERT and BASISPOORT_API_CLIENT_KEY):
     raise ImproperlyConfigured("Set BASISPOORT_API_CLIENT_CERT and BASISPOORT_API_CLIENT_KEY for the roster API.")
+
+# --- Readiness details ----------------------------------------------------------------------
+# /readyz answers every caller with only 200 or 503; which check failed is told to a caller
+# that sends "Authorization: Bearer <READYZ_TOKEN>" or connects from READYZ_ALLOWED_NETWORKS.
+READYZ_TOKEN = envsecret("READYZ_TOKEN") or ""
+READYZ_ALLOWED_NETWORKS = envlist("READYZ_ALLOWED_NETWORKS", [])
+for _network in READYZ_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"READYZ_ALLOWED_NETWORKS: {_network!r} is no network (e.g. 10.0.0.0/8).") from exc
 
 # --- Retention (AVG) ----------------------------------------------------------------------
 # Pupils who left and staff whose appointment ended are removed this many days later.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import logging
 from urllib.parse import urlencode
 
@@ -107,10 +109,29 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_GET
 def readyz(request: HttpRequest) -> HttpResponse:
-    """Ready to serve: the database answers and is fully migrated, and the broker answers."""
+    """Ready to serve: the database answers and is fully migrated, and the broker answers.
+
+    Anyone gets only 200 or 503; which component failed is for an internal caller only
+    (``READYZ_TOKEN`` or ``READYZ_ALLOWED_NETWORKS``), as it tells an attacker what is down.
+    """
     checks = {"database": _database_ready(), "migrations": _migrations_applied(), "redis": _redis_ready()}
     ready = all(checks.values())
-    return JsonResponse({"ready": ready, "checks": checks}, status=200 if ready else 503)
+    status = 200 if ready else 503
+    if _internal_caller(request):
+        return JsonResponse({"ready": ready, "checks": checks}, status=status)
+    return HttpResponse("ok" if ready else "unavailable", content_type="text/plain", status=status)
+
+
+def _internal_caller(request: HttpRequest) -> bool:
+    token = settings.READYZ_TOKEN
+    sent = request.headers.get("Authorization", "")
+    if token and hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+        return True
+    try:
+        peer = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return any(peer in ipaddress.ip_network(net, strict=False) for net in settings.READYZ_ALLOWED_NETWORKS)
 
 
 def _database_ready() -> bool:

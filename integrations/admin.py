@@ -1,6 +1,7 @@
 import secrets
 
 from django.contrib import admin, messages
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from integrations.api import token_digest
@@ -11,6 +12,8 @@ from integrations.models import DeliveryBatch, LearningResult, LvsSupplier, Resu
 class LvsSupplierAdmin(admin.ModelAdmin):
     list_display = ["name", "endpoint_url", "klantcode", "klantnaam", "active"]
     list_filter = ["active"]
+    # An address typed without a scheme is https; LvsSupplier.clean refuses http in production.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(ResultLink)

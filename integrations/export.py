@@ -67,6 +67,9 @@ def autorisatie_for(link: ResultLink) -> Autorisatie:
 
 @sensitive_variables()
 def _post(link: ResultLink, envelope: bytes, secret: str, session: requests.Session | None) -> Reply:
+    if settings.LVS_REQUIRE_HTTPS and not link.supplier.endpoint_url.lower().startswith("https://"):
+        # A supplier saved before the rule (LvsSupplier.clean) held: the key must not go out in clear.
+        return Reply(Outcome.UNREACHABLE, "UWLR address is not https; nothing was sent")
     return send(
         link.supplier.endpoint_url,
         envelope,

@@ -7,6 +7,8 @@ Practice results come in from the pupil application; each one is queued once per
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -37,6 +39,14 @@ class LvsSupplier(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # Every message carries the school's authorisation key, so in production it never
+        # travels unencrypted (LVS_REQUIRE_HTTPS; off only for the demo's local reference LVS).
+        if settings.LVS_REQUIRE_HTTPS and not self.endpoint_url.lower().startswith("https://"):
+            raise ValidationError(
+                {"endpoint_url": _("Het UWLR-adres moet met https:// beginnen: de sleutel van de school gaat mee.")}
+            )
 
 
 class LinkStatus(models.TextChoices):

@@ -83,13 +83,30 @@ def school_for_request(request: HttpRequest, school_id: int, *, coordinator: boo
     return access
 
 
-def group_for_request(request: HttpRequest, school_id: int, group_id: int) -> tuple[SchoolAccess, Group]:
-    """A main group of this school that this person may manage: any group for a coordinator,
-    only their own groups for a teacher. Anything else is 404."""
+# Roles that may change a group's login method or codes; everyone else appointed to the group
+# (a trainee, a substitute, the IB'er) may only see and print them.
+CODE_CHANGING_ROLES = frozenset({Role.TEACHER})
+
+
+def group_for_request(
+    request: HttpRequest, school_id: int, group_id: int, *, change: bool = False
+) -> tuple[SchoolAccess, Group]:
+    """A main group of this school that this person may see: any group for a coordinator, only
+    the groups of their own appointment for anyone else. With ``change``, only coordinators and
+    the group's own ``Leerkracht`` get the group. Anything else is 404."""
     access = school_for_request(request, school_id)
     group = Group.objects.filter(pk=group_id, school=access.school, active=True, is_subgroup=False).first()
     if group is None:
         raise Http404
-    if not access.is_coordinator and not access.appointment.groups.filter(pk=group.pk).exists():
+    if access.is_coordinator:
+        return access, group
+    if not access.appointment.groups.filter(pk=group.pk).exists():
+        raise Http404
+    if change and not may_change_codes(access):
         raise Http404
     return access, group
+
+
+def may_change_codes(access: SchoolAccess) -> bool:
+    """Whether this person may change login codes of the groups they may see (see group_for_request)."""
+    return access.is_coordinator or bool(access.roles & CODE_CHANGING_ROLES)

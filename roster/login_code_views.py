@@ -12,12 +12,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from roster import login_codes
-from roster.access import group_for_request
+from roster.access import group_for_request, may_change_codes
 from roster.models import LoginMethod, Pupil
 
 
 def _context(access, group, **extra) -> dict:
-    return {"access": access, "school": access.school, "group": group, **extra}
+    return {"access": access, "school": access.school, "group": group, "may_change": may_change_codes(access), **extra}
 
 
 @never_cache
@@ -45,7 +45,7 @@ def group_codes_print(request: HttpRequest, school_id: int, group_id: int) -> Ht
 @require_http_methods(["GET", "POST"])
 def group_method(request: HttpRequest, school_id: int, group_id: int) -> HttpResponse:
     """ "Wijzig login methode voor de groep": confirm first, because every pupil gets a new code."""
-    access, group = group_for_request(request, school_id, group_id)
+    access, group = group_for_request(request, school_id, group_id, change=True)
     current = login_codes.method_of(group)
     back = reverse("group_login_codes", args=[access.school.pk, group.pk])
     if request.method == "GET":
@@ -71,7 +71,7 @@ def group_method(request: HttpRequest, school_id: int, group_id: int) -> HttpRes
 @require_http_methods(["GET", "POST"])
 def pupil_code(request: HttpRequest, school_id: int, group_id: int, pupil_id: int) -> HttpResponse:
     """ "Wachtwoord/leerlingplaatje wijzigen": a suggested new code, or one of the coordinator's choice."""
-    access, group = group_for_request(request, school_id, group_id)
+    access, group = group_for_request(request, school_id, group_id, change=True)
     pupil = get_object_or_404(Pupil, pk=pupil_id, school=access.school, group=group, active=True)
     method = login_codes.method_of(group)
     back = reverse("group_login_codes", args=[access.school.pk, group.pk])

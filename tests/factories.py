@@ -88,3 +88,33 @@ def login_as(client: Client, staff: Staff | None, *, basispoort_id: int | None =
     session[BASISPOORT_ID_SESSION_KEY] = str(bp_id)
     session.save()
     return client
+
+
+BACK_OFFICE_PASSWORD = "sterk-wachtwoord-456"
+
+
+def totp_now(device) -> str:
+    """The code the device's authenticator app shows now (django-otp's own TOTP helper)."""
+    from django_otp.oath import totp
+
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):0{device.digits}d}"
+
+
+def back_office_login(client: Client, username: str = "backoffice"):
+    """Log a publisher staff member in to /admin/ the real way: password and a TOTP code."""
+    from django.urls import reverse
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = get_user_model().objects.create_superuser(username, f"{username}@example.org", BACK_OFFICE_PASSWORD)
+    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    response = client.post(
+        reverse("admin:login"),
+        {
+            "username": username,
+            "password": BACK_OFFICE_PASSWORD,
+            "otp_device": device.persistent_id,
+            "otp_token": totp_now(device),
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    return user

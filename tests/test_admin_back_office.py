@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from licenses.models import GroupLink, LicenceKind, Seat
-from tests.factories import make_group, make_licence, make_product, make_pupil, make_school
+from tests.factories import back_office_login, make_group, make_licence, make_product, make_pupil, make_school
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def superuser_client(client):
-    user = get_user_model().objects.create_superuser("backoffice", "bo@example.org", "x")
-    client.force_login(user)
+    back_office_login(client)
     return client
 
 

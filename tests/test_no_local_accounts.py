@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
+from tests.factories import back_office_login
+
 pytestmark = pytest.mark.django_db
 
 
@@ -36,10 +38,9 @@ def test_login_page_offers_only_basispoort(client):
 
 
 def test_superusers_keep_the_admin_login(client):
-    get_user_model().objects.create_superuser("backoffice", "bo@example.org", "sterk-wachtwoord-456")
     page = client.get("/admin/login/")
     assert page.status_code == 200 and 'type="password"' in page.content.decode()
-    client.post("/admin/login/", {"username": "backoffice", "password": "sterk-wachtwoord-456"})
+    back_office_login(client)  # password and second factor: tests/test_back_office_two_factor.py
     assert client.get("/admin/").status_code == 200
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from roster.models import ImportRun, SchoolImportResult
+from tests.factories import back_office_login
 from tests.roster_feed import group, import_feed, pupil, school, staff
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ def test_runs_and_results_are_listed_and_cannot_be_changed(tmp_path, client, dja
             school(501_302, groups=[group("G5")], staff=[teacher], pupils=[pupil(2, "G5"), pupil(2, "G5")]),
         ],
     )
-    client.force_login(get_user_model().objects.create_superuser("backoffice", "bo@example.org", "x"))
+    back_office_login(client)
     run = ImportRun.objects.get()
     refused = SchoolImportResult.objects.get(basispoort_id=501_302)
 
