@@ -1,4 +1,4 @@
-""""Nieuw schooljaar": carry this school year's licence links into the coming one.
+""" "Nieuw schooljaar": carry this school year's licence links into the coming one.
 
 When the school has licences for the coming school year, Beheer home shows a notice and the
 page "Nieuw schooljaar" proposes links for them, derived from this year's links of the same
@@ -117,7 +117,7 @@ class Notice:
 
 
 def notice(school: School, today: dt.date | None = None) -> Notice | None:
-    """"Nieuw schooljaar … voorbereiden" with how much of that year is still unlinked (two queries)."""
+    """ "Nieuw schooljaar … voorbereiden" with how much of that year is still unlinked (two queries)."""
     today = today or timezone.localdate()
     current = season(school, today)
     if current is None:
@@ -273,7 +273,7 @@ def build_plan(school: School, today: dt.date | None = None, *, for_update: bool
 
     # This year's seat holders of the same products, as they are in the new roster.
     holders: dict[int, dict[int, PupilLine]] = defaultdict(dict)
-    for product_id, pupil_id, first, infix, last, level, group_name, group_level, group_id_ in (
+    for product_id, pupil_id, first, infix, last, level, group_name in (
         Seat.objects.filter(
             school=school,
             licence__school_year=current.source,
@@ -288,8 +288,6 @@ def build_plan(school: School, today: dt.date | None = None, *, for_update: bool
             "pupil__last_name",
             "pupil__jaargroep",
             "pupil__group__name",
-            "pupil__group__jaargroep",
-            "pupil__group_id",
         )
         .order_by("pupil__group__jaargroep", "pupil__group__name", "pupil__last_name", "pupil__first_name", "pupil_id")
     ):
@@ -367,7 +365,7 @@ class Applied:
 
 
 def summary(applied: Applied) -> str:
-    """"12 groepen en 41 leerlingen gekoppeld." with the right plural for each number."""
+    """ "12 groepen en 41 leerlingen gekoppeld." with the right plural for each number."""
     if not applied.changed:
         return _("Er was niets meer te koppelen; er is niets veranderd.")
     groups = ngettext("%(count)d groep", "%(count)d groepen", applied.groups) % {"count": applied.groups}
@@ -399,7 +397,10 @@ def apply_new_year(*, school: School, keys: list[str], actor, today: dt.date | N
             raise LinkRefused(_("Er zijn geen licenties voor een nieuw schooljaar."))
         if plan.stale:
             raise LinkRefused(
-                _("De nieuwe groepenindeling is nog niet binnen; er is niets gekoppeld. Controleer eerst de schooladministratie.")
+                _(
+                    "De nieuwe groepenindeling is nog niet binnen; er is niets gekoppeld. "
+                    "Controleer eerst de schooladministratie."
+                )
             )
         proposals = plan.proposals()
         already = _already_linked(plan)

@@ -1,4 +1,4 @@
-""""Nieuw schooljaar": review the proposed links for the coming school year and apply them.
+""" "Nieuw schooljaar": review the proposed links for the coming school year and apply them.
 
 Line one of every view is the access helper; the change goes through licenses.new_year.
 """

@@ -1,9 +1,9 @@
 """A demo world that moves up a school year, for the "Nieuw schooljaar" tests.
 
 ``build_moved_world`` runs ``demo_world`` (this year's feed and licences, next year's licences),
-adds two links the demo leaves out (a toddler product on the 1/2 groups, a remedial-reading
-seat for a pupil in group 6, a seat for a pupil who will stay back), keeps the year levels as the nightly job does, remembers what
-every pupil looked like, and then imports the demo's next-year feed.
+adds links the demo leaves out (a toddler product on the 1/2 groups, a remedial-reading seat
+for a pupil in group 6, a seat for a pupil who will stay back), keeps the year levels as the
+nightly job does, remembers what every pupil looked like, and then imports the next-year feed.
 """
 
 from __future__ import annotations
@@ -43,7 +43,10 @@ def build_moved_world(tmp_path: Path, *, move: bool = True) -> MovedWorld:
         school=school, school_year=source, product__code="kleutertuin-digi", kind=LicenceKind.PER_GROUP
     )
     GroupLink.objects.bulk_create(
-        [GroupLink(licence=toddlers, group=g, school=school) for g in school.groups.filter(name__startswith="Groep 1/2")]
+        [
+            GroupLink(licence=toddlers, group=g, school=school)
+            for g in school.groups.filter(name__startswith="Groep 1/2")
+        ]
     )
     remedial = Licence.objects.get(school=school, school_year=source, product__code="leeslicht-remedial")
     in_six = Pupil.objects.filter(school=school, group__name="Groep 6").order_by("basispoort_id").first()
@@ -64,9 +67,7 @@ def build_moved_world(tmp_path: Path, *, move: bool = True) -> MovedWorld:
         "licence__product__code", "group__las_key"
     ):
         group_links.setdefault(code, set()).add(key)
-    group_levels_before = {
-        Group.objects.get(pk=pk).las_key: levels for pk, levels in group_levels_now(school).items()
-    }
+    group_levels_before = {Group.objects.get(pk=pk).las_key: levels for pk, levels in group_levels_now(school).items()}
     if move:
         sync_roster(FolderSource(f"{feed}-volgend-jaar"), trigger="demo")
     school.refresh_from_db()

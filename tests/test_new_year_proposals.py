@@ -1,4 +1,4 @@
-""""Nieuw schooljaar" proposes next year's links from this year's, over a demo world that moved up a year."""
+""" "Nieuw schooljaar" proposes next year's links from this year's, over a demo world that moved up a year."""
 
 from __future__ import annotations
 
@@ -27,9 +27,7 @@ def expected_groups(world, code: str, covers: set[str]) -> set[str]:
     """Recomputed from the raw data: new groups sharing a covered level that last year's linked groups had."""
     had = set().union(*(world.group_levels_before[key] for key in world.group_links.get(code, set())))
     return {
-        Group.objects.get(pk=pk).name
-        for pk, levels in group_levels_now(world.school).items()
-        if levels & covers & had
+        Group.objects.get(pk=pk).name for pk, levels in group_levels_now(world.school).items() if levels & covers & had
     }
 
 
