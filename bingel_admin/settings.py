@@ -298,6 +298,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         # Basispoort delivers the night's changes after midnight; CELERY_TIMEZONE makes this Amsterdam time.
         "schedule": crontab(hour=2, minute=0),
     },
+    "remember-year-levels": {
+        "task": "licenses.tasks.remember_year_levels",
+        # Before the import: the "Nieuw schooljaar" proposals need last year's levels of renamed groups.
+        "schedule": crontab(hour=1, minute=30),
+    },
     "retention-purge": {
         "task": "roster.tasks.purge_inactive_people",
         # After the import, so a pupil who came back last night is active again first.

@@ -127,3 +127,32 @@ def _fits(group: Group, product: Product) -> bool:
     # Combination groups carry no year level of their own; their name says which they hold.
     levels = {group.jaargroep} if group.jaargroep else set(group.name.replace("Groep", "").strip(" ab").split("/"))
     return bool(levels & set(product.year_levels))
+
+
+# Seats bought for the coming school year; fewer than this year's holders for Rekenroute Plus,
+# so "Nieuw schooljaar" shows pupils with "geen plaats meer".
+NEXT_YEAR_SEATS = {"rekenroute-plus": 6, "leeslicht-remedial": 12, "taalkompas-oefen": 30}
+
+
+@transaction.atomic
+def ensure_next_year_licences(school: School, products: dict[str, Product], school_year: str) -> None:
+    """The licences the school already bought for the coming school year, none linked yet."""
+    for n, code in enumerate(GROUP_PRODUCTS):
+        Licence.objects.get_or_create(
+            school=school,
+            product=products[code],
+            school_year=school_year,
+            kind=LicenceKind.PER_GROUP,
+            defaults={"order_reference": f"ORD-{school.basispoort_id}-{n:02d}-{school_year[:4]}"},
+        )
+    for n, (code, _seats, _taken) in enumerate(PUPIL_PRODUCTS):
+        Licence.objects.get_or_create(
+            school=school,
+            product=products[code],
+            school_year=school_year,
+            kind=LicenceKind.PER_PUPIL,
+            defaults={
+                "seats": NEXT_YEAR_SEATS[code],
+                "order_reference": f"ORD-{school.basispoort_id}-K{n:02d}-{school_year[:4]}",
+            },
+        )

@@ -217,3 +217,28 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label}: {self.get_action_display()} {self.subject}"
+
+
+class GroupYearLevels(models.Model):
+    """The year levels a group had in the roster of one school year.
+
+    Kept so that the next school year's proposals still know which jaargroep last year's
+    linked groups had after the school administration renamed a group or moved it up a year
+    (same key, new name and jaargroep). Written by ``licenses.new_year.remember_year_levels``.
+    """
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    school_year = models.CharField(_("schooljaar"), max_length=9, validators=[validate_school_year])
+    name = models.CharField(_("naam"), max_length=100, blank=True)
+    levels = models.JSONField(_("jaargroepen"), default=list)
+
+    class Meta:
+        verbose_name = _("jaargroepen van een groep in een schooljaar")
+        verbose_name_plural = _("jaargroepen van groepen per schooljaar")
+        constraints = [
+            models.UniqueConstraint(fields=["group", "school_year"], name="groupyearlevels_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} {self.school_year}: {', '.join(self.levels)}"

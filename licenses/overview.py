@@ -44,7 +44,8 @@ def group_licence_rows(school: School, today: dt.date) -> list[GroupLicenceRow]:
         rows.append(
             GroupLicenceRow(
                 licence=licence,
-                linked=[by_id[i] for i in sorted(ids, key=lambda i: (by_id[i].jaargroep, by_id[i].name)) if i in by_id],
+                # A linked group the school administration ended is no longer listed (nor a crash).
+                linked=sorted((by_id[i] for i in ids if i in by_id), key=lambda g: (g.jaargroep, g.name)),
                 unlinked=unlinked,
                 unlinked_levels=sorted({g.jaargroep for g in unlinked if g.jaargroep}, key=_level_key),
             )

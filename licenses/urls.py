@@ -1,6 +1,6 @@
 from django.urls import path
 
-from licenses import views
+from licenses import new_year_views, views
 
 # Mounted under /school/<school_id>/beheer/licenties/; every view starts with the access helper.
 urlpatterns = [
@@ -11,4 +11,5 @@ urlpatterns = [
     path("kind/<int:licence_id>/koppelen/", views.assign_seat, name="licence_assign_seat"),
     path("kind/<int:licence_id>/ontkoppelen/<int:pupil_id>/", views.release_seat, name="licence_release_seat"),
     path("logboek/", views.audit_log, name="audit_log"),
+    path("nieuw-schooljaar/", new_year_views.new_school_year, name="licence_new_year"),
 ]

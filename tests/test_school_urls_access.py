@@ -29,6 +29,7 @@ RIGHTS = {
     "licence_assign_seat": "coordinator",
     "licence_release_seat": "coordinator",
     "audit_log": "coordinator",
+    "licence_new_year": "coordinator",
     "resultlinks": "coordinator",
     "resultlink_add": "coordinator",
     "resultlink_change_key": "coordinator",

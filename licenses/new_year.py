@@ -1,0 +1,520 @@
+""" "Nieuw schooljaar": carry this school year's licence links into the coming one.
+
+When the school has licences for the coming school year, Beheer home shows a notice and the
+page "Nieuw schooljaar" proposes links for them, derived from this year's links of the same
+product:
+
+- per group: the groups of the new year whose year levels the product covers *and* that
+  last year's linked groups had (linked to groups 4 and 5 → the new groups 4, 5 and 4/5);
+- per pupil: the pupils who hold a seat of the product this year and whose new jaargroep the
+  product covers, up to the seats still free; the rest are listed as "geen plaats meer".
+
+The window: the notice and the page are there from the moment licences of the coming school
+year exist until 31 October of that school year (after the autumn holiday, every region's
+school year is well under way). See ``season``.
+
+Proposals are made only from the new group division. The school's roster belongs to the
+school year of its last change in Basispoort (``School.mutation_timestamp``); while that is
+still the old year, the page shows the handbook's checklist for the school administration
+instead. Last year's year levels of each group come from ``GroupYearLevels``, which the nightly
+job ``remember_year_levels`` keeps before the import changes the groups.
+
+``apply_new_year`` links what the coordinator kept ticked in one transaction, with every
+target licence row locked (``SELECT … FOR UPDATE``, as in ``licenses.actions``), seat limits
+checked under that lock, and one audit row per link with the reason "nieuw schooljaar".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from licenses.actions import LinkRefused, actor_label
+from licenses.models import (
+    AuditAction,
+    AuditEvent,
+    GroupLink,
+    GroupYearLevels,
+    Licence,
+    LicenceKind,
+    Seat,
+    school_year_of,
+)
+from roster.models import Group, Pupil, School
+
+REASON = "nieuw schooljaar"
+# The last day of the window in the new school year: the end of October.
+AUTUMN_END_MONTH, AUTUMN_END_DAY = 10, 31
+KEY_RE = re.compile(r"^([gp])-(\d{1,18})-(\d{1,18})$")
+
+
+def next_school_year(year: str) -> str:
+    start = int(year[:4]) + 1
+    return f"{start}-{start + 1}"
+
+
+def previous_school_year(year: str) -> str:
+    start = int(year[:4]) - 1
+    return f"{start}-{start + 1}"
+
+
+def autumn_end(year: str) -> dt.date:
+    return dt.date(int(year[:4]), AUTUMN_END_MONTH, AUTUMN_END_DAY)
+
+
+@dataclass(frozen=True)
+class Season:
+    """Which school year is being prepared (``target``) and from which year's links (``source``)."""
+
+    source: str
+    target: str
+
+
+def season(school: School, today: dt.date) -> Season | None:
+    """The coming school year when the school has licences for it; otherwise, from 1 August to
+    31 October, the school year that just began. None outside the window."""
+    current = school_year_of(today)
+    coming = next_school_year(current)
+    years = set(
+        Licence.objects.filter(school=school, school_year__in=[current, coming]).values_list("school_year", flat=True)
+    )
+    if coming in years:
+        return Season(source=current, target=coming)
+    if current in years and today <= autumn_end(current):
+        return Season(source=previous_school_year(current), target=current)
+    return None
+
+
+def roster_year(school: School) -> str | None:
+    """The school year the school's roster belongs to: that of its last change in Basispoort."""
+    if school.mutation_timestamp is None:
+        return None
+    return school_year_of(timezone.localtime(school.mutation_timestamp).date())
+
+
+# Beheer home ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Notice:
+    school_year: str
+    group_licences: int
+    group_licences_unlinked: int
+    seats: int
+    seats_free: int
+
+    @property
+    def anything_left(self) -> bool:
+        return bool(self.group_licences_unlinked or self.seats_free)
+
+
+def notice(school: School, today: dt.date | None = None) -> Notice | None:
+    """ "Nieuw schooljaar … voorbereiden" with how much of that year is still unlinked (two queries)."""
+    today = today or timezone.localdate()
+    current = season(school, today)
+    if current is None:
+        return None
+    licences = Licence.objects.filter(school=school, school_year=current.target).annotate(
+        links=Count("group_links", filter=Q(group_links__group__active=True), distinct=True),
+        used=Count("seats_taken", distinct=True),
+    )
+    group_total = group_unlinked = seats = free = 0
+    for licence in licences:
+        if licence.kind == LicenceKind.PER_GROUP:
+            group_total += 1
+            group_unlinked += licence.links == 0
+        else:
+            seats += licence.seats or 0
+            free += max((licence.seats or 0) - licence.used, 0)
+    return Notice(current.target, group_total, group_unlinked, seats, free)
+
+
+# Proposals --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupProposal:
+    key: str
+    group: Group
+    levels: list[str]
+    last_year: list[str]  # names of last year's linked groups that had these levels
+
+
+@dataclass(frozen=True)
+class PupilLine:
+    pupil_id: int
+    name: str
+    group_name: str
+    jaargroep: str
+
+
+@dataclass(frozen=True)
+class PupilProposal:
+    key: str
+    pupil: PupilLine
+
+
+@dataclass
+class LicencePlan:
+    licence: Licence
+    last_year_levels: list[str] = field(default_factory=list)
+    had_links_last_year: bool = False
+    groups: list[GroupProposal] = field(default_factory=list)
+    groups_already: list[Group] = field(default_factory=list)
+    pupils: list[PupilProposal] = field(default_factory=list)
+    pupils_already: int = 0
+    no_room: list[PupilLine] = field(default_factory=list)
+    not_covered: list[PupilLine] = field(default_factory=list)
+    seats_free: int = 0
+
+    @property
+    def is_per_group(self) -> bool:
+        return self.licence.kind == LicenceKind.PER_GROUP
+
+
+@dataclass
+class NewYearPlan:
+    season: Season
+    roster_year: str | None
+    licences: list[LicencePlan] = field(default_factory=list)
+
+    @property
+    def stale(self) -> bool:
+        """True while the school's roster still shows the old group division."""
+        return self.roster_year is None or self.roster_year < self.season.target
+
+    @property
+    def proposal_count(self) -> int:
+        return sum(len(p.groups) + len(p.pupils) for p in self.licences)
+
+    def proposals(self) -> dict[str, tuple[LicencePlan, GroupProposal | PupilProposal]]:
+        return {proposal.key: (plan, proposal) for plan in self.licences for proposal in [*plan.groups, *plan.pupils]}
+
+
+def level_sort_key(level: str) -> tuple[int, int, str]:
+    return (0, int(level), "") if level.isdigit() else (1, 0, level)
+
+
+def _current_levels(school: School) -> tuple[list[Group], dict[int, set[str]]]:
+    """All groups of the school, and each group's year levels now: its own jaargroep, or for a
+    combination group (no jaargroep of its own) those of its active pupils."""
+    groups = list(Group.objects.filter(school=school).order_by("jaargroep", "name", "pk"))
+    levels: dict[int, set[str]] = defaultdict(set)
+    for group_id, level in (
+        Pupil.objects.filter(school=school, active=True, group__isnull=False)
+        .values_list("group_id", "jaargroep")
+        .distinct()
+        .order_by()
+    ):
+        if level:
+            levels[group_id].add(level)
+    for group in groups:
+        if group.jaargroep:
+            levels[group.pk] = {group.jaargroep}
+    return groups, levels
+
+
+def build_plan(school: School, today: dt.date | None = None, *, for_update: bool = False) -> NewYearPlan | None:
+    """Every proposal for the coming school year, in a fixed number of queries.
+
+    With ``for_update`` the target licences are locked (inside the caller's transaction).
+    """
+    today = today or timezone.localdate()
+    current = season(school, today)
+    if current is None:
+        return None
+    plan = NewYearPlan(season=current, roster_year=roster_year(school))
+    targets = Licence.objects.filter(school=school, school_year=current.target).select_related("product__method")
+    if for_update:
+        targets = targets.select_for_update(of=("self",)).order_by("pk")
+    targets = sorted(
+        targets, key=lambda lic: (lic.product.method.name, lic.product.product_type, lic.product.name, lic.pk)
+    )
+    plan.licences = [LicencePlan(licence=licence) for licence in targets]
+    if not targets or plan.stale:
+        return plan
+    product_ids = {lic.product_id for lic in targets}
+    groups, levels_now = _current_levels(school)
+    by_id = {g.pk: g for g in groups}
+
+    # Last year's group links of the same products, with the levels those groups had then.
+    source_links: dict[int, set[int]] = defaultdict(set)
+    for product_id, group_id in GroupLink.objects.filter(
+        school=school,
+        licence__school_year=current.source,
+        licence__product_id__in=product_ids,
+        licence__kind=LicenceKind.PER_GROUP,
+    ).values_list("licence__product_id", "group_id"):
+        source_links[product_id].add(group_id)
+    linked_ids = set().union(*source_links.values()) if source_links else set()
+    levels_then: dict[int, set[str]] = {}
+    names_then: dict[int, str] = {}
+    for group_id, name, levels in GroupYearLevels.objects.filter(
+        group_id__in=linked_ids, school_year=current.source
+    ).values_list("group_id", "name", "levels"):
+        levels_then[group_id] = set(levels)
+        names_then[group_id] = name
+
+    # Links and seats the target licences already have.
+    linked_now: dict[int, set[int]] = defaultdict(set)
+    for licence_id, group_id in GroupLink.objects.filter(licence__in=targets).values_list("licence_id", "group_id"):
+        linked_now[licence_id].add(group_id)
+    seated_now: dict[int, set[int]] = defaultdict(set)
+    for licence_id, pupil_id in Seat.objects.filter(licence__in=targets).values_list("licence_id", "pupil_id"):
+        seated_now[licence_id].add(pupil_id)
+
+    # This year's seat holders of the same products, as they are in the new roster.
+    holders: dict[int, dict[int, PupilLine]] = defaultdict(dict)
+    for product_id, pupil_id, first, infix, last, level, group_name in (
+        Seat.objects.filter(
+            school=school,
+            licence__school_year=current.source,
+            licence__product_id__in=product_ids,
+            pupil__active=True,
+        )
+        .values_list(
+            "licence__product_id",
+            "pupil_id",
+            "pupil__first_name",
+            "pupil__infix",
+            "pupil__last_name",
+            "pupil__jaargroep",
+            "pupil__group__name",
+        )
+        .order_by("pupil__group__jaargroep", "pupil__group__name", "pupil__last_name", "pupil__first_name", "pupil_id")
+    ):
+        given = " ".join(part for part in (first, infix) if part)
+        holders[product_id][pupil_id] = PupilLine(
+            pupil_id=pupil_id,
+            name=f"{last}, {given}" if given else last,
+            group_name=group_name or "–",
+            jaargroep=level,
+        )
+
+    for item in plan.licences:
+        licence = item.licence
+        covers = set(licence.product.year_levels)
+        if item.is_per_group:
+            last_ids = source_links.get(licence.product_id, set())
+            item.had_links_last_year = bool(last_ids)
+            last_levels: dict[str, list[str]] = defaultdict(list)
+            for group_id in last_ids:
+                group = by_id.get(group_id)
+                name = names_then.get(group_id) or (group.name if group else "")
+                for level in levels_then.get(group_id, levels_now.get(group_id, set())):
+                    last_levels[level].append(name)
+            item.last_year_levels = sorted(last_levels, key=level_sort_key)
+            wanted = covers & set(last_levels)
+            for group in groups:
+                if not group.active or group.is_subgroup:
+                    continue
+                shared = levels_now.get(group.pk, set()) & wanted
+                if not shared:
+                    continue
+                if group.pk in linked_now[licence.pk]:
+                    item.groups_already.append(group)
+                    continue
+                names = sorted({name for level in shared for name in last_levels[level]})
+                item.groups.append(
+                    GroupProposal(
+                        key=f"g-{licence.pk}-{group.pk}",
+                        group=group,
+                        levels=sorted(levels_now[group.pk], key=level_sort_key),
+                        last_year=names,
+                    )
+                )
+        else:
+            taken = seated_now[licence.pk]
+            item.pupils_already = len(taken)
+            item.seats_free = max((licence.seats or 0) - len(taken), 0)
+            free = item.seats_free
+            last_holders = holders.get(licence.product_id, {})
+            item.had_links_last_year = bool(last_holders)
+            for pupil_id, line in last_holders.items():
+                if pupil_id in taken:
+                    continue
+                if line.jaargroep not in covers:
+                    item.not_covered.append(line)
+                elif free > 0:
+                    item.pupils.append(PupilProposal(key=f"p-{licence.pk}-{pupil_id}", pupil=line))
+                    free -= 1
+                else:
+                    item.no_room.append(line)
+    return plan
+
+
+# Applying ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Applied:
+    groups: int
+    pupils: int
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.groups or self.pupils)
+
+
+def summary(applied: Applied) -> str:
+    """ "12 groepen en 41 leerlingen gekoppeld." with the right plural for each number."""
+    if not applied.changed:
+        return _("Er was niets meer te koppelen; er is niets veranderd.")
+    groups = ngettext("%(count)d groep", "%(count)d groepen", applied.groups) % {"count": applied.groups}
+    pupils = ngettext("%(count)d leerling", "%(count)d leerlingen", applied.pupils) % {"count": applied.pupils}
+    return _("%(groups)s en %(pupils)s gekoppeld.") % {"groups": groups, "pupils": pupils}
+
+
+def parse_keys(values: list[str]) -> set[str]:
+    """The ticked proposals; anything that is not a proposal key refuses the whole request."""
+    keys = set()
+    for value in values:
+        if not isinstance(value, str) or not KEY_RE.match(value):
+            raise LinkRefused(_("Dit voorstel bestaat niet. Laad de pagina opnieuw en probeer het nog eens."))
+        keys.add(value)
+    return keys
+
+
+def apply_new_year(*, school: School, keys: list[str], actor, today: dt.date | None = None) -> Applied:
+    """Link every ticked proposal, all or nothing, under the target licences' row locks.
+
+    A ticked proposal that another coordinator has meanwhile linked is skipped, so applying
+    twice changes nothing the second time. A key that is no (longer a) proposal refuses all.
+    """
+    today = today or timezone.localdate()
+    chosen = parse_keys(keys)
+    with transaction.atomic():
+        plan = build_plan(school, today, for_update=True)
+        if plan is None:
+            raise LinkRefused(_("Er zijn geen licenties voor een nieuw schooljaar."))
+        if plan.stale:
+            raise LinkRefused(
+                _(
+                    "De nieuwe groepenindeling is nog niet binnen; er is niets gekoppeld. "
+                    "Controleer eerst de schooladministratie."
+                )
+            )
+        proposals = plan.proposals()
+        already = _already_linked(plan)
+        unknown = chosen - proposals.keys() - already
+        if unknown:
+            raise LinkRefused(
+                _("De voorstellen zijn intussen veranderd; er is niets gekoppeld. Bekijk de voorstellen opnieuw.")
+            )
+        picked = [proposals[key] for key in sorted(chosen & proposals.keys())]
+        group_links, seats, events = [], [], []
+        per_licence_seats: dict[int, int] = defaultdict(int)
+        label = actor_label(actor)
+        for item, proposal in picked:
+            licence = item.licence
+            if isinstance(proposal, GroupProposal):
+                group = proposal.group
+                group_links.append(GroupLink(licence=licence, group=group, school=school))
+                events.append(
+                    AuditEvent(
+                        action=AuditAction.LINK_GROUP,
+                        subject=f"{group.name} – {licence.product.name} {licence.school_year} ({REASON})"[:300],
+                        school=school,
+                        licence=licence,
+                        actor=actor,
+                        actor_label=label,
+                        after={"group": group.las_key, "group_name": group.name, "reason": REASON},
+                    )
+                )
+            else:
+                per_licence_seats[licence.pk] += 1
+                if per_licence_seats[licence.pk] > item.seats_free:
+                    raise LinkRefused(
+                        _("Er zijn geen licenties meer beschikbaar voor %(product)s.")
+                        % {"product": licence.product.name}
+                    )
+                pupil = proposal.pupil
+                seats.append(Seat(licence=licence, pupil_id=pupil.pupil_id, school=school))
+                events.append(
+                    AuditEvent(
+                        action=AuditAction.ASSIGN_SEAT,
+                        subject=f"{pupil.name} – {licence.product.name} {licence.school_year} ({REASON})"[:300],
+                        school=school,
+                        licence=licence,
+                        actor=actor,
+                        actor_label=label,
+                        after={"pupil_id": pupil.pupil_id, "pupil_name": pupil.name, "reason": REASON},
+                    )
+                )
+        GroupLink.objects.bulk_create(group_links)
+        Seat.objects.bulk_create(seats)
+        AuditEvent.objects.bulk_create(events)
+    return Applied(groups=len(group_links), pupils=len(seats))
+
+
+def _already_linked(plan: NewYearPlan) -> set[str]:
+    """Keys of links that exist already: ticking them again is harmless."""
+    keys = set()
+    for item in plan.licences:
+        keys.update(f"g-{item.licence.pk}-{group.pk}" for group in item.groups_already)
+    if any(not item.is_per_group for item in plan.licences):
+        for licence_id, pupil_id in Seat.objects.filter(
+            licence__in=[item.licence for item in plan.licences if not item.is_per_group]
+        ).values_list("licence_id", "pupil_id"):
+            keys.add(f"p-{licence_id}-{pupil_id}")
+    return keys
+
+
+# The nightly snapshot ---------------------------------------------------------------------
+
+
+def remember_year_levels(school_ids: list[int] | None = None, chunk: int = 500) -> int:
+    """Write each active group's name and year levels for the school year of its school's roster.
+
+    Runs before the nightly import, so when a new group division arrives (groups renamed,
+    moved up, merged), last year's levels of every group are still known. Set-based: three
+    queries and one upsert per chunk of schools. Returns the number of rows written.
+    """
+    schools = School.objects.filter(active=True, mutation_timestamp__isnull=False)
+    if school_ids is not None:
+        schools = schools.filter(pk__in=school_ids)
+    ids = list(schools.order_by("pk").values_list("pk", "mutation_timestamp"))
+    written = 0
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        year_of = {pk: school_year_of(timezone.localtime(ts).date()) for pk, ts in part}
+        levels: dict[int, set[str]] = defaultdict(set)
+        for group_id, level in (
+            Pupil.objects.filter(school_id__in=year_of, active=True, group__isnull=False)
+            .values_list("group_id", "jaargroep")
+            .distinct()
+            .order_by()
+        ):
+            if level:
+                levels[group_id].add(level)
+        rows = []
+        for group_id, school_id, name, jaargroep in Group.objects.filter(
+            school_id__in=year_of, active=True, is_subgroup=False
+        ).values_list("pk", "school_id", "name", "jaargroep"):
+            found = {jaargroep} if jaargroep else levels.get(group_id, set())
+            rows.append(
+                GroupYearLevels(
+                    group_id=group_id,
+                    school_id=school_id,
+                    school_year=year_of[school_id],
+                    name=name,
+                    levels=sorted(found, key=level_sort_key),
+                )
+            )
+        GroupYearLevels.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["group", "school_year"],
+            update_fields=["name", "levels"],
+            batch_size=2000,
+        )
+        written += len(rows)
+    return written

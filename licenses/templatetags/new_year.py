@@ -1,0 +1,14 @@
+"""``{% new_year_notice school %}``: the "Nieuw schooljaar … voorbereiden" notice on Beheer home."""
+
+from __future__ import annotations
+
+from django import template
+
+from licenses import new_year
+
+register = template.Library()
+
+
+@register.inclusion_tag("licenses/_new_year_notice_card.html")
+def new_year_notice(school) -> dict:
+    return {"school": school, "notice": new_year.notice(school)}
