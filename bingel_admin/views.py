@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 import redis
 import requests
+from allauth.socialaccount.providers.oauth2.client import OAuth2Error
 from django.conf import settings
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_not_required
@@ -86,7 +87,7 @@ def logout(request: HttpRequest) -> HttpResponse:
 def _provider_end_session_endpoint(request: HttpRequest) -> str | None:
     try:
         return BasispoortOAuth2Adapter(request, PROVIDER_ID).openid_config.get("end_session_endpoint")
-    except (requests.RequestException, ValueError) as exc:
+    except (requests.RequestException, ValueError, OAuth2Error) as exc:
         # The local session is gone already; the provider being down must not block logout.
         logger.warning("Provider logout skipped: %s", type(exc).__name__)
         return None
