@@ -16,6 +16,7 @@ COPY . .
 # this build step (nothing connects to the database or broker here).
 RUN DJANGO_ENV=production SECRET_KEY=build-only-placeholder DEBUG=false ALLOWED_HOSTS=build \
     DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
+    BASISPOORT_OIDC_SERVER_URL=https://build.invalid BASISPOORT_OIDC_CLIENT_ID=build \
     BASISPOORT_OIDC_CLIENT_SECRET=build python manage.py collectstatic --noinput
 
 USER bingel

@@ -80,7 +80,8 @@ messages: install
 	$(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=devidp
 	$(PY) manage.py compilemessages -l en --ignore=.venv
 
-# axe-core (from npm, pinned in package-lock.json) is injected into pages by the accessibility test.
+# Test tools from npm, pinned in package-lock.json: axe-core (injected into pages by the accessibility
+# test) and oidc-provider (the OpenID Certified provider the single sign-on tests run as a process).
 node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@

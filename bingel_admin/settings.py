@@ -234,14 +234,37 @@ ACCOUNT_SIGNUP_FIELDS = ["username*"]
 SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_STORE_TOKENS = False
+# Accounts are keyed on the provider's sub alone: e-mail is never unique, required or used to
+# find, link or merge an account (integrations.sso never even stores it).
+ACCOUNT_UNIQUE_EMAIL = False
+SOCIALACCOUNT_EMAIL_REQUIRED = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
 SOCIALACCOUNT_ADAPTER = "integrations.sso.BasispoortSocialAccountAdapter"
 ACCOUNT_ADAPTER = "integrations.sso.NoLocalAccountsAdapter"
 ACCOUNT_USER_DISPLAY = "integrations.sso.user_display"
-BASISPOORT_OIDC_SERVER_URL = envstr("BASISPOORT_OIDC_SERVER_URL", "http://localhost:8001/o")
-BASISPOORT_OIDC_CLIENT_ID = envstr("BASISPOORT_OIDC_CLIENT_ID", "bingel-beheer-dev")
+# The provider's issuer: its discovery document is <issuer>/.well-known/openid-configuration and
+# must name exactly this issuer. In production it must be set, and be an https:// URL.
+BASISPOORT_OIDC_SERVER_URL = envstr("BASISPOORT_OIDC_SERVER_URL", "" if PRODUCTION else "http://localhost:8001/o")
+BASISPOORT_OIDC_CLIENT_ID = envstr("BASISPOORT_OIDC_CLIENT_ID", "" if PRODUCTION else "bingel-beheer-dev")
 BASISPOORT_OIDC_CLIENT_SECRET = envsecret(
     "BASISPOORT_OIDC_CLIENT_SECRET", None if PRODUCTION else "bingel-beheer-dev-secret"
 )
+# How we authenticate at the token endpoint (OIDC Core 9): HTTP Basic by default, or in the form.
+BASISPOORT_OIDC_TOKEN_AUTH_METHOD = envstr("BASISPOORT_OIDC_TOKEN_AUTH_METHOD", "client_secret_basic")
+# How long the discovery document and the key set are reused before they are fetched again.
+BASISPOORT_OIDC_CACHE_SECONDS = envint("BASISPOORT_OIDC_CACHE_SECONDS", 3600)
+if BASISPOORT_OIDC_TOKEN_AUTH_METHOD not in {"client_secret_basic", "client_secret_post"}:
+    raise ImproperlyConfigured(
+        f"BASISPOORT_OIDC_TOKEN_AUTH_METHOD={BASISPOORT_OIDC_TOKEN_AUTH_METHOD!r} is unknown; "
+        "use client_secret_basic or client_secret_post."
+    )
+if PRODUCTION and not BASISPOORT_OIDC_SERVER_URL.startswith("https://"):
+    raise ImproperlyConfigured(
+        "Set BASISPOORT_OIDC_SERVER_URL to the provider's issuer, an https:// URL, for single sign-on."
+    )
+if PRODUCTION and not BASISPOORT_OIDC_CLIENT_ID:
+    raise ImproperlyConfigured("Set BASISPOORT_OIDC_CLIENT_ID to this application's client id at the provider.")
 if PRODUCTION and not BASISPOORT_OIDC_CLIENT_SECRET:
     raise ImproperlyConfigured("Set BASISPOORT_OIDC_CLIENT_SECRET (or _FILE) for single sign-on.")
 SOCIALACCOUNT_PROVIDERS = {
@@ -256,8 +279,7 @@ SOCIALACCOUNT_PROVIDERS = {
                 "secret": BASISPOORT_OIDC_CLIENT_SECRET,
                 "settings": {
                     "server_url": BASISPOORT_OIDC_SERVER_URL,
-                    "token_auth_method": "client_secret_post",
-                    "fetch_userinfo": False,
+                    "token_auth_method": BASISPOORT_OIDC_TOKEN_AUTH_METHOD,
                 },
             }
         ],

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import redis
 import requests
+from allauth.socialaccount.providers.oauth2.client import OAuth2Error
 from django.conf import settings
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_not_required
@@ -21,7 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from integrations.sso import ID_TOKEN_SESSION_KEY, PROVIDER_ID, BasispoortOAuth2Adapter
-from roster.access import basispoort_id_of, schools_for_request
+from roster.access import BASISPOORT_ID_SESSION_KEY, basispoort_id_of, schools_for_request
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +50,9 @@ def home(request: HttpRequest) -> HttpResponse:
     """Send a person to their school, or let them choose, or explain why there is none."""
     if not request.user.is_authenticated:
         return redirect("login")
-    if basispoort_id_of(request) is None:
+    if request.session.get(BASISPOORT_ID_SESSION_KEY) is None:
         return render(request, "not_in_roster.html", {"reason": "no_sso"}, status=403)
+    # A sub that is not exactly a roster id names nobody: schools_for_request finds no school.
     schools = schools_for_request(request)
     if not schools:
         return render(request, "not_in_roster.html", {"reason": "unknown"}, status=403)
@@ -87,7 +89,7 @@ def logout(request: HttpRequest) -> HttpResponse:
 def _provider_end_session_endpoint(request: HttpRequest) -> str | None:
     try:
         return BasispoortOAuth2Adapter(request, PROVIDER_ID).openid_config.get("end_session_endpoint")
-    except (requests.RequestException, ValueError) as exc:
+    except (requests.RequestException, ValueError, OAuth2Error) as exc:
         # The local session is gone already; the provider being down must not block logout.
         logger.warning("Provider logout skipped: %s", type(exc).__name__)
         return None

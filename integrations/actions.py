@@ -25,6 +25,7 @@ from integrations.models import (
     ResultLink,
     ServiceToken,
 )
+from licenses.actions import actor_label
 from licenses.models import AuditAction, AuditEvent, school_year_of
 from roster.models import School, Staff
 
@@ -73,7 +74,7 @@ def add_link(*, school: School, supplier: LvsSupplier, key: str, staff: Staff, u
         except IntegrityError:
             # The partial unique constraint: one current link per school and LVS, also when two click at once.
             raise LinkExists from None
-        _audit(LINK_ADDED, link, user, staff.full_name, after={**_link_facts(link), "toestemming": now.isoformat()})
+        _audit(LINK_ADDED, link, user, actor_label(staff), after={**_link_facts(link), "toestemming": now.isoformat()})
         enqueue_results(link)
     return link
 
@@ -91,7 +92,7 @@ def change_key(*, link: ResultLink, key: str, staff: Staff, user=None) -> Result
         link.failed_runs = 0
         link.next_attempt_at = None
         link.save(update_fields=["key_encrypted", "key_last4", "failed_runs", "next_attempt_at"])
-        _audit(LINK_KEY_CHANGED, link, user, staff.full_name, before=before, after=_link_facts(link))
+        _audit(LINK_KEY_CHANGED, link, user, actor_label(staff), before=before, after=_link_facts(link))
     return link
 
 
@@ -110,7 +111,7 @@ def remove_link(*, link: ResultLink, staff: Staff, user=None) -> None:
             LINK_REMOVED,
             link,
             user,
-            staff.full_name,
+            actor_label(staff),
             before=_link_facts(link),
             after={"ingetrokken": link.withdrawn_at.isoformat()},
         )

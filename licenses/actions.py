@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from licenses.models import AuditAction, AuditEvent, GroupLink, Licence, LicenceKind, Seat
-from roster.models import Group, Pupil, School
+from roster.access import person_name
+from roster.models import Group, Pupil, School, Staff
 
 IMPORT_ACTOR = "Basispoort-import"
 
@@ -26,9 +27,17 @@ class Outcome(enum.Enum):
 
 
 def actor_label(actor) -> str:
+    """The one place where an audit row's author name is derived.
+
+    ``None`` is the nightly import; a roster person (Staff) is named as the roster names them;
+    an account is named after the roster person behind it (its Basispoort ``sub``), never
+    after whatever names the identity provider sent.
+    """
     if actor is None:
         return IMPORT_ACTOR
-    return actor.get_full_name() or actor.get_username()
+    if isinstance(actor, Staff):
+        return actor.full_name[:200]
+    return person_name(actor)[:200]
 
 
 def record(
@@ -85,6 +94,7 @@ def link_groups(
         already = set(GroupLink.objects.filter(licence=licence, group__in=groups).values_list("group_id", flat=True))
         new = [g for g in groups if g.pk not in already]
         GroupLink.objects.bulk_create([GroupLink(licence=licence, group=g, school=school) for g in new])
+        label = actor_label(actor)
         AuditEvent.objects.bulk_create(
             [
                 AuditEvent(
@@ -93,7 +103,7 @@ def link_groups(
                     school=school,
                     licence=licence,
                     actor=actor,
-                    actor_label=actor_label(actor),
+                    actor_label=label,
                     before=None,
                     after={"group": g.las_key, "group_name": g.name},
                 )

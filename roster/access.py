@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from bingel_admin.observability import school_id_var
 from roster.models import Appointment, AppointmentRole, Group, Role, School, Staff
@@ -32,12 +33,61 @@ class SchoolAccess:
         return Role.ICT_COORDINATOR in self.roles
 
 
+# The account provider under which a login's ``sub`` (the Basispoort id) is stored.
+SSO_PROVIDER_ID = "basispoort"
+_BIGINT_MAX = 2**63 - 1
+
+
+def canonical_basispoort_id(sub: object) -> int | None:
+    """The Basispoort id that the provider's ``sub`` names, or None.
+
+    ``sub`` is an opaque string: it names a roster person only when it is exactly the canonical
+    decimal form of their id. ``"0200001"``, ``" 200001"``, ``"+200001"``, ``"２００００１"`` or
+    ``"200001.0"`` name nobody, so they cannot borrow the rights of roster id 200001.
+    """
+    if not isinstance(sub, str) or not (sub.isascii() and sub.isdigit()):
+        return None
+    value = int(sub)
+    if str(value) != sub or not 0 < value <= _BIGINT_MAX:
+        return None
+    return value
+
+
 def basispoort_id_of(request: HttpRequest) -> int | None:
     raw = request.session.get(BASISPOORT_ID_SESSION_KEY) if request.user.is_authenticated else None
-    try:
-        return int(raw) if raw is not None else None
-    except (TypeError, ValueError):
-        return None
+    return canonical_basispoort_id(raw)
+
+
+def _sso_subs(user) -> list[str]:
+    if user is None or not getattr(user, "pk", None):
+        return []
+    from allauth.socialaccount.models import SocialAccount  # allauth's models load after ours
+
+    return list(SocialAccount.objects.filter(user_id=user.pk, provider=SSO_PROVIDER_ID).values_list("uid", flat=True))
+
+
+def _staff_for_subs(subs: list[str]) -> Staff | None:
+    ids = [bp_id for bp_id in map(canonical_basispoort_id, subs) if bp_id is not None]
+    return Staff.objects.filter(basispoort_id__in=ids).order_by("pk").first() if ids else None
+
+
+def staff_for_user(user) -> Staff | None:
+    """The roster person behind an account: the Staff whose Basispoort id is the account's ``sub``.
+
+    Accounts of school staff exist only through single sign-on; a back-office superuser has none.
+    """
+    return _staff_for_subs(_sso_subs(user))
+
+
+def person_name(user) -> str:
+    """How an account is named on screen and in the audit log: as the roster names the person
+    behind it, whatever names the identity provider sent. A login the roster does not know is
+    not named after the provider's claims either; a back-office account keeps its own name."""
+    subs = _sso_subs(user)
+    if not subs:
+        return user.get_full_name() or user.get_username()
+    staff = _staff_for_subs(subs)
+    return staff.full_name if staff is not None else gettext("onbekende medewerker")
 
 
 def current_appointments(basispoort_id: int, today: dt.date | None = None) -> QuerySet[Appointment]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 
+from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
 from licenses.models import Licence, LicenceKind, Method, Product, ProductType, school_year_of
-from roster.access import BASISPOORT_ID_SESSION_KEY
+from roster.access import BASISPOORT_ID_SESSION_KEY, SSO_PROVIDER_ID
 from roster.models import Appointment, AppointmentRole, Group, Pupil, School, Staff
 
 _ids = itertools.count(1)
@@ -83,6 +84,7 @@ def login_as(client: Client, staff: Staff | None, *, basispoort_id: int | None =
     """Log a test client in the way single sign-on does: a user plus the Basispoort id in the session."""
     bp_id = staff.basispoort_id if staff else basispoort_id
     user, _ = get_user_model().objects.get_or_create(username=f"bp{bp_id}")
+    SocialAccount.objects.get_or_create(provider=SSO_PROVIDER_ID, uid=str(bp_id), defaults={"user": user})
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     session = client.session
     session[BASISPOORT_ID_SESSION_KEY] = str(bp_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -76,3 +77,29 @@ def dev_identity_provider(tmp: Path, feed_dir: Path, redirect_uri: str, post_log
     args = [sys.executable, str(ROOT / "devidp/manage.py"), "runserver", f"localhost:{port}", "--noreload"]
     with running(args, env, f"{base}/o/.well-known/openid-configuration", tmp / f"idp-{port}.log"):
         yield base
+
+
+@contextmanager
+def certified_provider(tmp: Path, accounts: dict[str, dict], redirect_uri: str, post_logout_uri: str, **client):
+    """panva's oidc-provider (npm, OpenID Certified) as its own Node process, knowing ``accounts``
+    (sub -> claims); its client is this app. Yields the issuer URL."""
+    port = free_port()
+    issuer = f"http://localhost:{port}"
+    config = {
+        "issuer": issuer,
+        "port": port,
+        "client": {
+            "client_id": "bingel-beheer-test",
+            "client_secret": "bingel-beheer-test-secret-0123456789abcdef",
+            "redirect_uris": [redirect_uri],
+            "post_logout_redirect_uris": [post_logout_uri],
+            **client,
+        },
+        "accounts": accounts,
+    }
+    path = tmp / f"oidc-provider-{port}.json"
+    path.write_text(json.dumps(config))
+    args = ["node", str(ROOT / "tests" / "oidc_provider.mjs"), str(path)]
+    env = clean_env(NODE_ENV="test")
+    with running(args, env, f"{issuer}/.well-known/openid-configuration", tmp / f"oidc-provider-{port}.log"):
+        yield issuer

@@ -49,10 +49,10 @@ def tampering_idps(request, tmp_path_factory, django_db_setup, live_server) -> d
     return {kind: _idp(request, tmp_path_factory, live_server, kind) for kind in ("iss", "aud", "key")}
 
 
-def use_provider(settings, base_url: str) -> None:
+def use_provider(settings, base_url: str, path: str = "/o") -> None:
     """Point the app at this provider, as BASISPOORT_OIDC_SERVER_URL does in production."""
     providers = copy.deepcopy(settings.SOCIALACCOUNT_PROVIDERS)
-    providers["openid_connect"]["APPS"][0]["settings"]["server_url"] = f"{base_url}/o"
+    providers["openid_connect"]["APPS"][0]["settings"]["server_url"] = f"{base_url}{path}"
     settings.SOCIALACCOUNT_PROVIDERS = providers
     policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
     policy["DIRECTIVES"]["form-action"] = ["'self'", base_url]

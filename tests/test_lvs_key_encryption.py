@@ -44,6 +44,8 @@ def test_production_refuses_to_start_without_its_own_field_keys():
         DATABASE_URL="postgres://u:p@db:5432/b",
         REDIS_URL="redis://r:6379/0",
         ALLOWED_HOSTS="bingel.example",
+        BASISPOORT_OIDC_SERVER_URL="https://login.basispoort.example/oidc",
+        BASISPOORT_OIDC_CLIENT_ID="bingel-beheer",
         BASISPOORT_OIDC_CLIENT_SECRET="s",
     )
     code = "import django; django.setup()"

@@ -14,7 +14,7 @@ def test_password_login_is_refused(client):
     get_user_model().objects.create_user("sanne", password="geheim-wachtwoord-123")
     response = client.post("/accounts/login/", {"login": "sanne", "password": "geheim-wachtwoord-123"})
     assert "_auth_user_id" not in client.session
-    assert response.status_code in (400, 403, 405)
+    assert response.status_code == 404  # allauth's own login page is not offered at all
 
 
 @pytest.mark.parametrize("path", ["/accounts/signup/", "/accounts/password/reset/", "/accounts/password/change/"])

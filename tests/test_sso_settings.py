@@ -1,0 +1,66 @@
+"""The issuer, the client id and the token endpoint's authentication method are settings; in
+production the issuer must be an explicit https:// URL and the client id explicit."""
+
+from __future__ import annotations
+
+import pytest
+from cryptography.fernet import Fernet
+
+from tests.test_settings import load_settings
+
+
+def production(**changes: str | None) -> dict[str, str]:
+    env = {
+        "DJANGO_ENV": "production",
+        "SECRET_KEY": "x" * 60,
+        "DEBUG": "false",
+        "DATABASE_URL": "postgres://u:p@db:5432/bingel",
+        "REDIS_URL": "redis://redis:6379/0",
+        "ALLOWED_HOSTS": "beheer.example.nl",
+        "BASISPOORT_OIDC_SERVER_URL": "https://login.basispoort.example/oidc",
+        "BASISPOORT_OIDC_CLIENT_ID": "bingel-beheer",
+        "BASISPOORT_OIDC_CLIENT_SECRET": "s",
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        **changes,
+    }
+    return {name: value for name, value in env.items() if value is not None}
+
+
+def test_production_starts_with_an_explicit_https_issuer_and_client_id():
+    result = load_settings(**production())
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("changes", "variable"),
+    [
+        ({"BASISPOORT_OIDC_SERVER_URL": None}, "BASISPOORT_OIDC_SERVER_URL"),
+        ({"BASISPOORT_OIDC_SERVER_URL": "http://login.basispoort.example/oidc"}, "BASISPOORT_OIDC_SERVER_URL"),
+        ({"BASISPOORT_OIDC_SERVER_URL": "login.basispoort.example"}, "BASISPOORT_OIDC_SERVER_URL"),
+        ({"BASISPOORT_OIDC_CLIENT_ID": None}, "BASISPOORT_OIDC_CLIENT_ID"),
+        ({"BASISPOORT_OIDC_CLIENT_ID": ""}, "BASISPOORT_OIDC_CLIENT_ID"),
+    ],
+)
+def test_production_refuses_to_start_and_names_the_variable(changes, variable):
+    result = load_settings(**production(**changes))
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and f"Set {variable}" in result.stderr
+
+
+def test_unknown_token_auth_method_is_refused():
+    result = load_settings(**production(BASISPOORT_OIDC_TOKEN_AUTH_METHOD="private_key_jwt"))
+    assert result.returncode != 0 and "BASISPOORT_OIDC_TOKEN_AUTH_METHOD" in result.stderr
+
+
+@pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_post"])
+def test_both_token_auth_methods_are_accepted(method):
+    result = load_settings(
+        **production(BASISPOORT_OIDC_TOKEN_AUTH_METHOD=method),
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_client_secret_basic_is_the_default(settings):
+    app = settings.SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"][0]
+    assert app["settings"]["token_auth_method"] == "client_secret_basic"
+    assert "fetch_userinfo" not in app["settings"]  # our adapter decides: whenever the provider has it
