@@ -23,16 +23,24 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCK = ROOT / "requirements" / "runtime.lock"
 SBOM = ROOT / "var" / "sbom" / "runtime.cdx.json"
 BIN = Path(sys.executable).parent
-# pip-audit's services, each with a request that answers when the service is up.
+# pip-audit's services, each probed with the very request pip-audit makes for one locked package.
+# A mirror that answers the project page but not the release page, or without vulnerability
+# data, is no vulnerability service.
+PROBE = ("django", "5.2")
 SERVICES = {
-    "pypi": ("the PyPI JSON API", urllib.request.Request("https://pypi.org/pypi/django/json")),
+    "pypi": (
+        "the PyPI JSON API",
+        urllib.request.Request(f"https://pypi.org/pypi/{PROBE[0]}/{PROBE[1]}/json"),
+        "vulnerabilities",
+    ),
     "osv": (
         "OSV (osv.dev)",
         urllib.request.Request(
             "https://api.osv.dev/v1/query",
-            data=json.dumps({"package": {"name": "django", "ecosystem": "PyPI"}, "version": "5.2"}).encode(),
+            data=json.dumps({"package": {"name": PROBE[0], "ecosystem": "PyPI"}, "version": PROBE[1]}).encode(),
             headers={"Content-Type": "application/json"},
         ),
+        "vulns",
     ),
 }
 
@@ -43,7 +51,7 @@ def write_sbom() -> bool:
         [
             str(BIN / "cyclonedx-py"),
             *("requirements", str(LOCK), "--pyproject", str(ROOT / "pyproject.toml"), "--spec-version", "1.6"),
-            *("--output-format", "JSON", "--output-reproducible", "--outfile", str(SBOM)),
+            *("--output-format", "JSON", "--output-reproducible", "--output-file", str(SBOM)),
         ],
         check=False,
     )
@@ -56,13 +64,16 @@ def write_sbom() -> bool:
 
 
 def reachable_service() -> str | None:
-    for name, (label, request) in SERVICES.items():
+    for name, (label, request, key) in SERVICES.items():
         try:
             with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (fixed https URLs)
-                if response.status == 200:
-                    return name
-        except (urllib.error.URLError, OSError) as exc:
+                answer = json.loads(response.read())
+        except (urllib.error.URLError, OSError, ValueError) as exc:
             print(f"Audit: {label} not reachable ({exc}).", file=sys.stderr)
+            continue
+        if key in answer:
+            return name
+        print(f"Audit: {label} answered without vulnerability data.", file=sys.stderr)
     return None
 
 
@@ -82,7 +93,7 @@ def main() -> int:
     result = subprocess.run(
         [
             str(BIN / "pip-audit"),
-            *("--requirement", str(LOCK), "--require-hashes", "--no-deps", "--disable-pip"),
+            *("--requirement", str(LOCK), "--require-hashes", "--disable-pip"),
             *("--vulnerability-service", service, "--progress-spinner", "off", "--strict"),
         ],
         check=False,
