@@ -13,18 +13,24 @@ DEMO_LVS_KEY := demo-momento-2026-7Q4K
 # `make test` runs against real services; override these to point elsewhere.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bingel
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
-TEST_ENV := DJANGO_ENV=test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL)
+# The deploy smoke test's Celery may use its own Redis database; empty means TEST_REDIS_URL.
+TEST_DEPLOY_REDIS_URL ?=
+TEST_ENV := DJANGO_ENV=test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	DEPLOY_REDIS_URL=$(TEST_DEPLOY_REDIS_URL)
 
-.PHONY: help install demo test lint services chromium messages lock clean bench-roster bench-pages bench-load bench-results
+# Locks with hashes: runtime (the image) and dev (runtime plus tools), both from pyproject.toml.
+RUNTIME_LOCK := requirements/runtime.lock
+DEV_LOCK := requirements/dev.lock
+
+.PHONY: help install demo test lint services chromium messages lock audit clean bench-roster bench-pages bench-load bench-results
 
 help:
 	@echo "make demo   – install, load the demo world and serve it on http://$(DEMO_HOST)"
 	@echo "make test   – lint and the whole test suite on PostgreSQL, Redis and Chromium"
 
-$(VENV)/.installed: requirements.lock
+$(VENV)/.installed: $(DEV_LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -r requirements.lock
+	$(VENV)/bin/pip install -q --require-hashes -r $(DEV_LOCK)
 	touch $@
 
 install: $(VENV)/.installed
@@ -86,11 +92,27 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
+# Regenerate both locks from pyproject.toml with pip-tools, keeping every pin that still fits
+# (UPGRADE=1 moves everything to the newest allowed versions). Only the package index is used,
+# never this machine's pip configuration. Resolve with the image's Python (3.11).
+LOCK_TOOLS := var/lock-tools
+PIP_COMPILE = env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null $(LOCK_TOOLS)/bin/pip-compile --quiet \
+	--generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links \
+	$(if $(UPGRADE),--upgrade)
 lock:
-	rm -rf /tmp/bingel-lock && $(PYTHON) -m venv /tmp/bingel-lock
-	/tmp/bingel-lock/bin/pip install -q '.[dev]'
-	{ echo '# Exact versions `make` installs. Regenerate with `make lock` after changing pyproject.toml.'; \
-	  /tmp/bingel-lock/bin/pip freeze --exclude-editable | grep -v '^bingel-beheer'; } > requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "make lock needs Python 3.11 (the image\x27s); set PYTHON=python3.11")'
+	@if grep -qE '^(<<<<<<<|>>>>>>>)' $(RUNTIME_LOCK) $(DEV_LOCK) 2>/dev/null; then \
+	  echo "A lock holds merge conflict markers: take either side (git checkout --theirs requirements/), then make lock." >&2; exit 1; fi
+	rm -rf $(LOCK_TOOLS) && $(PYTHON) -m venv $(LOCK_TOOLS)
+	env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null $(LOCK_TOOLS)/bin/pip install -q 'pip-tools>=7.4,<8'
+	mkdir -p requirements
+	$(PIP_COMPILE) --output-file $(RUNTIME_LOCK) pyproject.toml
+	$(PIP_COMPILE) --extra dev --constraint $(RUNTIME_LOCK) --output-file $(DEV_LOCK) pyproject.toml
+	@echo "Locks written; commit $(RUNTIME_LOCK) and $(DEV_LOCK). make install brings .venv up to date."
+
+# Release step (docs/DEPLOY.md): pip-audit on the runtime lock and a CycloneDX SBOM in var/sbom/.
+audit: install
+	$(PY) .ci/audit.py
 
 clean:
 	rm -rf $(VENV) var static_root .pytest_cache .ruff_cache

@@ -3,12 +3,15 @@
 With nothing set you get the local demo: a SQLite file, Celery tasks run eagerly, DEBUG on,
 Dutch UI, and single sign-on against the development identity provider on localhost:8001.
 ``DJANGO_ENV=production`` refuses to start until the secrets and services are configured.
+``DJANGO_ENV=build`` is for the image build only (collectstatic): it needs no secret, has no
+database or broker, and answers every request with 400 because no host is allowed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,9 +26,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("BINGEL_VAR_DIR", str(BASE_DIR / "var")))
 
 DJANGO_ENV = envstr("DJANGO_ENV", "development")
-if DJANGO_ENV not in {"development", "test", "production"}:
-    raise ImproperlyConfigured(f"DJANGO_ENV={DJANGO_ENV!r} is unknown; use development, test or production.")
+if DJANGO_ENV not in {"development", "test", "production", "build"}:
+    raise ImproperlyConfigured(f"DJANGO_ENV={DJANGO_ENV!r} is unknown; use development, test, production or build.")
 PRODUCTION = DJANGO_ENV == "production"
+BUILD = DJANGO_ENV == "build"
 
 _DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789"  # noqa: S105
 SECRET_KEY = envsecret("SECRET_KEY", _DEV_SECRET_KEY) or _DEV_SECRET_KEY
@@ -60,6 +64,15 @@ if PRODUCTION and (not FIELD_ENCRYPTION_KEYS or _DEV_FIELD_ENCRYPTION_KEY in FIE
         "(make one with `python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)."
     )
 FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [_DEV_FIELD_ENCRYPTION_KEY]
+
+if BUILD:
+    # Nothing built here may be signed, encrypted or served: a throwaway key, no encryption key,
+    # no host, no database (the dummy backend raises on use) and no broker.
+    SECRET_KEY = secrets.token_urlsafe(50)
+    DEBUG = False
+    ALLOWED_HOSTS = []
+    FIELD_ENCRYPTION_KEYS = []
+    DATABASE_URL = REDIS_URL = None
 
 INSTALLED_APPS = [
     # Django's admin, with the two-factor site of bingel_admin.back_office as admin.site.
@@ -130,7 +143,9 @@ TEMPLATES = [
     },
 ]
 
-if DATABASE_URL:
+if BUILD:
+    DATABASES = {"default": {"ENGINE": "django.db.backends.dummy"}}
+elif DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(
             DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 0 if DJANGO_ENV == "test" else 60)
@@ -172,7 +187,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if PRODUCTION
+            if PRODUCTION or BUILD
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
@@ -248,7 +263,7 @@ ACCOUNT_USER_DISPLAY = "integrations.sso.user_display"
 BASISPOORT_OIDC_SERVER_URL = envstr("BASISPOORT_OIDC_SERVER_URL", "" if PRODUCTION else "http://localhost:8001/o")
 BASISPOORT_OIDC_CLIENT_ID = envstr("BASISPOORT_OIDC_CLIENT_ID", "" if PRODUCTION else "bingel-beheer-dev")
 BASISPOORT_OIDC_CLIENT_SECRET = envsecret(
-    "BASISPOORT_OIDC_CLIENT_SECRET", None if PRODUCTION else "bingel-beheer-dev-secret"
+    "BASISPOORT_OIDC_CLIENT_SECRET", None if PRODUCTION or BUILD else "bingel-beheer-dev-secret"
 )
 # How we authenticate at the token endpoint (OIDC Core 9): HTTP Basic by default, or in the form.
 BASISPOORT_OIDC_TOKEN_AUTH_METHOD = envstr("BASISPOORT_OIDC_TOKEN_AUTH_METHOD", "client_secret_basic")

@@ -70,6 +70,7 @@ def import_chunk_now(run_id: int, ids: list[int], full: bool, *, final_attempt: 
 
 def _close(run: ImportRun) -> None:
     if importer.finish_if_done(run):
+        logger.info("Roster import run %s closed", run.pk)
         release_lock(f"run-{run.pk}")
 
 
