@@ -448,6 +448,9 @@ def prepare_school(
         outcome.fail(ErrorCode.SOURCE, str(exc))
     except InvalidSchool as exc:
         outcome.fail(exc.code, exc.detail)
+    except Exception as exc:  # noqa: BLE001 - whatever one school's documents do, only that school is refused
+        logger.exception("Reading the documents of school %s failed", basispoort_id)
+        outcome.fail(ErrorCode.UNEXPECTED, f"{type(exc).__name__}: {exc}")
     outcome.duration = time.perf_counter() - started
     return outcome
 
@@ -685,6 +688,28 @@ def finish_if_done(run: ImportRun) -> bool:
     )
 
 
+def fail_unfinished(run: ImportRun, ids: list[int], reason: str) -> None:
+    """Record every school of ``ids`` that has no result in ``run`` yet as failed with ``reason``."""
+    done = set(
+        SchoolImportResult.objects.filter(run=run, basispoort_id__in=ids).values_list("basispoort_id", flat=True)
+    )
+    record_outcomes(run, [SchoolOutcome(bp).fail(ErrorCode.UNEXPECTED, reason) for bp in ids if bp not in done])
+
+
+def close_failed(run: ImportRun, reason: str) -> bool:
+    """Close a run that cannot finish normally; true when this call closed it."""
+    finish_if_done(run)
+    return bool(
+        ImportRun.objects.filter(pk=run.pk, status=ImportRunStatus.RUNNING).update(
+            status=ImportRunStatus.FAILED, finished_at=timezone.now(), error=reason[:2000]
+        )
+    )
+
+
+def stale_runs(limit: dt.timedelta):
+    return ImportRun.objects.filter(status=ImportRunStatus.RUNNING, started_at__lt=timezone.now() - limit)
+
+
 def sync_roster(
     source: Source,
     *,
@@ -695,7 +720,14 @@ def sync_roster(
 ) -> tuple[ImportRun, ChunkSummary]:
     """A whole run in this process: what ``manage.py sync_roster`` and the demo use."""
     run, ids = start_run(source, trigger=trigger, full=full, only=only)
-    summary = import_schools(run, source, ids, full=full, progress=progress)
+    try:
+        summary = import_schools(run, source, ids, full=full, progress=progress)
+    except BaseException as exc:
+        # A crash (or Ctrl-C) still ends the run, as failed with the reason; the caller releases the lock.
+        reason = f"{type(exc).__name__}: {exc}"
+        fail_unfinished(run, ids, reason)
+        close_failed(run, reason)
+        raise
     finish_if_done(run)
     run.refresh_from_db()
     return run, summary
