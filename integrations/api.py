@@ -24,7 +24,6 @@ import datetime as dt
 import hashlib
 
 import orjson
-
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse

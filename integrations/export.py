@@ -307,7 +307,7 @@ def _envelope_or_quarantine(link: ResultLink, batch: DeliveryBatch, auth: Autori
     """
     try:
         return envelope_for(link, batch, auth, now)
-    except Exception as exc:  # noqa: BLE001 - anything that stops building this one message
+    except Exception as exc:
         reason = f"{UNSENDABLE_PREFIX}{type(exc).__name__}: {exc}"[:300]
         logger.error("LVS export link %s: batch %s set aside, %s", link.pk, batch.pk, reason)
         DeliveryBatch.objects.filter(pk=batch.pk, status=BatchStatus.PENDING).update(
@@ -356,7 +356,7 @@ def _export_isolated(link_id: int, catch_up: bool, session: requests.Session | N
     """One link; whatever goes wrong with it is logged and the next link is served all the same."""
     try:
         return _export_one(link_id, catch_up, session)
-    except Exception:  # noqa: BLE001 - one link never stops the others
+    except Exception:
         logger.exception("LVS export link %s failed", link_id)
         return LinkRun(link_id, stopped_by="error")
 

@@ -448,7 +448,7 @@ def prepare_school(
         outcome.fail(ErrorCode.SOURCE, str(exc))
     except InvalidSchool as exc:
         outcome.fail(exc.code, exc.detail)
-    except Exception as exc:  # noqa: BLE001 - whatever one school's documents do, only that school is refused
+    except Exception as exc:
         logger.exception("Reading the documents of school %s failed", basispoort_id)
         outcome.fail(ErrorCode.UNEXPECTED, f"{type(exc).__name__}: {exc}")
     outcome.duration = time.perf_counter() - started

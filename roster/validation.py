@@ -106,6 +106,7 @@ def parse_school(raw: RawSchool) -> SchoolDocument:
 # newline and carriage return, lone surrogates, and the non-characters U+FFFE and U+FFFF.
 XML_UNSAFE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 MAX_ID = 2**63 - 1
+ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 TEXT = "text"
 ID = "id"
 BOOL = "bool"
@@ -161,6 +162,8 @@ DETAILS = {
 
 
 def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "a true/false value"
     if isinstance(value, int | float):
@@ -191,14 +194,11 @@ def _check(value: Any, spec: Any, limit: int | None, path: str) -> None:
         for index, item in enumerate(value):
             _check(item, spec[0], None, f"{path}[{index}]")
     elif spec == TEXT:
-        # Numbers are accepted as text (a house number, a year level); their digits are what is stored.
-        if isinstance(value, bool) or not isinstance(value, str | int):
+        if not isinstance(value, str):
             raise _wrong(path, value, "text")
-        if limit is not None and len(str(value).strip()) > limit:
+        if limit is not None and len(value) > limit:
             raise InvalidSchool(ErrorCode.TOO_LONG, f"{path} is longer than {limit} characters")
     elif spec == ID:
-        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise _wrong(path, value, "a whole number")
         if not 0 < value <= MAX_ID:
@@ -210,6 +210,8 @@ def _check(value: Any, spec: Any, limit: int | None, path: str) -> None:
         if not isinstance(value, list):
             raise _wrong(path, value, "a list")
         for index, item in enumerate(value):
+            if item is None:
+                raise _wrong(path + f"[{index}]", item, "text")
             _check(item, TEXT, limit, f"{path}[{index}]")
 
 
@@ -219,13 +221,14 @@ def check_shape(doc: SchoolDocument) -> None:
     _check(doc.details, DETAILS, None, "details")
     for index, person in enumerate(doc.roster.get("medewerkers") or []):
         end = person.get("einddatum")
-        if end is not None and not _is_date(str(end)):
+        if end is not None and not _is_date(end):
             raise InvalidSchool(ErrorCode.WRONG_TYPE, f"roster.medewerkers[{index}].einddatum is not a date")
 
 
 def _is_date(value: str) -> bool:
+    """An ISO 8601 full date (2026-07-31), as JSON Schema's ``date`` format means it."""
     try:
-        return parse_date(value) is not None
+        return bool(ISO_DATE_RE.match(value)) and parse_date(value) is not None
     except ValueError:
         return False
 
