@@ -698,10 +698,14 @@ def fail_unfinished(run: ImportRun, ids: list[int], reason: str) -> None:
 
 def close_failed(run: ImportRun, reason: str) -> bool:
     """Close a run that cannot finish normally; true when this call closed it."""
-    finish_if_done(run)
+    results = SchoolImportResult.objects.filter(run=run)
     return bool(
         ImportRun.objects.filter(pk=run.pk, status=ImportRunStatus.RUNNING).update(
-            status=ImportRunStatus.FAILED, finished_at=timezone.now(), error=reason[:2000]
+            status=ImportRunStatus.FAILED,
+            finished_at=timezone.now(),
+            error=reason[:2000],
+            schools_done=results.count(),
+            schools_failed=results.filter(status=SchoolResultStatus.FAILED).count(),
         )
     )
 

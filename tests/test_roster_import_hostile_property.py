@@ -2,8 +2,9 @@
 imported exactly as on a clean run; the run always closes.
 
 Well-formed pupils are generated from the feed's JSON Schema (roster/schema/roster.schema.json)
-by ``from_schema`` below (the subset of JSON Schema that file uses); hostile schools take a well-formed document and replace values at
-random paths with other JSON types, huge numbers, control characters, NUL and nulls. The
+by ``from_schema`` below (the subset of JSON Schema that file uses); hostile schools take a
+well-formed document and replace values at random paths with other JSON types, huge numbers,
+control characters, NUL and nulls. The
 third-party ``jsonschema`` validator is the oracle: a document it calls invalid must be refused.
 """
 
