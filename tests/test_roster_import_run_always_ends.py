@@ -67,7 +67,7 @@ def test_a_school_with_wrong_types_is_refused_alone_with_a_readable_reason(tmp_p
     broken = {**_school(A).roster, **roster_change}
     replace_roster_bytes(tmp_path, A, json.dumps(broken).encode())
 
-    run, summary = sync_roster(source, trigger="test")
+    run, _summary = sync_roster(source, trigger="test")
 
     assert run.status == ImportRunStatus.FAILED and run.finished_at is not None
     refused = SchoolImportResult.objects.get(run=run, basispoort_id=A)
