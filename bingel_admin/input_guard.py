@@ -36,6 +36,6 @@ class InvalidCharactersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if _unsafe(request):
-            message = _("Uw invoer bevat een teken dat niet is toegestaan (zoals een stuurteken). Pas de invoer aan.")
+            message = _("Je invoer bevat een teken dat niet is toegestaan (zoals een stuurteken). Pas de invoer aan.")
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
