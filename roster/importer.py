@@ -42,7 +42,14 @@ from roster.models import (
     SchoolResultStatus,
     Staff,
 )
-from roster.validation import ErrorCode, InvalidSchool, mutation_timestamp, parse_school, validate_school
+from roster.validation import (
+    XML_UNSAFE_RE,
+    ErrorCode,
+    InvalidSchool,
+    mutation_timestamp,
+    parse_school,
+    validate_school,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -516,7 +523,8 @@ def record_outcomes(run: ImportRun, outcomes: list[SchoolOutcome]) -> None:
                 moved_pupils=result.moved_pupils if result else 0,
                 warnings=o.warnings,
                 error_code=o.error_code,
-                error=o.error[:2000],
+                # An exception's words may quote the feed; PostgreSQL cannot store a NUL.
+                error=XML_UNSAFE_RE.sub("", o.error)[:2000],
                 duration=round(o.duration, 4),
             )
         )
@@ -703,7 +711,7 @@ def close_failed(run: ImportRun, reason: str) -> bool:
         ImportRun.objects.filter(pk=run.pk, status=ImportRunStatus.RUNNING).update(
             status=ImportRunStatus.FAILED,
             finished_at=timezone.now(),
-            error=reason[:2000],
+            error=XML_UNSAFE_RE.sub("", reason)[:2000],
             schools_done=results.count(),
             schools_failed=results.filter(status=SchoolResultStatus.FAILED).count(),
         )

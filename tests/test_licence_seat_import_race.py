@@ -30,6 +30,8 @@ def _doc(pupils):
 
 def _backends_waiting_for_a_lock() -> int:
     with connection.cursor() as cursor:
+        # Statistics views are a snapshot per transaction; this runs inside the import's one.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
         )
@@ -59,7 +61,9 @@ def test_a_seat_given_while_the_import_removes_the_pupil_is_refused_and_no_seat_
         assert result.deactivated["pupil"] == 1
         clicker.start()
         # Until the coordinator's request either finished or queues behind the import's row lock.
+        give_up = time.monotonic() + 60  # a safety net against a hang, not a timing assumption
         while clicker.is_alive() and not _backends_waiting_for_a_lock():
+            assert time.monotonic() < give_up, "the coordinator's request neither finished nor waited"
             time.sleep(0.01)
     clicker.join(timeout=60)
 

@@ -134,3 +134,11 @@ def test_the_sweep_closes_runs_running_longer_than_the_limit_and_frees_their_loc
 def test_the_sweep_is_on_the_beat_schedule():
     entry = django_settings.CELERY_BEAT_SCHEDULE["roster-sweep-stale-runs"]
     assert entry["task"] == tasks.sweep_stale_import_runs.name
+
+
+def test_a_reason_quoting_a_nul_byte_is_still_recorded(tmp_path):
+    write_feed(tmp_path, [_school(A), _school(B)])
+    run, _summary = sync_roster(SourceThatBreaks(tmp_path, A, ValueError("naam 'a\x00b' onleesbaar")), trigger="test")
+    refused = SchoolImportResult.objects.get(run=run, basispoort_id=A)
+    assert refused.status == SchoolResultStatus.FAILED and "naam 'ab' onleesbaar" in refused.error
+    assert run.status == ImportRunStatus.FAILED and run.finished_at is not None
