@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # NUL and other control characters in a query string or form: a 400 in Dutch, never a 500.
+    "bingel_admin.input_guard.InvalidCharactersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -345,6 +347,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         # After the import, so a pupil who came back last night is active again first.
         "schedule": crontab(hour=4, minute=30),
     },
+    "roster-sweep-stale-runs": {"task": "roster.tasks.sweep_stale_runs", "schedule": 15 * 60},
     "lvs-export": {"task": "integrations.tasks.export_results", "schedule": 15 * 60},
     "clear-expired-sessions": {
         "task": "bingel_admin.tasks.clear_expired_sessions",
@@ -382,6 +385,8 @@ ROSTER_FETCH_WORKERS = envint("ROSTER_FETCH_WORKERS", 4)
 # Chunks written at the same time, each on its own connection; tests write in their own transaction.
 ROSTER_IMPORT_WRITERS = envint("ROSTER_IMPORT_WRITERS", 1 if DJANGO_ENV == "test" else 2)
 ROSTER_TASK_RETRIES = envint("ROSTER_TASK_RETRIES", 3)
+# A run still "running" after this many hours is closed as failed by the sweep (and its lock freed).
+ROSTER_RUN_MAX_HOURS = envint("ROSTER_RUN_MAX_HOURS", 6)
 if PRODUCTION and BASISPOORT_API_URL and not (BASISPOORT_API_CLIENT_CERT and BASISPOORT_API_CLIENT_KEY):
     raise ImproperlyConfigured("Set BASISPOORT_API_CLIENT_CERT and BASISPOORT_API_CLIENT_KEY for the roster API.")
 

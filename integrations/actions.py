@@ -187,10 +187,11 @@ class IngestReport:
 
 
 def store_results(service: ServiceToken | None, incoming: list[IncomingResult]) -> IngestReport:
-    """Store new results (a result id already known is skipped) and queue the practice ones."""
+    """Store new results (a result id this service sent before is skipped) and queue the practice ones."""
     with transaction.atomic():
         ids = [item.external_id for item in incoming]
-        known = set(LearningResult.objects.filter(external_id__in=ids).values_list("external_id", flat=True))
+        mine = LearningResult.objects.filter(service=service)
+        known = set(mine.filter(external_id__in=ids).values_list("external_id", flat=True))
         fresh: dict[str, IncomingResult] = {}
         for item in incoming:
             if item.external_id not in known:
@@ -219,9 +220,7 @@ def store_results(service: ServiceToken | None, incoming: list[IncomingResult]) 
         practice = [r for r in created if r.kind == ResultKind.PRACTICE]
         if practice:
             stored = dict(
-                LearningResult.objects.filter(external_id__in=[r.external_id for r in practice]).values_list(
-                    "external_id", "pk"
-                )
+                mine.filter(external_id__in=[r.external_id for r in practice]).values_list("external_id", "pk")
             )
             links: dict[int, list[int]] = {}
             for link_id, school_id in (

@@ -57,8 +57,9 @@ class ResultLinkAdmin(admin.ModelAdmin):
 
 @admin.register(ServiceToken)
 class ServiceTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "token_last4", "active", "created_at"]
-    fields = ["name", "active"]
+    list_display = ["name", "token_last4", "active", "all_schools", "created_at"]
+    fields = ["name", "active", "all_schools", "schools"]
+    autocomplete_fields = ["schools"]
 
     def save_model(self, request, obj, form, change):
         if not change:

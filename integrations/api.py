@@ -2,8 +2,16 @@
 
 Authenticated by a per-service bearer token (``ServiceToken``), not by a login session, so the
 view is exempt from the login requirement and from CSRF (there is no cookie to forge).
-Idempotent on each result's own ``id``: posting a result again changes nothing. One bad item
-rejects the whole request with a 400 that names every problem, so nothing is half-stored.
+Idempotent on each result's own ``id`` (unique per service): posting a result again changes
+nothing. One bad item rejects the whole request with a 400 that names every problem, so nothing
+is half-stored. Every answer is JSON: ``{"fout": …}`` and, for item problems, ``"fouten": [{"index",
+"fout"}]``. A token writes only for the schools it is bound to (or every school, for the
+publisher's own app), and only for active pupils; a refusal reads the same whether the school or
+pupil does not exist or is not this token's, so it reveals nothing about other schools.
+
+Bounds: body at most ``MAX_BODY_BYTES``, JSON nesting at most ``MAX_DEPTH``, at most
+``MAX_RESULTS_PER_REQUEST`` results, score 0..``MAX_SCORE``, afnamedatum from ``FIRST_DATE`` to
+tomorrow, texts within their column and free of characters XML 1.0 cannot carry.
 
 Body: ``{"resultaten": [{"id", "school", "leerling", "soort", "toetscode", "toetsnaam",
 "leerjaar", "vakgebied", "afnamedatum", "score"}, …]}`` — ``school`` and ``leerling`` are
@@ -14,10 +22,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 
+import orjson
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -25,8 +35,14 @@ from django.views.decorators.http import require_POST
 from integrations.actions import IncomingResult, store_results
 from integrations.models import ResultKind, ServiceToken
 from roster.models import Pupil, School
+from roster.validation import XML_UNSAFE_RE
 
 MAX_RESULTS_PER_REQUEST = 1000
+MAX_BODY_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 4  # {"resultaten": [{…}]} is three deep
+MAX_SCORE = 1_000_000
+FIRST_DATE = dt.date(2000, 1, 1)
+MAX_ID = 2**63 - 1  # Basispoort ids are PostgreSQL bigints
 
 
 def token_digest(token: str) -> str:
@@ -54,6 +70,10 @@ def _text(item: dict, name: str, max_length: int, *, required: bool) -> str:
         value = ""
     if not isinstance(value, str):
         raise ValueError(_("‘%(name)s’ moet tekst zijn.") % {"name": name})
+    if XML_UNSAFE_RE.search(value):
+        raise ValueError(
+            _("‘%(name)s’ bevat een teken dat niet verstuurd kan worden (zoals een stuurteken).") % {"name": name}
+        )
     value = value.strip()
     if required and not value:
         raise ValueError(_("‘%(name)s’ ontbreekt.") % {"name": name})
@@ -66,6 +86,8 @@ def _whole(item: dict, name: str) -> int:
     value = item.get(name)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(_("‘%(name)s’ moet een geheel getal zijn.") % {"name": name})
+    if abs(value) > MAX_ID:
+        raise ValueError(_("‘%(name)s’ is te groot.") % {"name": name})
     return value
 
 
@@ -87,11 +109,32 @@ def _parse(item) -> dict:
         raise ValueError(_("‘soort’ is ‘oefenresultaat’ of ‘toetsresultaat’."))
     if parsed["score"] < 0:
         raise ValueError(_("‘score’ kan niet negatief zijn."))
+    if parsed["score"] > MAX_SCORE:
+        raise ValueError(_("‘score’ is hoogstens %(max)s.") % {"max": MAX_SCORE})
     try:
         parsed["afnamedatum"] = dt.date.fromisoformat(_text(item, "afnamedatum", 10, required=True))
     except ValueError:
         raise ValueError(_("‘afnamedatum’ is een datum als 2026-11-29.")) from None
+    latest = timezone.localdate() + dt.timedelta(days=1)
+    if not FIRST_DATE <= parsed["afnamedatum"] <= latest:
+        raise ValueError(
+            _("‘afnamedatum’ ligt tussen %(first)s en %(last)s.")
+            % {"first": FIRST_DATE.isoformat(), "last": latest.isoformat()}
+        )
     return parsed
+
+
+def _depth(value, limit: int) -> int:
+    """How deep ``value`` nests, counting no further than ``limit + 1``."""
+    if limit < 0 or not isinstance(value, dict | list):
+        return 0
+    children = value.values() if isinstance(value, dict) else value
+    return 1 + max((_depth(child, limit - 1) for child in children), default=0)
+
+
+def _refused(index: int) -> dict:
+    # The same words whether the school or pupil is unknown, not this token's, or no longer active.
+    return {"index": index, "fout": _("Deze leerling en school zijn onbekend voor deze dienst.")}
 
 
 @csrf_exempt
@@ -103,10 +146,26 @@ def results_in(request: HttpRequest) -> JsonResponse:
         response = _error(401, _("Geen of een ongeldig diensttoken."))
         response["WWW-Authenticate"] = "Bearer"
         return response
+    too_big = _error(413, _("Het verzoek is groter dan %(max)s bytes.") % {"max": MAX_BODY_BYTES})
     try:
-        payload = json.loads(request.body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        length = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
         return _error(400, _("De inhoud is geen geldige JSON."))
+    if length > MAX_BODY_BYTES:
+        return too_big
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        return too_big
+    if len(body) > MAX_BODY_BYTES:
+        return too_big
+    try:
+        # orjson refuses invalid UTF-8, lone surrogates and nesting beyond 1024 levels.
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return _error(400, _("De inhoud is geen geldige JSON."))
+    if _depth(payload, MAX_DEPTH) > MAX_DEPTH:
+        return _error(400, _("De inhoud is dieper genest dan een lijst ‘resultaten’ met objecten."))
     items = payload.get("resultaten") if isinstance(payload, dict) else None
     if not isinstance(items, list) or not items:
         return _error(400, _("Stuur een object met een niet-lege lijst ‘resultaten’."))
@@ -119,22 +178,20 @@ def results_in(request: HttpRequest) -> JsonResponse:
             parsed.append((index, _parse(item)))
         except ValueError as exc:
             errors.append({"index": index, "fout": str(exc)})
-    schools = {s.basispoort_id: s for s in School.objects.filter(basispoort_id__in={p["school"] for _i, p in parsed})}
+    allowed = School.objects.filter(basispoort_id__in={p["school"] for _i, p in parsed})
+    if not service.all_schools:
+        allowed = allowed.filter(pk__in=service.schools.values("pk"))
+    schools = {s.basispoort_id: s for s in allowed}
     rows = Pupil.objects.filter(
-        school__basispoort_id__in=schools, basispoort_id__in={p["leerling"] for _i, p in parsed}
+        school__in=list(schools.values()), active=True, basispoort_id__in={p["leerling"] for _i, p in parsed}
     ).values_list("school__basispoort_id", "basispoort_id", "pk")
     pupils = {(school_bp, pupil_bp): pk for school_bp, pupil_bp, pk in rows}
     incoming = []
     for index, p in parsed:
         school = schools.get(p["school"])
         pupil_id = pupils.get((p["school"], p["leerling"]))
-        if school is None:
-            errors.append({"index": index, "fout": _("School %(id)s is onbekend.") % {"id": p["school"]}})
-            continue
-        if pupil_id is None:
-            errors.append(
-                {"index": index, "fout": _("Leerling %(id)s staat niet bij deze school.") % {"id": p["leerling"]}}
-            )
+        if school is None or pupil_id is None:
+            errors.append(_refused(index))
             continue
         incoming.append(
             IncomingResult(

@@ -269,12 +269,19 @@ def _deliver(run: LinkRun, link_id: int, token: str, session, sleep) -> None:
             now = timezone.now()
             if link.lease_until - now < LEASE / 2:
                 ResultLink.objects.filter(pk=link_id, lease_token=token).update(lease_until=now + LEASE)
-            reply = _post(link, envelope_for(link, batch, auth, now), auth.autorisatiesleutel, session)
+            envelope = _envelope_or_quarantine(link, batch, auth, now)
+            if envelope is None:
+                run.outcomes.append("unsendable")
+                reply = None
+                break
+            reply = _post(link, envelope, auth.autorisatiesleutel, session)
             run.attempts += 1
             run.outcomes.append(reply.outcome.value)
             if not reply.retryable:
                 break
             DeliveryBatch.objects.filter(pk=batch.pk).update(attempts=F("attempts") + 1, last_error=reply.detail)
+        if reply is None:
+            continue  # that batch is quarantined; the link's other batches go on
         if reply.outcome == Outcome.CONFIRMED:
             confirm(link, batch, timezone.now())
             if link.status != LinkStatus.ACTIVE or link.status_message:
@@ -289,6 +296,27 @@ def _deliver(run: LinkRun, link_id: int, token: str, session, sleep) -> None:
         _back_off(link, reply)
         run.stopped_by = reply.outcome.value
         return
+
+
+UNSENDABLE_PREFIX = "kan niet worden verstuurd: "
+
+
+@sensitive_variables()
+def _envelope_or_quarantine(link: ResultLink, batch: DeliveryBatch, auth: Autorisatie, now) -> bytes | None:
+    """The batch's message, or None after setting the batch aside when no message can be built from it.
+
+    Text that XML 1.0 cannot carry is refused at intake; this catches whatever still gets through
+    (older rows, a pupil key from before that check), so one batch never stops a link or a run.
+    """
+    try:
+        return envelope_for(link, batch, auth, now)
+    except Exception as exc:
+        reason = f"{UNSENDABLE_PREFIX}{type(exc).__name__}: {exc}"[:300]
+        logger.error("LVS export link %s: batch %s set aside, %s", link.pk, batch.pk, reason)
+        DeliveryBatch.objects.filter(pk=batch.pk, status=BatchStatus.PENDING).update(
+            status=BatchStatus.UNSENDABLE, last_error=reason
+        )
+        return None
 
 
 def _back_off(link: ResultLink, reply: Reply) -> None:
@@ -316,7 +344,7 @@ def export_all(*, catch_up: bool = False, threads: int | None = None) -> list[Li
     threads = threads or settings.UWLR_EXPORT_THREADS
     # SQLite (the local demo) allows one writer at a time.
     if threads == 1 or len(link_ids) <= 1 or connection.vendor == "sqlite":
-        return [_export_one(link_id, catch_up) for link_id in link_ids]
+        return [_export_isolated(link_id, catch_up) for link_id in link_ids]
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="lvs-export") as pool:
         return list(pool.map(lambda link_id: _export_in_thread(link_id, catch_up), link_ids))
 
@@ -327,10 +355,19 @@ def _export_one(link_id: int, catch_up: bool, session: requests.Session | None =
     return deliver_link(link_id, session=session)
 
 
+def _export_isolated(link_id: int, catch_up: bool, session: requests.Session | None = None) -> LinkRun:
+    """One link; whatever goes wrong with it is logged and the next link is served all the same."""
+    try:
+        return _export_one(link_id, catch_up, session)
+    except Exception:
+        logger.exception("LVS export link %s failed", link_id)
+        return LinkRun(link_id, stopped_by="error")
+
+
 def _export_in_thread(link_id: int, catch_up: bool) -> LinkRun:
     try:
         with requests.Session() as session:
-            return _export_one(link_id, catch_up, session)
+            return _export_isolated(link_id, catch_up, session)
     finally:
         # Each thread has its own database connection; don't leave it open behind the pool.
         connection.close()

@@ -125,6 +125,12 @@ class ServiceToken(models.Model):
     token_last4 = models.CharField(_("laatste tekens"), max_length=4, editable=False)
     active = models.BooleanField(_("actief"), default=True)
     created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
+    # What the service may write for: the publisher's own pupil application for every school, or
+    # only the schools listed. A token for no school writes nothing.
+    all_schools = models.BooleanField(
+        _("alle scholen"), default=False, help_text=_("Alleen voor de eigen leerlingapplicatie van de uitgever.")
+    )
+    schools = models.ManyToManyField(School, verbose_name=_("scholen"), blank=True, related_name="+")
 
     class Meta:
         verbose_name = _("diensttoken")
@@ -142,7 +148,8 @@ class ResultKind(models.TextChoices):
 class LearningResult(models.Model):
     """One result of one pupil, as the pupil application reported it. Never changed afterwards."""
 
-    external_id = models.CharField(_("resultaat-id"), max_length=200, unique=True)
+    # Unique per service: two services may use the same id for different results.
+    external_id = models.CharField(_("resultaat-id"), max_length=200)
     service = models.ForeignKey(
         ServiceToken, verbose_name=_("dienst"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -164,6 +171,7 @@ class LearningResult(models.Model):
         indexes = [models.Index(fields=["school", "kind", "school_year"])]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=ResultKind.values), name="result_kind_known"),
+            models.UniqueConstraint(fields=["service", "external_id"], name="result_id_unique_per_service"),
         ]
 
     def __str__(self) -> str:
@@ -174,6 +182,7 @@ class BatchStatus(models.TextChoices):
     PENDING = "open", _("Nog niet bevestigd")
     CONFIRMED = "bevestigd", _("Bevestigd door het LVS")
     CANCELLED = "geannuleerd", _("Geannuleerd (toestemming ingetrokken)")
+    UNSENDABLE = "onverzendbaar", _("Kan niet worden verstuurd")
 
 
 class DeliveryBatch(models.Model):
@@ -185,7 +194,7 @@ class DeliveryBatch(models.Model):
 
     link = models.ForeignKey(ResultLink, on_delete=models.CASCADE, related_name="batches")
     school_year = models.CharField(_("schooljaar"), max_length=9)
-    status = models.CharField(_("status"), max_length=12, choices=BatchStatus.choices, default=BatchStatus.PENDING)
+    status = models.CharField(_("status"), max_length=16, choices=BatchStatus.choices, default=BatchStatus.PENDING)
     size = models.PositiveIntegerField(_("aantal resultaten"))
     attempts = models.PositiveIntegerField(_("pogingen"), default=0)
     last_error = models.CharField(_("laatste fout"), max_length=300, blank=True)

@@ -7,6 +7,7 @@ error reports too.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from integrations import actions, export, tasks
 from integrations.forms import AddLinkForm, ChangeKeyForm
-from integrations.models import LinkStatus, ResultLink
+from integrations.models import BatchStatus, DeliveryBatch, LinkStatus, ResultLink
 from roster.access import school_for_request
 
 STATUS_MESSAGES = {
@@ -52,7 +53,16 @@ def links(request: HttpRequest, school_id: int) -> HttpResponse:
     context = {
         "access": access,
         "school": access.school,
-        "links": ResultLink.objects.current().filter(school=access.school).select_related("supplier"),
+        "links": ResultLink.objects.current()
+        .filter(school=access.school)
+        .select_related("supplier")
+        .annotate(
+            unsendable=Subquery(
+                DeliveryBatch.objects.filter(link=OuterRef("pk"), status=BatchStatus.UNSENDABLE)
+                .order_by("-id")
+                .values("last_error")[:1]
+            )
+        ),
     }
     return render(request, "integrations/links.html", context)
 

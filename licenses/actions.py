@@ -137,7 +137,9 @@ def assign_seat(*, school: School, licence_id: int, pupil_id: int, actor, today:
     today = today or timezone.localdate()
     with transaction.atomic():
         licence = _locked_licence(school, licence_id, LicenceKind.PER_PUPIL, today)
-        pupil = Pupil.objects.filter(school=school, pk=pupil_id).first()
+        # Locked too: an import that is deactivating this pupil finishes first (and we see it), or
+        # waits for this seat and then frees it with the pupil's other seats.
+        pupil = Pupil.objects.select_for_update(no_key=True).filter(school=school, pk=pupil_id).first()
         if pupil is None:
             raise LinkRefused(_("Kies een leerling van deze school."))
         if not pupil.active:

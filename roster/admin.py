@@ -101,7 +101,16 @@ class PupilAdmin(ReadOnlyAdmin):
 
 @admin.register(ImportRun)
 class ImportRunAdmin(ReadOnlyAdmin):
-    list_display = ["started_at", "finished_at", "trigger", "full", "status", "schools_total", "schools_failed"]
+    list_display = [
+        "started_at",
+        "finished_at",
+        "trigger",
+        "full",
+        "status",
+        "schools_total",
+        "schools_failed",
+        "error",
+    ]
     list_filter = ["status", "trigger"]
     date_hierarchy = "started_at"
 

@@ -42,7 +42,14 @@ from roster.models import (
     SchoolResultStatus,
     Staff,
 )
-from roster.validation import ErrorCode, InvalidSchool, mutation_timestamp, parse_school, validate_school
+from roster.validation import (
+    XML_UNSAFE_RE,
+    ErrorCode,
+    InvalidSchool,
+    mutation_timestamp,
+    parse_school,
+    validate_school,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -448,6 +455,9 @@ def prepare_school(
         outcome.fail(ErrorCode.SOURCE, str(exc))
     except InvalidSchool as exc:
         outcome.fail(exc.code, exc.detail)
+    except Exception as exc:
+        logger.exception("Reading the documents of school %s failed", basispoort_id)
+        outcome.fail(ErrorCode.UNEXPECTED, f"{type(exc).__name__}: {exc}")
     outcome.duration = time.perf_counter() - started
     return outcome
 
@@ -513,7 +523,8 @@ def record_outcomes(run: ImportRun, outcomes: list[SchoolOutcome]) -> None:
                 moved_pupils=result.moved_pupils if result else 0,
                 warnings=o.warnings,
                 error_code=o.error_code,
-                error=o.error[:2000],
+                # An exception's words may quote the feed; PostgreSQL cannot store a NUL.
+                error=XML_UNSAFE_RE.sub("", o.error)[:2000],
                 duration=round(o.duration, 4),
             )
         )
@@ -685,6 +696,32 @@ def finish_if_done(run: ImportRun) -> bool:
     )
 
 
+def fail_unfinished(run: ImportRun, ids: list[int], reason: str) -> None:
+    """Record every school of ``ids`` that has no result in ``run`` yet as failed with ``reason``."""
+    done = set(
+        SchoolImportResult.objects.filter(run=run, basispoort_id__in=ids).values_list("basispoort_id", flat=True)
+    )
+    record_outcomes(run, [SchoolOutcome(bp).fail(ErrorCode.UNEXPECTED, reason) for bp in ids if bp not in done])
+
+
+def close_failed(run: ImportRun, reason: str) -> bool:
+    """Close a run that cannot finish normally; true when this call closed it."""
+    results = SchoolImportResult.objects.filter(run=run)
+    return bool(
+        ImportRun.objects.filter(pk=run.pk, status=ImportRunStatus.RUNNING).update(
+            status=ImportRunStatus.FAILED,
+            finished_at=timezone.now(),
+            error=XML_UNSAFE_RE.sub("", reason)[:2000],
+            schools_done=results.count(),
+            schools_failed=results.filter(status=SchoolResultStatus.FAILED).count(),
+        )
+    )
+
+
+def stale_runs(limit: dt.timedelta):
+    return ImportRun.objects.filter(status=ImportRunStatus.RUNNING, started_at__lt=timezone.now() - limit)
+
+
 def sync_roster(
     source: Source,
     *,
@@ -695,7 +732,14 @@ def sync_roster(
 ) -> tuple[ImportRun, ChunkSummary]:
     """A whole run in this process: what ``manage.py sync_roster`` and the demo use."""
     run, ids = start_run(source, trigger=trigger, full=full, only=only)
-    summary = import_schools(run, source, ids, full=full, progress=progress)
+    try:
+        summary = import_schools(run, source, ids, full=full, progress=progress)
+    except BaseException as exc:
+        # A crash (or Ctrl-C) still ends the run, as failed with the reason; the caller releases the lock.
+        reason = f"{type(exc).__name__}: {exc}"
+        fail_unfinished(run, ids, reason)
+        close_failed(run, reason)
+        raise
     finish_if_done(run)
     run.refresh_from_db()
     return run, summary

@@ -211,6 +211,8 @@ class ImportRun(models.Model):
     schools_total = models.IntegerField(_("scholen"), default=0)
     schools_done = models.IntegerField(_("scholen verwerkt"), default=0)
     schools_failed = models.IntegerField(_("scholen mislukt"), default=0)
+    # Why the run itself stopped (a crash, or the sweep of a run that never ended); empty otherwise.
+    error = models.TextField(_("reden van afbreken"), blank=True)
 
     class Meta:
         verbose_name = _("importrun")

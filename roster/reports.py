@@ -116,13 +116,21 @@ def _warning_text(code: str, count: int, examples: list[str]) -> str:
             "schooladministratie.",
             count,
         ) % {"count": count}
+    if code == WarningCode.INVALID_CHARACTERS:
+        return ngettext(
+            "%(count)d gegeven bevatte een teken dat niet verstuurd kan worden (zoals een stuurteken); "
+            "dat teken is weggelaten. Verbeter het gegeven in de schooladministratie.",
+            "%(count)d gegevens bevatten een teken dat niet verstuurd kan worden (zoals een stuurteken); "
+            "die tekens zijn weggelaten. Verbeter de gegevens in de schooladministratie.",
+            count,
+        ) % {"count": count}
     return _("Controleer de gegevens in de schooladministratie (%(code)s).") % {"code": code}
 
 
 def _problem_text(code: str) -> str:
     if code == ErrorCode.DUPLICATE_ID:
         why = _("Een leerling, medewerker of groep komt twee keer voor in de schooladministratie.")
-    elif code in (ErrorCode.INVALID_JSON, ErrorCode.MISSING_ID):
+    elif code in (ErrorCode.INVALID_JSON, ErrorCode.MISSING_ID, ErrorCode.WRONG_TYPE, ErrorCode.TOO_LONG):
         why = _("Het bestand uit de schooladministratie was onvolledig of onleesbaar.")
     else:
         why = _("Basispoort kon de gegevens niet leveren, of het verwerken lukte niet.")

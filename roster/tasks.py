@@ -6,6 +6,7 @@ runs from overlapping; the expiry frees it should a worker die mid-run.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 
@@ -64,7 +65,14 @@ def start_nightly_run(*, full: bool = False) -> ImportRun | None:
 
 def import_chunk_now(run_id: int, ids: list[int], full: bool, *, final_attempt: bool) -> None:
     run = ImportRun.objects.get(pk=run_id)
-    importer.import_schools(run, source_from(), ids, full=full, raise_transient=not final_attempt)
+    try:
+        importer.import_schools(run, source_from(), ids, full=full, raise_transient=not final_attempt)
+    except Exception as exc:
+        if not final_attempt and isinstance(exc, RETRIED):
+            raise  # Celery tries the chunk again
+        # A chunk that crashed still ends: its schools fail with the reason, and the last chunk closes the run.
+        logger.exception("Roster import chunk of run %s failed", run_id)
+        importer.fail_unfinished(run, ids, f"{type(exc).__name__}: {exc}")
     _close(run)
 
 
@@ -79,11 +87,32 @@ def nightly_roster_import(full: bool = False) -> None:
     start_nightly_run(full=full)
 
 
+RETRIED = (TransientSourceError, OperationalError, InterfaceError)
+
+
+def sweep_stale_runs() -> list[int]:
+    """Close runs that have been running longer than ``ROSTER_RUN_MAX_HOURS`` and free their lock."""
+    closed = []
+    limit = dt.timedelta(hours=settings.ROSTER_RUN_MAX_HOURS)
+    for run in importer.stale_runs(limit):
+        reason = f"still running after {settings.ROSTER_RUN_MAX_HOURS} hours; closed by the sweep"
+        if importer.close_failed(run, reason):
+            release_lock(f"run-{run.pk}")
+            logger.error("Roster import run %s %s", run.pk, reason)
+            closed.append(run.pk)
+    return closed
+
+
+@shared_task(name="roster.tasks.sweep_stale_runs")
+def sweep_stale_import_runs() -> None:
+    sweep_stale_runs()
+
+
 @shared_task(
     bind=True,
     name="roster.tasks.import_chunk",
     # A source that did not answer, or a database connection that dropped; a refused file is not retried.
-    autoretry_for=(TransientSourceError, OperationalError, InterfaceError),
+    autoretry_for=RETRIED,
     max_retries=settings.ROSTER_TASK_RETRIES,
     retry_backoff=30,
 )

@@ -41,9 +41,14 @@ def make_result_link(school: School, supplier: LvsSupplier | None = None, key: s
     )
 
 
-def make_service_token(name: str = "leerlingapp") -> tuple[ServiceToken, str]:
+def make_service_token(name: str = "leerlingapp", schools=None) -> tuple[ServiceToken, str]:
+    """A token for every school (the publisher's own app), or for the given schools only."""
     token = secrets.token_urlsafe(24)
-    service = ServiceToken.objects.create(name=name, token_digest=token_digest(token), token_last4=token[-4:])
+    service = ServiceToken.objects.create(
+        name=name, token_digest=token_digest(token), token_last4=token[-4:], all_schools=schools is None
+    )
+    if schools:
+        service.schools.set(schools)
     return service, token
 
 

@@ -1,4 +1,4 @@
-"""Every school-scoped POST and the public POST endpoints, driven with hostile input.
+"""Every school-scoped POST and GET and the public POST endpoints, driven with hostile input.
 
 The school-scoped URLs are read from the URLconf (as in tests/test_school_urls_access.py), so
 a new form is fuzzed automatically. Never a 500; never a change at a school the persona has no
@@ -26,6 +26,8 @@ pytestmark = pytest.mark.django_db
 
 hostile = st.one_of(
     st.text(max_size=200),
+    # NUL and other control characters, which PostgreSQL or XML cannot take.
+    st.text(alphabet=st.characters(max_codepoint=0x1F), min_size=1, max_size=8).map(lambda t: f"ab{t}c"),
     st.integers(min_value=-(2**63), max_value=2**63).map(str),
     st.sampled_from(["", "0", "-1", "null", "true", "[]", "{}", "' OR 1=1 --", "<script>", "٣", "Ａ" * 300]),
 )
@@ -48,6 +50,10 @@ form = st.dictionaries(
             "confirm",
             "next",
             "language",
+            "q",
+            "page",
+            "sort",
+            "status",
         ]
     ),
     st.one_of(hostile, st.lists(hostile, max_size=3)),
@@ -80,6 +86,33 @@ def test_coordinator_of_a_posting_garbage_everywhere(world, school_objects, data
             response = client.post(url, data)
             assert response.status_code < 500, (name, key, data)
     assert footprint([world.school_b, world.school_c]) == others
+
+
+@FUZZ
+@given(data=form)
+def test_coordinator_of_a_getting_every_page_with_garbage_in_the_query_string(world, school_objects, data):
+    client = login_as(Client(raise_request_exception=False), world.coordinator_a)
+    for name in school_scoped_patterns():
+        url = url_for(name, world.school_a, school_objects["a"])
+        response = client.get(url, data)
+        assert response.status_code < 500, (name, data)
+
+
+@pytest.mark.parametrize("query", ["?q=ab%00c", "?jaargroep=4%00", "?q=%01%0b", "?%00=1", "?q=%EF%BF%BF"])
+def test_invalid_characters_in_a_query_string_get_a_dutch_400(world, school_objects, query):
+    client = login_as(Client(raise_request_exception=False), world.coordinator_a)
+    response = client.get(reverse("beheer_leerlingen", kwargs={"school_id": world.school_a.pk}) + query)
+    assert response.status_code == 400
+    assert "teken dat niet is toegestaan" in response.content.decode()
+
+
+def test_a_nul_byte_in_a_form_gets_a_dutch_400_and_changes_nothing(world, school_objects):
+    client = login_as(Client(raise_request_exception=False), world.coordinator_a)
+    before = footprint([world.school_a])
+    for name in school_scoped_patterns():
+        response = client.post(url_for(name, world.school_a, school_objects["a"]), {"jaargroep": "4\x00"})
+        assert response.status_code == 400, name
+    assert footprint([world.school_a]) == before
 
 
 @FUZZ

@@ -96,8 +96,8 @@ def test_malformed_bodies_get_a_clear_400(client, emma, token, body, message):
         ({"soort": "quiz"}, "oefenresultaat"),
         ({"afnamedatum": "27-11-2026"}, "afnamedatum"),
         ({"toetscode": ""}, "toetscode"),
-        ({"leerling": 1}, "staat niet bij deze school"),
-        ({"school": 1}, "School 1 is onbekend"),
+        ({"leerling": 1}, "onbekend voor deze dienst"),
+        ({"school": 1}, "onbekend voor deze dienst"),
     ],
 )
 def test_one_bad_result_rejects_the_request_and_stores_nothing(client, emma, token, changes, message):

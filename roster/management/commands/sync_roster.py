@@ -30,6 +30,9 @@ class Command(BaseCommand):
             run, summary = sync_roster(feed, trigger="command", full=full, only=school, progress=self._progress)
         except SourceError as exc:
             raise CommandError(f"The roster source cannot be read: {exc}") from exc
+        except Exception as exc:
+            # sync_roster closed the run as failed with this reason before passing it on.
+            raise CommandError(f"The roster import stopped: {type(exc).__name__}: {exc}") from exc
         finally:
             release_lock(owner)
         counts = summary.counts
@@ -41,7 +44,9 @@ class Command(BaseCommand):
         for basispoort_id, error in summary.failed:
             self.stderr.write(f"  school {basispoort_id}: {error}")
         if run.schools_failed:
-            raise CommandError(f"{run.schools_failed} school(s) failed; see the run in the admin.")
+            failed = ", ".join(str(bp) for bp, _error in summary.failed[:20])
+            more = " …" if len(summary.failed) > 20 else ""
+            raise CommandError(f"{run.schools_failed} school(s) failed: {failed}{more}; see run {run.pk} in the admin.")
 
     def _progress(self, done: int, total: int) -> None:
         width = 30
