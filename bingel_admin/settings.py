@@ -294,6 +294,8 @@ ROSTER_FETCH_WORKERS = envint("ROSTER_FETCH_WORKERS", 4)
 # Chunks written at the same time, each on its own connection; tests write in their own transaction.
 ROSTER_IMPORT_WRITERS = envint("ROSTER_IMPORT_WRITERS", 1 if DJANGO_ENV == "test" else 2)
 ROSTER_TASK_RETRIES = envint("ROSTER_TASK_RETRIES", 3)
+# Seconds before the first retry of a chunk, doubling (with jitter) for each further one.
+ROSTER_TASK_RETRY_BACKOFF = envint("ROSTER_TASK_RETRY_BACKOFF", 1 if DJANGO_ENV == "test" else 30)
 if PRODUCTION and BASISPOORT_API_URL and not (BASISPOORT_API_CLIENT_CERT and BASISPOORT_API_CLIENT_KEY):
     raise ImproperlyConfigured("Set BASISPOORT_API_CLIENT_CERT and BASISPOORT_API_CLIENT_KEY for the roster API.")
 

@@ -12,7 +12,7 @@ import uuid
 import redis
 from celery import shared_task
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 
 from roster import importer, retention
 from roster.feed import TransientSourceError
@@ -69,8 +69,10 @@ def import_chunk_now(run_id: int, ids: list[int], full: bool, *, final_attempt: 
 
 
 def _close(run: ImportRun) -> None:
-    if importer.finish_if_done(run):
-        release_lock(f"run-{run.pk}")
+    # The lock goes before the closed run is committed: whoever sees the run closed finds the lock free.
+    with transaction.atomic():
+        if importer.finish_if_done(run):
+            release_lock(f"run-{run.pk}")
 
 
 @shared_task(name="roster.tasks.nightly_roster_import")
@@ -84,7 +86,7 @@ def nightly_roster_import(full: bool = False) -> None:
     # A source that did not answer, or a database connection that dropped; a refused file is not retried.
     autoretry_for=(TransientSourceError, OperationalError, InterfaceError),
     max_retries=settings.ROSTER_TASK_RETRIES,
-    retry_backoff=30,
+    retry_backoff=settings.ROSTER_TASK_RETRY_BACKOFF,
 )
 def import_chunk(self, run_id: int, ids: list[int], full: bool = False) -> None:
     import_chunk_now(run_id, ids, full, final_attempt=self.request.retries >= self.max_retries)
