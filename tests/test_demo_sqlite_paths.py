@@ -67,5 +67,19 @@ def test_the_demo_imports_its_feed_and_exports_results_on_sqlite(tmp_path):
     assert statuses == [("bevestigd", expected)]
 
     # `--full` imports every school again although nothing changed; without it all are skipped.
-    assert ", 0 imported, " not in manage(env, "sync_roster", "--full").stdout
+    assert f": {schools} imported, 0 unchanged, 0 failed" in manage(env, "sync_roster", "--full").stdout
     assert f": 0 imported, {schools} unchanged, 0 failed" in manage(env, "sync_roster").stdout
+
+    # A pupil leaves and a group is renamed in the school administration: the changed rows are
+    # written through the SQLite branch of the importer.
+    document = next((tmp_path / "demo-feed" / "instellingen").glob("*.json"))
+    roster = json.loads(document.read_text())
+    leaver = roster["leerlingen"].pop()
+    roster["groepen"][0]["naam"] = "Hernoemd"
+    roster["metaResult"]["mutationTimestamp"] = "2030-01-01T02:00:00+01:00"
+    document.write_text(json.dumps(roster))
+    assert f": 1 imported, {schools - 1} unchanged, 0 failed" in manage(env, "sync_roster").stdout
+    assert database.execute(
+        "SELECT active, left_at IS NOT NULL FROM roster_pupil WHERE basispoort_id = ?", [leaver["id"]]
+    ).fetchone() == (0, 1)
+    assert database.execute("SELECT count(*) FROM roster_group WHERE name = 'Hernoemd'").fetchone() == (1,)
