@@ -76,6 +76,20 @@ bench-load: install
 bench-results: install
 	$(PY) bench/results_export.py
 
+# Mutation testing (mutmut, configured in pyproject.toml) of the access helper, the licence actions
+# and the importer's apply step against a focused test selection; not part of `make test`.
+# Needs PostgreSQL; the score is kept in docs/TESTING.md.
+MUTATE_DATABASE_URL ?= $(TEST_DATABASE_URL)
+.PHONY: mutate
+MUTATE_NAMES := 'roster.access.*' 'licenses.actions.*' 'roster.importer.x_apply_school_document*' \
+  'roster.importer.x__apply_*' 'roster.importer.x__school_values*' 'roster.importer.x__sync_pairs*' \
+  'roster.importer.x__assign*'
+mutate: install
+	rm -rf mutants
+	DJANGO_ENV=test DATABASE_URL=$(MUTATE_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	  $(VENV)/bin/mutmut run --max-children 1 $(MUTATE_NAMES)
+	$(VENV)/bin/mutmut results
+
 messages: install
 	$(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=devidp
 	$(PY) manage.py compilemessages -l en --ignore=.venv
