@@ -26,13 +26,14 @@ def other_session_holds_the_row_lock(licence_id: int) -> psycopg.Connection:
 
 
 def call(name: str, world, licences):
-    school, seat_licence, group_licence = world.school_a, licences.pupil_licence.pk, licences.group_licence.pk
+    seats = {"school": world.school_a, "licence_id": licences.pupil_licence.pk, "actor": None}
+    groups = {"school": world.school_a, "licence_id": licences.group_licence.pk, "actor": None}
     pupil, group = licences.pupils[0].pk, licences.group_4a.pk
     return {
-        "assign_seat": lambda: actions.assign_seat(school=school, licence_id=seat_licence, pupil_id=pupil, actor=None),
-        "release_seat": lambda: actions.release_seat(school=school, licence_id=seat_licence, pupil_id=pupil, actor=None),
-        "link_groups": lambda: actions.link_groups(school=school, licence_id=group_licence, group_ids=[group], actor=None),
-        "unlink_group": lambda: actions.unlink_group(school=school, licence_id=group_licence, group_id=group, actor=None),
+        "assign_seat": lambda: actions.assign_seat(**seats, pupil_id=pupil),
+        "release_seat": lambda: actions.release_seat(**seats, pupil_id=pupil),
+        "link_groups": lambda: actions.link_groups(**groups, group_ids=[group]),
+        "unlink_group": lambda: actions.unlink_group(**groups, group_id=group),
     }[name]
 
 

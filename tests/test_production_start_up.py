@@ -13,8 +13,7 @@ from cryptography.fernet import Fernet
 from tests.servers import ROOT, clean_env
 
 LOG_A_LINE = (
-    "import django, logging; django.setup(); "
-    "logging.getLogger('roster.importer').warning('school %s klaar', 'Ω 7')"
+    "import django, logging; django.setup(); logging.getLogger('roster.importer').warning('school %s klaar', 'Ω 7')"
 )
 
 

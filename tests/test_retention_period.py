@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def gone_pupils(world, *days_ago: int) -> dict[int, Pupil]:
     now = timezone.now()
     return {
-        days: make_pupil(world.school_a, None, "Weg", f"Kind{days}", active=False, left_at=now - dt.timedelta(days=days))
+        days: make_pupil(world.school_a, None, "Weg", f"Kind{days}", active=False, left_at=now - dt.timedelta(days))
         for days in days_ago
     }
 
