@@ -88,6 +88,9 @@ MUTATE_NAMES ?= roster.access.x_current_appointments* \
   licenses.actions.x__locked_licence* licenses.actions.x_release_seat__* roster.importer.x__sync_pairs*
 mutate: install
 	rm -rf mutants
+	@# A fresh test database, which every mutant's session then reuses (--reuse-db).
+	DJANGO_ENV=test DATABASE_URL=$(MUTATE_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	  $(PY) -m pytest -q -p no:cacheprovider --reuse-db --create-db tests/test_access_rules.py
 	DJANGO_ENV=test DATABASE_URL=$(MUTATE_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	  $(VENV)/bin/mutmut run --max-children 1 $(foreach n,$(MUTATE_NAMES),'$(n)')
 	$(VENV)/bin/mutmut results
