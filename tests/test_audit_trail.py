@@ -65,6 +65,8 @@ def test_assigning_and_releasing_a_seat_are_audited(world, licences, user):
     assert (assign.action, assign.before, assign.after) == (AuditAction.ASSIGN_SEAT, None, facts)
     assert (release.action, release.before, release.after) == (AuditAction.RELEASE_SEAT, facts, None)
     assert {assign.actor_label, release.actor_label} == {"Ilse Bakker"}
+    for event in (assign, release):
+        assert (event.school_id, event.licence_id) == (world.school_a.pk, licence_id)
     assert not Seat.objects.exists()
     assert actions.release_seat(school=world.school_a, licence_id=licence_id, pupil_id=pupil.pk, actor=user) == (
         actions.Outcome.ALREADY
