@@ -46,3 +46,23 @@ def test_a_licence_of_another_school_is_refused_by_every_action(world, licences)
         with pytest.raises(actions.LinkRefused, match="hoort niet bij deze school"):
             call()
     assert not Seat.objects.exists() and not GroupLink.objects.exists()
+
+
+def test_releasing_one_pupil_keeps_the_other_pupils_seat(world, licences):
+    first, second = licences.pupils[:2]
+    for pupil in (first, second):
+        Seat.objects.create(licence=licences.pupil_licence, pupil=pupil, school=world.school_a)
+    actions.release_seat(school=world.school_a, licence_id=licences.pupil_licence.pk, pupil_id=second.pk, actor=None)
+    assert list(Seat.objects.values_list("pupil_id", flat=True)) == [first.pk]
+
+
+def test_a_licence_of_the_other_kind_is_refused(world, licences):
+    with pytest.raises(actions.LinkRefused):
+        actions.assign_seat(
+            school=world.school_a, licence_id=licences.group_licence.pk, pupil_id=licences.pupils[0].pk, actor=None
+        )
+    with pytest.raises(actions.LinkRefused):
+        actions.link_groups(
+            school=world.school_a, licence_id=licences.pupil_licence.pk, group_ids=[licences.group_4a.pk], actor=None
+        )
+    assert not Seat.objects.exists() and not GroupLink.objects.exists()
