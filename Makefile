@@ -82,6 +82,25 @@ bench-load: install
 bench-results: install
 	$(PY) bench/results_export.py
 
+# Mutation testing (mutmut, configured in pyproject.toml) of the access helper, the licence actions
+# and the importer's apply step against a focused test selection; not part of `make test`.
+# Needs PostgreSQL; the score is kept in docs/TESTING.md.
+MUTATE_DATABASE_URL ?= $(TEST_DATABASE_URL)
+.PHONY: mutate
+# The functions mutated by default: the access query and the licence row lock and seat release
+# (a run of about 20 minutes on two busy cores). MUTATE_NAMES='roster.access.* licenses.actions.*
+# roster.importer.x__apply_*' mutates all three modules' critical functions (over 1,100 mutants, hours).
+MUTATE_NAMES ?= roster.access.x_current_appointments* \
+  licenses.actions.x__locked_licence* licenses.actions.x_release_seat__* roster.importer.x__sync_pairs*
+mutate: install
+	rm -rf mutants
+	@# A fresh test database, which every mutant's session then reuses (--reuse-db).
+	DJANGO_ENV=test DATABASE_URL=$(MUTATE_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	  $(PY) -m pytest -q -p no:cacheprovider --reuse-db --create-db tests/test_access_rules.py
+	DJANGO_ENV=test DATABASE_URL=$(MUTATE_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	  $(VENV)/bin/mutmut run --max-children 1 $(foreach n,$(MUTATE_NAMES),'$(n)')
+	$(VENV)/bin/mutmut results
+
 messages: install
 	$(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=devidp
 	$(PY) manage.py compilemessages -l en --ignore=.venv

@@ -13,7 +13,7 @@ import uuid
 import redis
 from celery import shared_task
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 
 from roster import importer, retention
 from roster.feed import TransientSourceError
@@ -77,9 +77,11 @@ def import_chunk_now(run_id: int, ids: list[int], full: bool, *, final_attempt: 
 
 
 def _close(run: ImportRun) -> None:
-    if importer.finish_if_done(run):
-        logger.info("Roster import run %s closed", run.pk)
-        release_lock(f"run-{run.pk}")
+    # The lock goes before the closed run is committed: whoever sees the run closed finds the lock free.
+    with transaction.atomic():
+        if importer.finish_if_done(run):
+            release_lock(f"run-{run.pk}")
+            logger.info("Roster import run %s closed", run.pk)
 
 
 @shared_task(name="roster.tasks.nightly_roster_import")
@@ -114,7 +116,7 @@ def sweep_stale_import_runs() -> None:
     # A source that did not answer, or a database connection that dropped; a refused file is not retried.
     autoretry_for=RETRIED,
     max_retries=settings.ROSTER_TASK_RETRIES,
-    retry_backoff=30,
+    retry_backoff=settings.ROSTER_TASK_RETRY_BACKOFF,
 )
 def import_chunk(self, run_id: int, ids: list[int], full: bool = False) -> None:
     import_chunk_now(run_id, ids, full, final_attempt=self.request.retries >= self.max_retries)

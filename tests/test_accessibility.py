@@ -57,8 +57,21 @@ def test_every_beheer_page_has_no_serious_violations(page, live_server, demo_fee
             "beheer_coordinatoren",
             "beheer_leerkrachten",
             "beheer_leerlingen",
+            "licences_per_group",
+            "licences_per_pupil",
+            "audit_log",
+            "resultlinks",
+            "resultlink_add",
         )
     ]
+    pupil = group.pupils.filter(active=True).order_by("pk").first()
+    urls += [
+        reverse(name, kwargs={"school_id": school.pk, "group_id": group.pk})
+        for name in ("group_login_codes", "group_login_method")
+    ]
+    urls.append(
+        reverse("pupil_login_code", kwargs={"school_id": school.pk, "group_id": group.pk, "pupil_id": pupil.pk})
+    )
     urls += [
         reverse("beheer_groep", kwargs={"school_id": school.pk, "group_id": group.pk}),
         reverse("beheer_leerlingen", kwargs={"school_id": school.pk}) + "?q=de&pagina=2",

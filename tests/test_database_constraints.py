@@ -59,7 +59,10 @@ def test_appointment_unique_per_school_and_las_key(two_schools):
     assert refused(lambda: Appointment.objects.create(staff=anna, school=a))
     assert refused(lambda: Appointment.objects.create(staff=bert, school=a, las_key="M1"))
     # An empty key is "no key", which many staff may share.
-    appoint(bert, a, las_key="")
+    carla = make_staff("Carla", "Mol")
+    assert not refused(lambda: appoint(bert, a, las_key=""))
+    assert not refused(lambda: appoint(carla, a, las_key=""))
+    assert Appointment.objects.filter(school=a, las_key="").count() == 2
 
 
 def test_pupil_main_group_must_be_of_the_same_school(two_schools):
