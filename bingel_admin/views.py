@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 import redis
 import requests
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
@@ -51,6 +52,9 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "not_in_roster.html", {"reason": "no_sso"}, status=403)
     schools = schools_for_request(request)
     if not schools:
+        # The sign-in's "Je bent nu ingelogd als …" would contradict this page; drop it unread.
+        for _message in messages.get_messages(request):
+            pass
         return render(request, "not_in_roster.html", {"reason": "unknown"}, status=403)
     if len(schools) == 1:
         return redirect("school_start", school_id=schools[0].pk)
