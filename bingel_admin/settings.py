@@ -101,7 +101,7 @@ MIDDLEWARE = [
 # the source folders (WHITENOISE_USE_FINDERS), so the demo needs neither DEBUG nor collectstatic.
 MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 WHITENOISE_USE_FINDERS = not PRODUCTION
-WHITENOISE_AUTOREFRESH = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG
 
 ROOT_URLCONF = "bingel_admin.urls"
 WSGI_APPLICATION = "bingel_admin.wsgi.application"
