@@ -158,6 +158,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(envstr("STATIC_ROOT", str(BASE_DIR / "static_root")))
+if not PRODUCTION and not STATIC_ROOT.is_dir():
+    # Nothing collected: the finders serve everything; pointing whitenoise at a missing
+    # folder would only make it warn on every start.
+    STATIC_ROOT = None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

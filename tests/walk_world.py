@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from integrations.models import BatchStatus, DeliveryBatch, LinkStatus, ResultLink
 from licenses.models import AuditAction, AuditEvent, Licence, LicenceKind, ProductType, Seat
-from roster.models import Group, Pupil, Role, School, Staff
 from roster.login_codes import ensure_codes
+from roster.models import Group, Pupil, Role, School, Staff
 from tests.factories import appoint, make_group, make_licence, make_product, make_pupil, make_school, make_staff
 from tests.lvs_helpers import make_result_link, make_supplier
 
