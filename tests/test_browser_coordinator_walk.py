@@ -214,7 +214,8 @@ def test_15_pictures_beside_names_same_bars_and_columns(page, live_server, walk)
     assert abs(picture_box["y"] + picture_box["height"] / 2 - name_middle) <= 3
     meter = page.evaluate("""() => {
         const probe = document.createElement('div');
-        probe.innerHTML = '<svg class="meter"><rect class="meter__fill"/></svg><svg class="bar"><rect class="bar__fill"/></svg>';
+        probe.innerHTML = '<svg class="meter"><rect class="meter__fill"/></svg>'
+            + '<svg class="bar"><rect class="bar__fill"/></svg>';
         document.body.append(probe);
         return [...probe.querySelectorAll('rect')].map(r => getComputedStyle(r).fill);
     }""")
@@ -222,6 +223,7 @@ def test_15_pictures_beside_names_same_bars_and_columns(page, live_server, walk)
     tabs(page).get_by_role("link", name="Licenties", exact=True).click()
     page.get_by_role("link", name="Licenties per kind").click()
     lefts = page.locator(".licence table").evaluate_all(
-        "tables => tables.map(t => [...t.querySelectorAll('thead th')].map(th => Math.round(th.getBoundingClientRect().left)))"
+        "tables => tables.map(t => [...t.querySelectorAll('thead th')]"
+        ".map(th => Math.round(th.getBoundingClientRect().left)))"
     )
     assert len(lefts) == 2 and lefts[0] == lefts[1], lefts
