@@ -61,7 +61,9 @@ def test_2_pupils_sharing_a_name_are_told_apart_in_every_list(page, live_server,
     page.get_by_role("link", name="Licenties per kind").click()
     page.get_by_role("link", name="Koppelen reken-plus").click()
     page.get_by_label("1. Kies de groep van het kind").select_option(label="Groep 8")
-    options = page.get_by_label("2. Kies het kind uit Groep 8").locator("option").all_inner_texts()
+    child = page.get_by_label("2. Kies het kind uit Groep 8")
+    child.locator("option").first.wait_for(state="attached")
+    options = child.locator("option").all_inner_texts()
     # The other Milan already has this licence; the one left is still shown with his number.
     assert "Bakker, Milan (lln.nr. …1117)" in options and "Bakker, Milan" not in options
     screenshot(page, "walk-2-kies-het-kind")
