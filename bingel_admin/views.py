@@ -52,10 +52,11 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "not_in_roster.html", {"reason": "no_sso"}, status=403)
     schools = schools_for_request(request)
     if not schools:
-        # The sign-in's "Je bent nu ingelogd als …" would contradict this page; drop it unread.
+        # The sign-in's "Je bent nu ingelogd als …" would contradict this page: mark it read
+        # (so it is not kept for later) and leave it off the page.
         for _message in messages.get_messages(request):
             pass
-        return render(request, "not_in_roster.html", {"reason": "unknown"}, status=403)
+        return render(request, "not_in_roster.html", {"reason": "unknown", "hide_messages": True}, status=403)
     if len(schools) == 1:
         return redirect("school_start", school_id=schools[0].pk)
     return redirect("choose_school")

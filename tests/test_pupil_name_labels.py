@@ -3,7 +3,16 @@ keep their plain name (issue 17, point 2)."""
 
 from __future__ import annotations
 
+import pytest
+from django.utils import translation
+
 from roster.naming import labels
+
+
+@pytest.fixture(autouse=True)
+def _dutch():
+    with translation.override("nl"):
+        yield
 
 
 def test_only_shared_names_get_the_number_tail():
