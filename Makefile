@@ -106,9 +106,11 @@ messages: install
 	$(PY) manage.py compilemessages -l en --ignore=.venv
 
 # Test tools from npm, pinned in package-lock.json: axe-core (injected into pages by the accessibility
-# test) and oidc-provider (the OpenID Certified provider the single sign-on tests run as a process).
+# test), oidc-provider (the OpenID Certified provider the single sign-on tests run as a process) and
+# vnu-jar (the W3C Nu Html Checker, run with the machine's Java 17+, validates every page the browser
+# tests visit). vnu-jar's install script only fetches a Java we already have, so scripts are off.
 node_modules/axe-core/axe.min.js: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm ci --no-audit --no-fund --ignore-scripts
 	touch $@
 
 # Regenerate both locks from pyproject.toml with pip-tools, keeping every pin that still fits

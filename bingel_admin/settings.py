@@ -33,7 +33,9 @@ BUILD = DJANGO_ENV == "build"
 
 _DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789"  # noqa: S105
 SECRET_KEY = envsecret("SECRET_KEY", _DEV_SECRET_KEY) or _DEV_SECRET_KEY
-DEBUG = envbool("DEBUG", not PRODUCTION)
+# Off unless asked for (DEBUG=true), so the local demo looks like the product: no debug 404 page
+# listing every URL; whitenoise serves the static files either way.
+DEBUG = envbool("DEBUG", False)
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
 
 DATABASE_URL = envsecret("DATABASE_URL")
@@ -82,6 +84,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -121,9 +124,11 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-if PRODUCTION:
-    # Serves the collected, hashed static files; in development runserver does that.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+# Serves the static files: in production the collected, hashed ones; elsewhere straight from
+# the source folders (WHITENOISE_USE_FINDERS), so the demo needs neither DEBUG nor collectstatic.
+MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG
 
 ROOT_URLCONF = "bingel_admin.urls"
 WSGI_APPLICATION = "bingel_admin.wsgi.application"
@@ -184,6 +189,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(envstr("STATIC_ROOT", str(BASE_DIR / "static_root")))
+if not PRODUCTION and not STATIC_ROOT.is_dir():
+    # Nothing collected: the finders serve everything; pointing whitenoise at a missing
+    # folder would only make it warn on every start.
+    STATIC_ROOT = None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -411,9 +420,9 @@ RETENTION_DAYS = envint("RETENTION_DAYS", 365)
 PUPIL_NUMBER_CODE_LENGTH = envint("PUPIL_NUMBER_CODE_LENGTH", 4)
 if not 4 <= PUPIL_NUMBER_CODE_LENGTH <= 6:
     raise ImproperlyConfigured("PUPIL_NUMBER_CODE_LENGTH must be 4, 5 or 6.")
-PUPIL_LOGIN_URL = envstr("PUPIL_LOGIN_URL", "https://leerling.example.nl")
+PUPIL_LOGIN_URL = envstr("PUPIL_LOGIN_URL", "https://www.basispoort.nl")
 HELPDESK_PHONE = envstr("HELPDESK_PHONE", "073 - 628 87 22")
-HELPDESK_EMAIL = envstr("HELPDESK_EMAIL", "helpdesk@example.org")
+HELPDESK_EMAIL = envstr("HELPDESK_EMAIL", "helpdesk.bao@malmberg.nl")
 
 LOGGING = {
     "version": 1,

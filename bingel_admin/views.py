@@ -11,6 +11,7 @@ import redis
 import requests
 from allauth.socialaccount.providers.oauth2.client import OAuth2Error
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
@@ -55,7 +56,11 @@ def home(request: HttpRequest) -> HttpResponse:
     # A sub that is not exactly a roster id names nobody: schools_for_request finds no school.
     schools = schools_for_request(request)
     if not schools:
-        return render(request, "not_in_roster.html", {"reason": "unknown"}, status=403)
+        # The sign-in's "Je bent nu ingelogd als …" would contradict this page: mark it read
+        # (so it is not kept for later) and leave it off the page.
+        for _message in messages.get_messages(request):
+            pass
+        return render(request, "not_in_roster.html", {"reason": "unknown", "hide_messages": True}, status=403)
     if len(schools) == 1:
         return redirect("school_start", school_id=schools[0].pk)
     return redirect("choose_school")

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from integrations import actions, export, tasks
 from integrations.forms import AddLinkForm, ChangeKeyForm
 from integrations.models import BatchStatus, DeliveryBatch, LinkStatus, ResultLink
+from integrations.status import DELIVERED, with_explanations
 from roster.access import school_for_request
 
 STATUS_MESSAGES = {
@@ -53,14 +54,17 @@ def links(request: HttpRequest, school_id: int) -> HttpResponse:
     context = {
         "access": access,
         "school": access.school,
-        "links": ResultLink.objects.current()
-        .filter(school=access.school)
-        .select_related("supplier")
-        .annotate(
-            unsendable=Subquery(
-                DeliveryBatch.objects.filter(link=OuterRef("pk"), status=BatchStatus.UNSENDABLE)
-                .order_by("-id")
-                .values("last_error")[:1]
+        "links": with_explanations(
+            ResultLink.objects.current()
+            .filter(school=access.school)
+            .select_related("supplier")
+            .annotate(
+                **DELIVERED,
+                unsendable=Subquery(
+                    DeliveryBatch.objects.filter(link=OuterRef("pk"), status=BatchStatus.UNSENDABLE)
+                    .order_by("-id")
+                    .values("last_error")[:1]
+                ),
             )
         ),
     }
@@ -111,7 +115,7 @@ def link_remove(request: HttpRequest, school_id: int, link_id: int) -> HttpRespo
         actions.remove_link(link=link, staff=access.staff, user=request.user)
         messages.success(
             request,
-            _("De koppeling met %(lvs)s is verwijderd. Er worden geen resultaten meer naar verstuurd.")
+            _("De koppeling met %(lvs)s is verwijderd. Er worden geen resultaten meer naar %(lvs)s verstuurd.")
             % {"lvs": link.supplier.name},
         )
         return redirect("resultlinks", school_id=access.school.pk)

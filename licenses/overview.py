@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Count, F
 from django.utils.translation import gettext as _
 
-from licenses.models import GroupLink, Licence, LicenceKind, Seat, school_year_of
+from licenses.models import GroupLink, Licence, LicenceKind, ProductType, Seat, school_year_of
 from roster.models import Group, Pupil, School
+from roster.naming import labels, pupil_number
 
 
 def current_licences(school: School, kind: str, today: dt.date):
@@ -41,13 +42,16 @@ def group_licence_rows(school: School, today: dt.date) -> list[GroupLicenceRow]:
     for licence in licences:
         ids = linked[licence.pk]
         unlinked = [g for g in groups if g.pk not in ids]
+        meant_for = set(licence.product.year_levels)
+        levels = {g.jaargroep for g in unlinked if g.jaargroep}
         rows.append(
             GroupLicenceRow(
                 licence=licence,
                 # A linked group the school administration ended is no longer listed (nor a crash).
                 linked=sorted((by_id[i] for i in ids if i in by_id), key=lambda g: (g.jaargroep, g.name)),
                 unlinked=unlinked,
-                unlinked_levels=sorted({g.jaargroep for g in unlinked if g.jaargroep}, key=_level_key),
+                # "Alle toevoegen" only offers the year levels the product is meant for (all when it says none).
+                unlinked_levels=sorted(levels & meant_for if meant_for else levels, key=_level_key),
             )
         )
     return rows
@@ -60,6 +64,7 @@ class SeatLine:
     full_name: str
     group_name: str
     active: bool
+    label: str = ""
 
 
 @dataclass
@@ -84,7 +89,7 @@ def pupil_licence_rows(school: School, today: dt.date) -> list[PupilLicenceRow]:
     licences = list(current_licences(school, LicenceKind.PER_PUPIL, today))
     seats: dict[int, list[SeatLine]] = defaultdict(list)
     # Plain tuples, not model instances: the largest school has hundreds of seats per page.
-    for licence_id, pupil_id, first, infix, last, active, group_name in (
+    for licence_id, pupil_id, first, infix, last, active, group_name, las_key, basispoort_id in (
         Seat.objects.filter(licence__in=licences)
         .order_by("pupil__last_name", "pupil__first_name", "pupil_id")
         .values_list(
@@ -95,6 +100,8 @@ def pupil_licence_rows(school: School, today: dt.date) -> list[PupilLicenceRow]:
             "pupil__last_name",
             "pupil__active",
             "pupil__group__name",
+            "pupil__las_key",
+            "pupil__basispoort_id",
         )
     ):
         given = " ".join(part for part in (first, infix) if part)
@@ -105,8 +112,12 @@ def pupil_licence_rows(school: School, today: dt.date) -> list[PupilLicenceRow]:
                 full_name=" ".join(part for part in (first, infix, last) if part),
                 group_name=group_name or "–",
                 active=active,
+                label=pupil_number(las_key, basispoort_id),
             )
         )
+    for lines in seats.values():
+        shown = labels([(line.sort_name, line.label) for line in lines])
+        lines[:] = [replace(line, label=text) for line, text in zip(lines, shown, strict=True)]
     return [PupilLicenceRow(licence=lic, seats=seats[lic.pk]) for lic in licences]
 
 
@@ -122,33 +133,53 @@ def seat_warnings(rows: list[PupilLicenceRow]) -> list[str]:
     return [_full_message(row.licence) for row in rows if row.available == 0]
 
 
+# A group works from the paper or the digital basis of a method, never both: either covers it.
+BASIS_TYPES = {ProductType.BASIS_DIGITAAL, ProductType.BASIS_PAPIER}
+
+
 def coverage_warnings(school: School, rows: list[GroupLicenceRow]) -> list[str]:
-    """Groups of a year level a product is meant for that have no licence for it linked."""
+    """Groups of a year level a product is meant for that have no licence for it linked.
+
+    The paper and the digital basis of one method count as one: a group with either is covered,
+    and a group with neither gets one warning, not two.
+    """
     levels_by_group = _levels_by_group(school)
-    covered: dict[int, set[int]] = defaultdict(set)  # product id -> linked group ids
-    products = {}
+    covered: dict[tuple, set[int]] = defaultdict(set)  # product (or method basis) -> linked group ids
+    wanted: dict[tuple, set[str]] = defaultdict(set)
+    names: dict[tuple, str] = {}
     groups: dict[int, Group] = {}
     for row in rows:
-        products.setdefault(row.licence.product_id, row.licence.product)
-        covered[row.licence.product_id].update(g.pk for g in row.linked)
+        product = row.licence.product
+        if product.product_type in BASIS_TYPES:
+            key = ("basis", product.method_id)
+            variants = names.get(key)
+            names[key] = product.name if variants is None or variants == product.name else _basis_name(product)
+        else:
+            key = ("product", product.pk)
+            names[key] = product.name
+        wanted[key].update(product.year_levels)
+        covered[key].update(g.pk for g in row.linked)
         groups.update({g.pk: g for g in row.linked + row.unlinked if not g.is_subgroup})
-    ordered = sorted(groups.values(), key=lambda g: (g.jaargroep, g.name))
+    ordered = sorted(groups.values(), key=lambda g: (_level_key(g.jaargroep), g.name))
     messages = []
-    for product_id, product in products.items():
-        wanted = set(product.year_levels)
+    for key, name in names.items():
         missing = [
-            g.name for g in ordered if g.pk not in covered[product_id] and levels_by_group.get(g.pk, set()) & wanted
+            g.name for g in ordered if g.pk not in covered[key] and levels_by_group.get(g.pk, set()) & wanted[key]
         ]
         if missing:
             messages.append(
                 _("%(product)s is bedoeld voor jaargroep %(levels)s, maar niet gekoppeld aan: %(groups)s.")
                 % {
-                    "product": product.name,
-                    "levels": ", ".join(sorted(wanted, key=_level_key)),
+                    "product": name,
+                    "levels": ", ".join(sorted(wanted[key], key=_level_key)),
                     "groups": ", ".join(missing),
                 }
             )
     return messages
+
+
+def _basis_name(product) -> str:
+    return _("%(method)s (Basis digitaal of Basis papier)") % {"method": product.method.name}
 
 
 def warnings(school: School, today: dt.date) -> list[str]:

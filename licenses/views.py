@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +21,7 @@ from licenses.models import AuditEvent, GroupLink, Licence, LicenceKind, Seat
 from licenses.overview import coverage_warnings, group_licence_rows, pupil_licence_rows, seat_warnings
 from roster.access import school_for_request
 from roster.models import Group, Pupil
+from roster.naming import label_pupils
 
 LESSON_WEEK_NOTE = gettext_lazy(
     "Let op! Voeg je tijdens een lesweek een leerling toe aan een groep, dan moet de leerkracht "
@@ -88,7 +90,6 @@ def link_groups(request: HttpRequest, school_id: int, licence_id: int) -> HttpRe
             _("%(product)s is gekoppeld aan %(groups)s.")
             % {"product": licence.product.name, "groups": ", ".join(g.name for g in new)},
         )
-        messages.info(request, LESSON_WEEK_NOTE)
     if already:
         messages.info(
             request,
@@ -208,17 +209,18 @@ def assign_seat(request: HttpRequest, school_id: int, licence_id: int) -> HttpRe
                         _("%(name)s is gekoppeld aan %(product)s.")
                         % {"name": pupil.full_name, "product": licence.product.name},
                     )
-                    messages.info(request, LESSON_WEEK_NOTE)
         return redirect(f"{here}?groep={group.pk}" if group else here)
 
     used = Seat.objects.filter(licence=licence).count()
     pupils = []
     if group:
-        pupils = list(
+        # Named over the whole group, so a child whose namesake already has a seat is still told apart.
+        everyone = label_pupils(
             Pupil.objects.filter(school=access.school, group=group, active=True)
-            .exclude(seats__licence=licence)
-            .order_by("last_name", "first_name")
+            .annotate(has_seat=Exists(Seat.objects.filter(licence=licence, pupil=OuterRef("pk"))))
+            .order_by("last_name", "first_name", "pk")
         )
+        pupils = [pupil for pupil in everyone if not pupil.has_seat]
     context = {
         "access": access,
         "school": access.school,
@@ -229,6 +231,7 @@ def assign_seat(request: HttpRequest, school_id: int, licence_id: int) -> HttpRe
         "group": group,
         "pupils": pupils,
         "subtab": "per_kind",
+        "lesson_week_note": LESSON_WEEK_NOTE,
     }
     if request.htmx:
         return render(request, "licenses/_pupil_choice.html", context)

@@ -17,7 +17,16 @@ from roster.models import LoginMethod, Pupil
 
 
 def _context(access, group, **extra) -> dict:
-    return {"access": access, "school": access.school, "group": group, "may_change": may_change_codes(access), **extra}
+    # Coordinators see these pages inside the Beheer tabs; a group's own teacher under their start page.
+    frame = "beheer/base.html" if access.is_coordinator else "roster/_teacher_frame.html"
+    return {
+        "access": access,
+        "school": access.school,
+        "group": group,
+        "frame": frame,
+        "may_change": may_change_codes(access),
+        **extra,
+    }
 
 
 @never_cache
@@ -101,7 +110,12 @@ def pupil_code(request: HttpRequest, school_id: int, group_id: int, pupil_id: in
             suggestion=suggestion,
             suggestion_shown=login_codes.ShownCode(pupil, method, suggestion),
             pictures=[(name, str(label)) for name, label in login_codes.PICTURES.items()],
-            slots=range(1, login_codes.PICTURES_PER_CODE + 1),
+            # What was typed or chosen stays on the form after a refusal, so it can be corrected.
+            entered=request.POST.get("code", "") if error and method == LoginMethod.NUMBERS else "",
+            slots=[
+                (n, request.POST.get(f"plaatje{n}", "") if error else "")
+                for n in range(1, login_codes.PICTURES_PER_CODE + 1)
+            ],
         ),
         status=400 if error else 200,
     )

@@ -20,6 +20,7 @@ from integrations import crypto
 from licenses.actions import record
 from licenses.models import AuditAction
 from roster.models import Group, GroupLoginMethod, LoginMethod, Pupil, PupilLoginCode, School
+from roster.naming import label_pupils
 
 # The fixed picture set; each file is static/pupil-pictures/<name>.svg, named in Dutch for screen readers.
 PICTURES = {
@@ -101,7 +102,8 @@ def group_pupils(group: Group):
 
 def codes_for_group(group: Group) -> list[ShownCode]:
     """Every active pupil of the group with their code, decrypted for display (one query)."""
-    pupils = list(group_pupils(group).select_related("login_code"))
+    pupils = label_pupils(group_pupils(group).select_related("login_code"))
+    label_pupils(pupils, name="full_name", attribute="card_label")
     shown = []
     for pupil in pupils:
         stored = getattr(pupil, "login_code", None)

@@ -18,6 +18,7 @@ from licenses.overview import warnings as licence_warnings
 from roster import overview
 from roster.access import SchoolAccess, school_for_request
 from roster.models import Group, Role
+from roster.naming import label_pupils
 from roster.reports import latest_sync_summary
 
 PUPILS_PER_PAGE = 50
@@ -78,7 +79,7 @@ def beheer_groep(request: HttpRequest, school_id: int, group_id: int) -> HttpRes
     group = get_object_or_404(Group, pk=group_id, school=access.school, active=True)
     if request.htmx and not request.htmx.history_restore_request:
         opened = overview.groups_with_teachers(access.school).get(pk=group.pk)
-        context = {"school": access.school, "group": opened, "pupils": overview.pupils_of_group(group)}
+        context = {"school": access.school, "group": opened, "pupils": label_pupils(overview.pupils_of_group(group))}
         response = render(request, "roster/_group_rows.html", context)
     else:
         response = _groups_page(request, access, open_group=group)
@@ -93,7 +94,7 @@ def _groups_page(request: HttpRequest, access: SchoolAccess, open_group: Group |
         "school": access.school,
         "groups": groups,
         "open_group_id": open_group.pk if open_group else None,
-        "pupils": overview.pupils_of_group(open_group) if open_group else None,
+        "pupils": label_pupils(overview.pupils_of_group(open_group)) if open_group else None,
     }
     return render(request, "roster/beheer_groepen.html", context)
 
@@ -125,5 +126,6 @@ def beheer_leerlingen(request: HttpRequest, school_id: int) -> HttpResponse:
     access = school_for_request(request, school_id, coordinator=True)
     query = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_LENGTH]
     page = Paginator(overview.search_pupils(access.school, query), PUPILS_PER_PAGE).get_page(request.GET.get("pagina"))
+    label_pupils(page.object_list)
     context = {"access": access, "school": access.school, "query": query, "page": page}
     return render(request, "roster/beheer_leerlingen.html", context)

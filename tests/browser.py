@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.html_checker import nu_errors
+
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+# Every HTML page a browser test was served, checked by the Nu Html Checker at the end of the run.
+VISITED_HTML = ARTIFACTS / "visited-html"
 CHROMIUM = "/usr/bin/chromium"
 # Without these Chromium tries to reach Google's services, which this network refuses.
 CHROMIUM_ARGS = [
@@ -34,6 +41,7 @@ def page(monkeypatch):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="nl-NL")
         page = context.new_page()
+        page.on("response", _keep_html)
         violations: list[str] = []
         page.on(
             "console",
@@ -47,6 +55,33 @@ def page(monkeypatch):
         context.close()
         browser.close()
         assert not violations, f"the page broke its Content-Security-Policy: {violations}"
+
+
+def _keep_html(response) -> None:
+    """Save the markup of each page (not htmx fragments, not redirects) exactly as served."""
+    request = response.request
+    if request.resource_type != "document" or 300 <= response.status < 400:
+        return
+    if "text/html" not in response.headers.get("content-type", ""):
+        return
+    body = response.body()
+    digest = hashlib.sha256(body).hexdigest()[:16]
+    slug = re.sub(r"[^a-z0-9]+", "-", response.url.split("://", 1)[-1].lower()).strip("-")[-60:]
+    VISITED_HTML.mkdir(parents=True, exist_ok=True)
+    (VISITED_HTML / f"{slug}-{digest}.html").write_bytes(body)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _nu_html_checker():
+    """Once every test has run: all pages the browser tests were served must be valid HTML."""
+    shutil.rmtree(VISITED_HTML, ignore_errors=True)
+    yield
+    pages = sorted(VISITED_HTML.glob("*.html")) if VISITED_HTML.exists() else []
+    if pages:
+        errors = nu_errors(pages)
+        assert not errors, f"the Nu Html Checker found {len(errors)} errors in {len(pages)} pages:\n" + "\n".join(
+            errors[:60]
+        )
 
 
 def screenshot(page, name: str) -> Path:

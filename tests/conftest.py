@@ -21,6 +21,7 @@ pytest_plugins = [
     "tests.browser",
     "tests.licence_fixtures",
     "tests.lvs_helpers",
+    "tests.walk_world",
 ]
 
 

@@ -37,7 +37,7 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float
         try:
             requests.get(url, timeout=1, allow_redirects=False)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.ReadTimeout):  # a busy machine answers slowly at first
             time.sleep(0.1)
     raise RuntimeError(f"{url} did not come up in {timeout}s:\n{log.read_text()}")
 

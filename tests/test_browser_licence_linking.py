@@ -20,7 +20,7 @@ def test_coordinator_links_group_and_child_then_unlinks_the_child(page, sso):
     page.goto(f"{sso.app}/school/{school.pk}/beheer/licenties/groep/")
     section = page.locator("section.licence", has=page.locator("details.link-form")).first
     section.get_by_text("Koppelen", exact=True).click()
-    section.get_by_label("Kies de groep").select_option(index=0)
+    section.get_by_label("Kies de groep").select_option(index=1)  # 0 is "— kies een groep —"
     section.get_by_role("button", name="Toevoegen", exact=True).click()
     assert page.get_by_text("is gekoppeld aan").is_visible()
     assert page.get_by_text("lopende lesweek").first.is_visible()

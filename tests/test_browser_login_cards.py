@@ -28,10 +28,10 @@ def test_switch_method_change_a_code_and_print_the_cards(page, sso):
 
     page.locator("tr").nth(1).get_by_role("link", name="Wachtwoord/leerlingplaatje wijzigen").click()
     page.get_by_label("Cijfercode (4 tot 6 cijfers)").fill(codes[2])
-    page.get_by_role("button", name="Wijzig").nth(1).click()
+    page.get_by_role("button", name="Eigen code opslaan").click()
     assert page.get_by_role("alert").inner_text().startswith("Een andere leerling")
     page.get_by_label("Cijfercode (4 tot 6 cijfers)").fill("975310")
-    page.get_by_role("button", name="Wijzig").nth(1).click()
+    page.get_by_role("button", name="Eigen code opslaan").click()
     assert page.get_by_text("975310").is_visible()
     screenshot(page, "inlogcodes-groep")
 
