@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.openid_connect",
     "django_htmx",
     "csp",
+    "audit",
     "roster",
     "licenses",
     "integrations",

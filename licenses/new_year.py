@@ -37,10 +37,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from licenses.actions import LinkRefused, actor_label
+from audit import records
+from audit.models import AuditAction
+from audit.records import Actor
+from licenses.actions import LinkRefused
 from licenses.models import (
-    AuditAction,
-    AuditEvent,
     GroupLink,
     GroupYearLevels,
     Licence,
@@ -383,7 +384,7 @@ def parse_keys(values: list[str]) -> set[str]:
     return keys
 
 
-def apply_new_year(*, school: School, keys: list[str], actor, today: dt.date | None = None) -> Applied:
+def apply_new_year(*, school: School, keys: list[str], actor: Actor | None, today: dt.date | None = None) -> Applied:
     """Link every ticked proposal, all or nothing, under the target licences' row locks.
 
     A ticked proposal that another coordinator has meanwhile linked is skipped, so applying
@@ -412,21 +413,18 @@ def apply_new_year(*, school: School, keys: list[str], actor, today: dt.date | N
         picked = [proposals[key] for key in sorted(chosen & proposals.keys())]
         group_links, seats, events = [], [], []
         per_licence_seats: dict[int, int] = defaultdict(int)
-        label = actor_label(actor)
         for item, proposal in picked:
             licence = item.licence
             if isinstance(proposal, GroupProposal):
                 group = proposal.group
                 group_links.append(GroupLink(licence=licence, group=group, school=school))
                 events.append(
-                    AuditEvent(
-                        action=AuditAction.LINK_GROUP,
-                        subject=f"{group.name} – {licence.product.name} {licence.school_year} ({REASON})"[:300],
-                        school=school,
-                        licence=licence,
-                        actor=actor,
-                        actor_label=label,
-                        after={"group": group.las_key, "group_name": group.name, "reason": REASON},
+                    records.Entry(
+                        AuditAction.LINK_GROUP,
+                        records.subject(group.name, f"{licence.product.name} {licence.school_year} ({REASON})"),
+                        school.pk,
+                        licence.pk,
+                        after=records.group_facts(group.las_key, group.name, reason=REASON),
                     )
                 )
             else:
@@ -439,19 +437,17 @@ def apply_new_year(*, school: School, keys: list[str], actor, today: dt.date | N
                 pupil = proposal.pupil
                 seats.append(Seat(licence=licence, pupil_id=pupil.pupil_id, school=school))
                 events.append(
-                    AuditEvent(
-                        action=AuditAction.ASSIGN_SEAT,
-                        subject=f"{pupil.name} – {licence.product.name} {licence.school_year} ({REASON})"[:300],
-                        school=school,
-                        licence=licence,
-                        actor=actor,
-                        actor_label=label,
-                        after={"pupil_id": pupil.pupil_id, "pupil_name": pupil.name, "reason": REASON},
+                    records.Entry(
+                        AuditAction.ASSIGN_SEAT,
+                        records.subject(pupil.name, f"{licence.product.name} {licence.school_year} ({REASON})"),
+                        school.pk,
+                        licence.pk,
+                        after=records.proposal_pupil_facts(pupil.pupil_id, pupil.name, REASON),
                     )
                 )
         GroupLink.objects.bulk_create(group_links)
         Seat.objects.bulk_create(seats)
-        AuditEvent.objects.bulk_create(events)
+        records.record_many(events, actor)
     return Applied(groups=len(group_links), pupils=len(seats))
 
 

@@ -24,7 +24,7 @@ def new_school_year(request: HttpRequest, school_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             applied = new_year.apply_new_year(
-                school=access.school, keys=request.POST.getlist("voorstel"), actor=request.user
+                school=access.school, keys=request.POST.getlist("voorstel"), actor=access.actor
             )
         except LinkRefused as refused:
             messages.error(request, str(refused))

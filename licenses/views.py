@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.models import AuditEvent
 from licenses import actions, fragments
-from licenses.models import AuditEvent, GroupLink, Licence, LicenceKind, Seat
+from licenses.models import GroupLink, Licence, LicenceKind, Seat
 from licenses.overview import coverage_warnings, group_licence_rows, pupil_licence_rows, seat_warnings
 from roster.access import school_for_request
 from roster.models import Group, Pupil
@@ -79,7 +80,7 @@ def link_groups(request: HttpRequest, school_id: int, licence_id: int) -> HttpRe
         return redirect(back)
     try:
         new, already = actions.link_groups(
-            school=access.school, licence_id=licence.pk, group_ids=group_ids, actor=request.user
+            school=access.school, licence_id=licence.pk, group_ids=group_ids, actor=access.actor
         )
     except actions.LinkRefused as refused:
         messages.error(request, str(refused))
@@ -112,7 +113,7 @@ def unlink_group(request: HttpRequest, school_id: int, licence_id: int, group_id
         what=group.name,
         linked=GroupLink.objects.filter(licence=licence, group=group).exists(),
         unlink=lambda: actions.unlink_group(
-            school=access.school, licence_id=licence.pk, group_id=group.pk, actor=request.user
+            school=access.school, licence_id=licence.pk, group_id=group.pk, actor=access.actor
         ),
         back=reverse("licences_per_group", args=[access.school.pk]) + f"#licentie-{licence.pk}",
         subtab="per_groep",
@@ -193,7 +194,7 @@ def assign_seat(request: HttpRequest, school_id: int, licence_id: int) -> HttpRe
         else:
             try:
                 outcome = actions.assign_seat(
-                    school=access.school, licence_id=licence.pk, pupil_id=pupil_id, actor=request.user
+                    school=access.school, licence_id=licence.pk, pupil_id=pupil_id, actor=access.actor
                 )
             except actions.LinkRefused as refused:
                 messages.error(request, str(refused))
@@ -252,7 +253,7 @@ def release_seat(request: HttpRequest, school_id: int, licence_id: int, pupil_id
         what=pupil.full_name,
         linked=Seat.objects.filter(licence=licence, pupil=pupil).exists(),
         unlink=lambda: actions.release_seat(
-            school=access.school, licence_id=licence.pk, pupil_id=pupil.pk, actor=request.user
+            school=access.school, licence_id=licence.pk, pupil_id=pupil.pk, actor=access.actor
         ),
         back=reverse("licences_per_pupil", args=[access.school.pk]) + f"#licentie-{licence.pk}",
         subtab="per_kind",

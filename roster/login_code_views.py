@@ -64,7 +64,7 @@ def group_method(request: HttpRequest, school_id: int, group_id: int) -> HttpRes
             _context(access, group, current=current, methods=LoginMethod.choices),
         )
     try:
-        count = login_codes.switch_group_method(group=group, method=request.POST.get("method", ""), actor=request.user)
+        count = login_codes.switch_group_method(group=group, method=request.POST.get("method", ""), actor=access.actor)
     except login_codes.CodeRefused as refused:
         messages.error(request, str(refused))
         return redirect(back)
@@ -91,7 +91,7 @@ def pupil_code(request: HttpRequest, school_id: int, group_id: int, pupil_id: in
         else:
             raw = request.POST.get("code", "")
         try:
-            login_codes.set_pupil_code(pupil=pupil, raw_code=raw, actor=request.user)
+            login_codes.set_pupil_code(pupil=pupil, raw_code=raw, actor=access.actor)
         except login_codes.CodeRefused as refused:
             error = str(refused)
         else:

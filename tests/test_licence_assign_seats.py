@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from audit.models import AuditAction, AuditEvent
 from licenses import actions
-from licenses.models import AuditAction, AuditEvent, Seat
+from licenses.models import Seat
 from tests.factories import login_as
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from integrations import crypto
 from integrations.models import LinkStatus, ResultLink
-from licenses.models import AuditEvent
 from tests.factories import login_as
 from tests.lvs_helpers import LVS_KEY, OTHER_KEY, make_result_link, make_supplier
 

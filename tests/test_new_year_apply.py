@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from audit.models import AuditEvent
 from licenses.actions import LinkRefused
-from licenses.models import AuditEvent, GroupLink, Licence, Seat
+from licenses.models import GroupLink, Licence, Seat
 from licenses.new_year import Applied, apply_new_year, build_plan, summary
 from roster.models import Pupil, Role, Staff
 from tests.factories import login_as
@@ -54,7 +55,7 @@ def test_the_coordinator_applies_all_but_one_with_one_button(moved, client):
     events = AuditEvent.objects.filter(licence__school_year=moved.target)
     assert events.count() == groups + pupils
     assert all(e.after["reason"] == "nieuw schooljaar" and "nieuw schooljaar" in e.subject for e in events)
-    assert {e.actor_label for e in events} == {f"bp{coordinator_of(moved.school).basispoort_id}"}
+    assert {e.actor_label for e in events} == {coordinator_of(moved.school).full_name}
 
     # The same button again: nothing changes, and the page says so.
     again = client.post(url, {"voorstel": [k for k in keys if k != skipped]}, follow=True).content.decode()

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from licenses.models import AuditEvent, GroupLink, Seat
+from audit.models import AuditEvent
+from licenses.models import GroupLink, Seat
 from tests.factories import login_as
 
 # Which right each school-scoped view needs: "staff" (any role at the school) or "coordinator".
