@@ -63,7 +63,7 @@ def setup_phase(results: int, schools: int, lvs_url: str) -> dict:
     from django.db import connection
     from django.utils import timezone
 
-    from integrations import crypto
+    from bingel_admin import crypto
     from integrations.actions import enqueue_results
     from integrations.models import LearningResult, LvsSupplier, ResultLink
     from roster.models import Pupil, School

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "roster",
     "licenses",
     "integrations",
+    "portal",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",

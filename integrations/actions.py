@@ -16,7 +16,7 @@ from django.views.decorators.debug import sensitive_variables
 from audit import records
 from audit.models import AuditAction
 from audit.records import Actor
-from integrations import crypto
+from bingel_admin import crypto
 from integrations.models import (
     BatchStatus,
     Delivery,
@@ -28,8 +28,8 @@ from integrations.models import (
     ResultLink,
     ServiceToken,
 )
-from licenses.models import school_year_of
 from roster.models import School, Staff
+from roster.school_year import school_year_of
 
 LINK_ADDED = AuditAction.RESULT_LINK_ADDED
 LINK_KEY_CHANGED = AuditAction.RESULT_LINK_KEY_CHANGED

@@ -64,7 +64,7 @@ class ResultLinkQuerySet(models.QuerySet):
 class ResultLink(models.Model):
     """A school's consent to send practice results to one LVS, with the key that LVS issued.
 
-    The key is stored encrypted (``integrations.crypto``); only its last four characters are
+    The key is stored encrypted (``bingel_admin.crypto``); only its last four characters are
     kept in the clear, to recognise it on screen.
     """
 

@@ -21,12 +21,6 @@ def validate_school_year(value: str) -> None:
         raise ValidationError(_("Een schooljaar schrijf je als 2026-2027."))
 
 
-def school_year_of(day: dt.date) -> str:
-    """Dutch school years run from 1 August to 31 July."""
-    start = day.year if day.month >= 8 else day.year - 1
-    return f"{start}-{start + 1}"
-
-
 class ProductType(models.TextChoices):
     BASIS_DIGITAAL = "basis_digitaal", _("Basis digitaal")
     BASIS_PAPIER = "basis_papier", _("Basis papier")

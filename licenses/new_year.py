@@ -47,24 +47,14 @@ from licenses.models import (
     Licence,
     LicenceKind,
     Seat,
-    school_year_of,
 )
 from roster.models import Group, Pupil, School
+from roster.school_year import next_school_year, previous_school_year, school_year_of, sorted_year_levels
 
 REASON = "nieuw schooljaar"
 # The last day of the window in the new school year: the end of October.
 AUTUMN_END_MONTH, AUTUMN_END_DAY = 10, 31
 KEY_RE = re.compile(r"^([gp])-(\d{1,18})-(\d{1,18})$")
-
-
-def next_school_year(year: str) -> str:
-    start = int(year[:4]) + 1
-    return f"{start}-{start + 1}"
-
-
-def previous_school_year(year: str) -> str:
-    start = int(year[:4]) - 1
-    return f"{start}-{start + 1}"
 
 
 def autumn_end(year: str) -> dt.date:
@@ -200,10 +190,6 @@ class NewYearPlan:
         return {proposal.key: (plan, proposal) for plan in self.licences for proposal in [*plan.groups, *plan.pupils]}
 
 
-def level_sort_key(level: str) -> tuple[int, int, str]:
-    return (0, int(level), "") if level.isdigit() else (1, 0, level)
-
-
 def _current_levels(school: School) -> tuple[list[Group], dict[int, set[str]]]:
     """All groups of the school, and each group's year levels now: its own jaargroep, or for a
     combination group (no jaargroep of its own) those of its active pupils."""
@@ -312,7 +298,7 @@ def build_plan(school: School, today: dt.date | None = None, *, for_update: bool
                 name = names_then.get(group_id) or (group.name if group else "")
                 for level in levels_then.get(group_id, levels_now.get(group_id, set())):
                     last_levels[level].append(name)
-            item.last_year_levels = sorted(last_levels, key=level_sort_key)
+            item.last_year_levels = sorted_year_levels(last_levels)
             wanted = covers & set(last_levels)
             for group in groups:
                 if not group.active or group.is_subgroup:
@@ -328,7 +314,7 @@ def build_plan(school: School, today: dt.date | None = None, *, for_update: bool
                     GroupProposal(
                         key=f"g-{licence.pk}-{group.pk}",
                         group=group,
-                        levels=sorted(levels_now[group.pk], key=level_sort_key),
+                        levels=sorted_year_levels(levels_now[group.pk]),
                         last_year=names,
                     )
                 )
@@ -502,7 +488,7 @@ def remember_year_levels(school_ids: list[int] | None = None, chunk: int = 500) 
                     school_id=school_id,
                     school_year=year_of[school_id],
                     name=name,
-                    levels=sorted(found, key=level_sort_key),
+                    levels=sorted_year_levels(found),
                 )
             )
         GroupYearLevels.objects.bulk_create(

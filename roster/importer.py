@@ -26,7 +26,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from licenses.actions import release_seats_of_departed_pupils
 from roster import login_codes
 from roster.feed import SchoolDocument, Source, SourceError, TransientSourceError
 from roster.models import (
@@ -42,6 +41,7 @@ from roster.models import (
     SchoolResultStatus,
     Staff,
 )
+from roster.signals import announce_departed_pupils
 from roster.validation import (
     XML_UNSAFE_RE,
     ErrorCode,
@@ -367,7 +367,7 @@ def _apply_pupils(
     }
     _sync_pairs(through, "pupil_id", "group_id", have, want, result, "pupil_subgroup")
     if left:
-        result.deactivated["seat"] += release_seats_of_departed_pupils(school, [p.pk for p in left])
+        result.deactivated["seat"] += announce_departed_pupils(school, [p.pk for p in left])
 
 
 PUPIL_COPY_COLUMNS = [

@@ -1,6 +1,6 @@
 """Pupil login codes: per group either a short row of pictures or a number code.
 
-Codes are secrets about children. They are stored encrypted (integrations.crypto, the same
+Codes are secrets about children. They are stored encrypted (bingel_admin.crypto, the same
 keys as the LVS authorisation keys), shown only on the codes pages of the pupil's own group,
 and never written to a log or an audit row: the audit says *that* a code changed, not to what.
 """
@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from audit import records
 from audit.models import AuditAction
 from audit.records import Actor
-from integrations import crypto
+from bingel_admin import crypto
 from roster.models import Group, GroupLoginMethod, LoginMethod, Pupil, PupilLoginCode, School
 from roster.naming import label_pupils
 

@@ -9,50 +9,16 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
-from integrations.status import links_summary
-from licenses.overview import warnings as licence_warnings
 from roster import overview
 from roster.access import SchoolAccess, school_for_request
 from roster.models import Group, Role
 from roster.naming import label_pupils
-from roster.reports import latest_sync_summary
 
 PUPILS_PER_PAGE = 50
 SEARCH_MAX_LENGTH = 100
-
-
-@require_GET
-def start_page(request: HttpRequest, school_id: int) -> HttpResponse:
-    access = school_for_request(request, school_id)
-    groups = overview.teacher_groups(access.appointment)
-    context = {
-        "access": access,
-        "school": access.school,
-        "groups": groups,
-        "school_year": overview.current_school_year(),
-        "methods": overview.start_page_licences(access.school, groups),
-    }
-    return render(request, "roster/start_page.html", context)
-
-
-@require_GET
-def beheer_home(request: HttpRequest, school_id: int) -> HttpResponse:
-    access = school_for_request(request, school_id, coordinator=True)
-    school = access.school
-    context = {
-        "access": access,
-        "school": school,
-        "counts": overview.roster_counts(school),
-        "licences": overview.licence_overview(school),
-        "warnings": licence_warnings(school, timezone.localdate()),
-        "result_links": links_summary(school),
-        "sync": latest_sync_summary(school),
-    }
-    return render(request, "roster/beheer_home.html", context)
 
 
 @require_GET

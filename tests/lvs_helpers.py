@@ -8,7 +8,7 @@ import secrets
 import pytest
 from django.utils import timezone
 
-from integrations import crypto
+from bingel_admin import crypto
 from integrations.actions import IncomingResult, store_results
 from integrations.api import token_digest
 from integrations.models import LvsSupplier, ResultKind, ResultLink, ServiceToken

@@ -10,7 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from django.views.debug import ExceptionReporter
 
-from integrations import crypto, export
+from bingel_admin import crypto
+from integrations import export
 from integrations.models import ResultLink
 from integrations.reference_lvs import KEY_FAULT, PLAIN_500, ReferenceLvs, running
 from roster.models import Pupil

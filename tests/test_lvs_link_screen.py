@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from integrations import crypto
+from bingel_admin import crypto
 from integrations.models import LinkStatus, ResultLink
 from tests.factories import login_as
 from tests.lvs_helpers import LVS_KEY, OTHER_KEY, make_result_link, make_supplier

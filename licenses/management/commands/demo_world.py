@@ -13,12 +13,12 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from licenses.demo import ensure_catalogue, ensure_licences, ensure_next_year_licences
-from licenses.models import school_year_of
-from licenses.new_year import next_school_year, remember_year_levels
+from licenses.new_year import remember_year_levels
 from roster.demo import demo_schools, demo_schools_next_year, generated_school
 from roster.feed import FolderSource, write_folder
 from roster.importer import sync_roster
 from roster.models import School
+from roster.school_year import next_school_year, school_year_of
 
 
 class Command(BaseCommand):

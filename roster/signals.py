@@ -1,0 +1,21 @@
+"""What the roster tells the apps above it, without importing them.
+
+``roster`` is the ground floor: it never imports ``licenses`` or ``integrations``. When the
+import changes something those apps care about, it sends a signal defined here; the app above
+connects its receiver in its ``AppConfig.ready()``. Receivers run synchronously, inside the
+import's transaction for the school, so their changes commit or roll back with it.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# Sent by the import for pupils who left a school (kwargs: ``school``, ``pupil_ids``). A receiver
+# returns how many things (seats) it freed for them, which the import reports.
+pupils_departed = Signal()
+
+
+def announce_departed_pupils(school, pupil_ids: list[int]) -> int:
+    """Tell the apps above that these pupils left ``school``; how many seats they freed."""
+    responses = pupils_departed.send(sender=type(school), school=school, pupil_ids=pupil_ids)
+    return sum(freed for _receiver, freed in responses if isinstance(freed, int))
