@@ -50,7 +50,8 @@ demo: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit --quiet --recursive bingel_admin roster licenses integrations devidp --severity-level high
+	$(VENV)/bin/bandit --quiet --recursive bingel_admin audit roster licenses integrations portal devidp --severity-level high
+	$(VENV)/bin/lint-imports --config pyproject.toml
 
 services: install
 	@$(TEST_ENV) $(PY) .ci/check_services.py
@@ -89,9 +90,9 @@ MUTATE_DATABASE_URL ?= $(TEST_DATABASE_URL)
 .PHONY: mutate
 # The functions mutated by default: the access query and the licence row lock and seat release
 # (a run of about 20 minutes on two busy cores). MUTATE_NAMES='roster.access.* licenses.actions.*
-# roster.importer.x__apply_*' mutates all three modules' critical functions (over 1,100 mutants, hours).
+# roster.importer.apply.x__apply_*' mutates all three modules' critical functions (over 1,100 mutants, hours).
 MUTATE_NAMES ?= roster.access.x_current_appointments* \
-  licenses.actions.x__locked_licence* licenses.actions.x_release_seat__* roster.importer.x__sync_pairs*
+  licenses.actions.x__locked_licence* licenses.actions.x_release_seat__* roster.importer.sql.x__sync_pairs*
 mutate: install
 	rm -rf mutants
 	@# A fresh test database, which every mutant's session then reuses (--reuse-db).

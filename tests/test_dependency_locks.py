@@ -14,9 +14,14 @@ from packaging.version import Version
 
 from tests.servers import ROOT
 
-RUNTIME_CODE = ["bingel_admin", "roster", "licenses", "integrations"]
+RUNTIME_CODE = ["bingel_admin", "audit", "roster", "licenses", "integrations", "portal"]
 TOOLING_CODE = ["tests", "bench", "devidp", ".ci"]
-FIRST_PARTY = {"bingel_admin", "roster", "licenses", "integrations", "tests", "devidp_site", "common"}
+FIRST_PARTY = {
+    *RUNTIME_CODE,
+    "tests",
+    "devidp_site",
+    "common",
+}
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\;]+)", re.MULTILINE)
 
 
