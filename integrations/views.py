@@ -51,10 +51,8 @@ def _check_and_start(link: ResultLink) -> str:
 @require_http_methods(["GET"])
 def links(request: HttpRequest, school_id: int) -> HttpResponse:
     access = school_for_request(request, school_id, coordinator=True)
-    context = {
-        "access": access,
-        "school": access.school,
-        "links": with_explanations(
+    context = access.context(
+        links=with_explanations(
             ResultLink.objects.current()
             .filter(school=access.school)
             .select_related("supplier")
@@ -67,7 +65,7 @@ def links(request: HttpRequest, school_id: int) -> HttpResponse:
                 ),
             )
         ),
-    }
+    )
     return render(request, "integrations/links.html", context)
 
 
@@ -90,7 +88,7 @@ def link_add(request: HttpRequest, school_id: int) -> HttpResponse:
         else:
             _status_message(request, _check_and_start(link))
             return redirect("resultlinks", school_id=access.school.pk)
-    return render(request, "integrations/link_form.html", {"access": access, "school": access.school, "form": form})
+    return render(request, "integrations/link_form.html", access.context(form=form))
 
 
 @sensitive_post_parameters("key")
@@ -103,7 +101,7 @@ def link_change_key(request: HttpRequest, school_id: int, link_id: int) -> HttpR
         actions.change_key(link=link, key=form.cleaned_data["key"], staff=access.staff, user=request.user)
         _status_message(request, _check_and_start(link))
         return redirect("resultlinks", school_id=access.school.pk)
-    context = {"access": access, "school": access.school, "form": form, "link": link}
+    context = access.context(form=form, link=link)
     return render(request, "integrations/link_change_key.html", context)
 
 
@@ -119,4 +117,4 @@ def link_remove(request: HttpRequest, school_id: int, link_id: int) -> HttpRespo
             % {"lvs": link.supplier.name},
         )
         return redirect("resultlinks", school_id=access.school.pk)
-    return render(request, "integrations/link_remove.html", {"access": access, "school": access.school, "link": link})
+    return render(request, "integrations/link_remove.html", access.context(link=link))

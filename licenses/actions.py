@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,6 +25,15 @@ class LinkRefused(Exception):
 class Outcome(enum.Enum):
     DONE = "done"
     ALREADY = "already"
+
+
+@dataclass(frozen=True)
+class SeatAssigned:
+    """What ``assign_seat`` did, and to whom: all the view needs to say so."""
+
+    outcome: Outcome
+    pupil: Pupil
+    licence: Licence
 
 
 def _what(licence: Licence) -> str:
@@ -85,6 +95,27 @@ def link_groups(
     return new, [g for g in groups if g.pk in already]
 
 
+def link_year_group(
+    *, school: School, licence_id: int, level: str, actor: Actor | None, today: dt.date | None = None
+) -> tuple[list[Group], list[Group]]:
+    """Link a per-group licence to every active group of one jaargroep that is not linked yet.
+
+    The groups are chosen under the licence lock, so two coordinators clicking "hele jaargroep"
+    at once link each group once. Returns (newly linked, already linked); both empty when every
+    group of the jaargroep was linked already.
+    """
+    with transaction.atomic():
+        licence = _locked_licence(school, licence_id, LicenceKind.PER_GROUP, today or timezone.localdate())
+        group_ids = list(
+            Group.objects.filter(school=school, active=True, jaargroep=level)
+            .exclude(pk__in=GroupLink.objects.filter(licence=licence).values("group_id"))
+            .values_list("pk", flat=True)
+        )
+        if not group_ids:
+            return [], []
+        return link_groups(school=school, licence_id=licence.pk, group_ids=group_ids, actor=actor, today=today)
+
+
 def unlink_group(*, school: School, licence_id: int, group_id: int, actor: Actor | None) -> Outcome:
     with transaction.atomic():
         licence = _locked_licence(school, licence_id, LicenceKind.PER_GROUP)
@@ -123,7 +154,7 @@ def assign_seat(
                 _("%(name)s staat niet (meer) als actief in de schooladministratie.") % {"name": pupil.full_name}
             )
         if Seat.objects.filter(licence=licence, pupil=pupil).exists():
-            return Outcome.ALREADY
+            return SeatAssigned(Outcome.ALREADY, pupil, licence)
         if Seat.objects.filter(licence=licence).count() >= licence.seats:
             raise LinkRefused(
                 _("Er zijn geen licenties meer beschikbaar voor %(product)s.") % {"product": licence.product.name}
@@ -139,7 +170,7 @@ def assign_seat(
             ),
             actor,
         )
-    return Outcome.DONE
+    return SeatAssigned(Outcome.DONE, pupil, licence)
 
 
 def release_seat(*, school: School, licence_id: int, pupil_id: int, actor: Actor | None) -> Outcome:

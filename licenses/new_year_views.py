@@ -33,10 +33,8 @@ def new_school_year(request: HttpRequest, school_id: int) -> HttpResponse:
             messages.add_message(request, level, new_year.summary(applied))
         return redirect(here)
     plan = new_year.build_plan(access.school, timezone.localdate())
-    context = {
-        "access": access,
-        "school": access.school,
-        "plan": plan,
-        "subtab": "nieuw_schooljaar",
-    }
+    context = access.context(
+        plan=plan,
+        subtab="nieuw_schooljaar",
+    )
     return render(request, "licenses/new_year.html", context)

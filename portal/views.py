@@ -22,13 +22,11 @@ from roster.reports import latest_sync_summary
 def start_page(request: HttpRequest, school_id: int) -> HttpResponse:
     access = school_for_request(request, school_id)
     groups = overview.teacher_groups(access.appointment)
-    context = {
-        "access": access,
-        "school": access.school,
-        "groups": groups,
-        "school_year": overview.current_school_year(),
-        "methods": portal_overview.start_page_licences(access.school, groups),
-    }
+    context = access.context(
+        groups=groups,
+        school_year=overview.current_school_year(),
+        methods=portal_overview.start_page_licences(access.school, groups),
+    )
     return render(request, "roster/start_page.html", context)
 
 
@@ -36,13 +34,11 @@ def start_page(request: HttpRequest, school_id: int) -> HttpResponse:
 def beheer_home(request: HttpRequest, school_id: int) -> HttpResponse:
     access = school_for_request(request, school_id, coordinator=True)
     school = access.school
-    context = {
-        "access": access,
-        "school": school,
-        "counts": overview.roster_counts(school),
-        "licences": portal_overview.licence_overview(school),
-        "warnings": licence_warnings(school, timezone.localdate()),
-        "result_links": links_summary(school),
-        "sync": latest_sync_summary(school),
-    }
+    context = access.context(
+        counts=overview.roster_counts(school),
+        licences=portal_overview.licence_overview(school),
+        warnings=licence_warnings(school, timezone.localdate()),
+        result_links=links_summary(school),
+        sync=latest_sync_summary(school),
+    )
     return render(request, "roster/beheer_home.html", context)

@@ -35,6 +35,10 @@ class SchoolAccess:
         """Who this person is in the audit log: the roster person, as the roster names them."""
         return Actor(label=self.staff.full_name, user_id=getattr(self.user, "pk", None))
 
+    def context(self, **extra) -> dict:
+        """The template context every school page starts with: the access object and its school."""
+        return {"access": self, "school": self.school, **extra}
+
     @property
     def is_coordinator(self) -> bool:
         return Role.ICT_COORDINATOR in self.roles

@@ -19,14 +19,7 @@ from roster.models import LoginMethod, Pupil
 def _context(access, group, **extra) -> dict:
     # Coordinators see these pages inside the Beheer tabs; a group's own teacher under their start page.
     frame = "beheer/base.html" if access.is_coordinator else "roster/_teacher_frame.html"
-    return {
-        "access": access,
-        "school": access.school,
-        "group": group,
-        "frame": frame,
-        "may_change": may_change_codes(access),
-        **extra,
-    }
+    return access.context(group=group, frame=frame, may_change=may_change_codes(access), **extra)
 
 
 @never_cache

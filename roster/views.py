@@ -24,7 +24,7 @@ SEARCH_MAX_LENGTH = 100
 @require_GET
 def beheer_gegevens(request: HttpRequest, school_id: int) -> HttpResponse:
     access = school_for_request(request, school_id, coordinator=True)
-    context = {"access": access, "school": access.school, "counts": overview.roster_counts(access.school)}
+    context = access.context(counts=overview.roster_counts(access.school))
     return render(request, "roster/beheer_gegevens.html", context)
 
 
@@ -55,35 +55,29 @@ def beheer_groep(request: HttpRequest, school_id: int, group_id: int) -> HttpRes
 
 def _groups_page(request: HttpRequest, access: SchoolAccess, open_group: Group | None) -> HttpResponse:
     groups = list(overview.groups_with_teachers(access.school))
-    context = {
-        "access": access,
-        "school": access.school,
-        "groups": groups,
-        "open_group_id": open_group.pk if open_group else None,
-        "pupils": label_pupils(overview.pupils_of_group(open_group)) if open_group else None,
-    }
+    context = access.context(
+        groups=groups,
+        open_group_id=open_group.pk if open_group else None,
+        pupils=label_pupils(overview.pupils_of_group(open_group)) if open_group else None,
+    )
     return render(request, "roster/beheer_groepen.html", context)
 
 
 @require_GET
 def beheer_coordinatoren(request: HttpRequest, school_id: int) -> HttpResponse:
     access = school_for_request(request, school_id, coordinator=True)
-    context = {
-        "access": access,
-        "school": access.school,
-        "coordinators": overview.staff_with_role(access.school, Role.ICT_COORDINATOR),
-    }
+    context = access.context(
+        coordinators=overview.staff_with_role(access.school, Role.ICT_COORDINATOR),
+    )
     return render(request, "roster/beheer_coordinatoren.html", context)
 
 
 @require_GET
 def beheer_leerkrachten(request: HttpRequest, school_id: int) -> HttpResponse:
     access = school_for_request(request, school_id, coordinator=True)
-    context = {
-        "access": access,
-        "school": access.school,
-        "teachers": overview.staff_with_role(access.school, *overview.TEACHING_ROLES),
-    }
+    context = access.context(
+        teachers=overview.staff_with_role(access.school, *overview.TEACHING_ROLES),
+    )
     return render(request, "roster/beheer_leerkrachten.html", context)
 
 
@@ -93,5 +87,5 @@ def beheer_leerlingen(request: HttpRequest, school_id: int) -> HttpResponse:
     query = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_LENGTH]
     page = Paginator(overview.search_pupils(access.school, query), PUPILS_PER_PAGE).get_page(request.GET.get("pagina"))
     label_pupils(page.object_list)
-    context = {"access": access, "school": access.school, "query": query, "page": page}
+    context = access.context(query=query, page=page)
     return render(request, "roster/beheer_leerlingen.html", context)

@@ -77,8 +77,8 @@ def test_assigning_twice_is_harmless(world, licences):
         "pupil_id": licences.pupils[0].pk,
         "actor": None,
     }
-    assert actions.assign_seat(**args) is actions.Outcome.DONE
-    assert actions.assign_seat(**args) is actions.Outcome.ALREADY
+    assert actions.assign_seat(**args).outcome is actions.Outcome.DONE
+    assert actions.assign_seat(**args).outcome is actions.Outcome.ALREADY
     assert Seat.objects.count() == 1 and AuditEvent.objects.count() == 1
 
 
