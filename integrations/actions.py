@@ -68,6 +68,7 @@ def add_link(*, school: School, supplier: LvsSupplier, key: str, staff: Staff, u
                     supplier=supplier,
                     key_encrypted=crypto.encrypt(key),
                     key_last4=key[-4:],
+                    status=LinkStatus.CHECKING,
                     consent_by=staff,
                     consent_by_name=staff.full_name,
                     consent_at=now,
@@ -77,6 +78,7 @@ def add_link(*, school: School, supplier: LvsSupplier, key: str, staff: Staff, u
             raise LinkExists from None
         _audit(LINK_ADDED, link, _staff_actor(staff, user), after={**_link_facts(link), "toestemming": now.isoformat()})
         enqueue_results(link)
+        check_key_after_commit(link)
     return link
 
 
@@ -92,9 +94,22 @@ def change_key(*, link: ResultLink, key: str, staff: Staff, user=None) -> Result
         # A new key gets a fresh start: the refusal or back-off of the old key no longer applies.
         link.failed_runs = 0
         link.next_attempt_at = None
-        link.save(update_fields=["key_encrypted", "key_last4", "failed_runs", "next_attempt_at"])
+        link.status, link.status_message = LinkStatus.CHECKING, ""
+        fields = ["key_encrypted", "key_last4", "failed_runs", "next_attempt_at", "status", "status_message"]
+        link.save(update_fields=fields)
         _audit(LINK_KEY_CHANGED, link, _staff_actor(staff, user), before=before, after=_link_facts(link))
+        check_key_after_commit(link)
     return link
+
+
+def check_key_after_commit(link: ResultLink) -> None:
+    """Ask the LVS about the key in a Celery task once this transaction has committed: a request
+    never waits on the supplier (up to a minute with retries). Until then the status is
+    "wordt gecontroleerd…", which the links page polls."""
+    from integrations import tasks  # tasks imports the export, which imports these actions
+
+    link_id = link.pk
+    transaction.on_commit(lambda: tasks.check_key.delay(link_id))
 
 
 def remove_link(*, link: ResultLink, staff: Staff, user=None) -> None:

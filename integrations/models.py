@@ -53,6 +53,7 @@ class LinkStatus(models.TextChoices):
     ACTIVE = "actief", _("Actief")
     KEY_REFUSED = "sleutel_geweigerd", _("Sleutel geweigerd")
     UNREACHABLE = "onbereikbaar", _("Leverancier onbereikbaar")
+    CHECKING = "wordt_gecontroleerd", _("Wordt gecontroleerd…")
 
 
 class ResultLinkQuerySet(models.QuerySet):

@@ -167,7 +167,7 @@ class GroupYearLevels(models.Model):
 
     Kept so that the next school year's proposals still know which jaargroep last year's
     linked groups had after the school administration renamed a group or moved it up a year
-    (same key, new name and jaargroep). Written by ``licenses.new_year.remember_year_levels``.
+    (same key, new name and jaargroep). Written by ``licenses.year_levels.remember_year_levels``.
     """
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+")

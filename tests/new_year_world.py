@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from licenses.models import GroupLink, Licence, LicenceKind, Seat
-from licenses.new_year import remember_year_levels
+from licenses.year_levels import remember_year_levels
 from roster.demo import SCHOOL_A, demo_schools, stays_back
 from roster.feed import FolderSource
 from roster.importer import sync_roster

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from licenses.models import GroupLink, LicenceKind, Seat
-from licenses.new_year import remember_year_levels
+from licenses.year_levels import remember_year_levels
 from roster.models import Group, Pupil, Role
 from roster.school_year import next_school_year, school_year_of
 from tests.factories import appoint, login_as, make_licence, make_product, make_school, make_staff

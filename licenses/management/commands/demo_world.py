@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from licenses.demo import ensure_catalogue, ensure_licences, ensure_next_year_licences
-from licenses.new_year import remember_year_levels
+from licenses.year_levels import remember_year_levels
 from roster.demo import demo_schools, demo_schools_next_year, generated_school
 from roster.feed import FolderSource, write_folder
 from roster.importer import sync_roster
