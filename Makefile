@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEMO_HOST ?= 127.0.0.1:8000
 IDP_HOST ?= localhost:8001
-# The key the demo's reference LVS accepts (integrations/demo.py DEMO_LVS_KEY).
+# The key the demo's reference LVS accepts (demo/results.py DEMO_LVS_KEY).
 DEMO_LVS_KEY := demo-momento-2026-7Q4K
 
 # `make test` runs against real services; override these to point elsewhere.
@@ -44,13 +44,13 @@ demo: install
 	@echo "Result link: Beheer → Resultaatkoppelingen → Momento, key $(DEMO_LVS_KEY); the reference LVS shows what it got on http://127.0.0.1:8002/"
 	@trap 'kill $$idp $$lvs 2>/dev/null' EXIT; \
 	  $(PY) devidp/manage.py runserver $(IDP_HOST) --noreload & idp=$$!; \
-	  $(PY) -m integrations.reference_lvs --port 8002 --key $(DEMO_LVS_KEY) & lvs=$$!; \
+	  $(PY) -m demo.reference_lvs --port 8002 --key $(DEMO_LVS_KEY) & lvs=$$!; \
 	  $(PY) manage.py runserver $(DEMO_HOST)
 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit --quiet --recursive bingel_admin audit roster licenses integrations portal devidp --severity-level high
+	$(VENV)/bin/bandit --quiet --recursive bingel_admin audit roster licenses integrations portal demo devidp --severity-level high
 	$(VENV)/bin/lint-imports --config pyproject.toml
 
 services: install

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "licenses",
     "integrations",
     "portal",
+    "demo",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",

@@ -14,9 +14,10 @@ from pathlib import Path
 from django.core.management import call_command
 from django.utils import timezone
 
+from demo.next_year import stays_back
+from demo.world import SCHOOL_A, demo_schools
 from licenses.models import GroupLink, Licence, LicenceKind, Seat
 from licenses.year_levels import remember_year_levels
-from roster.demo import SCHOOL_A, demo_schools, stays_back
 from roster.feed import FolderSource
 from roster.importer import sync_roster
 from roster.models import Group, Pupil, School

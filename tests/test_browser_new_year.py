@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from demo.world import DEMO_COORDINATOR, SCHOOL_A
 from licenses.models import GroupLink, Licence, Seat
-from roster.demo import DEMO_COORDINATOR, SCHOOL_A
 from roster.feed import FolderSource
 from roster.importer import sync_roster
 from roster.models import Group, School

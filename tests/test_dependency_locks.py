@@ -14,7 +14,7 @@ from packaging.version import Version
 
 from tests.servers import ROOT
 
-RUNTIME_CODE = ["bingel_admin", "audit", "roster", "licenses", "integrations", "portal"]
+RUNTIME_CODE = ["bingel_admin", "audit", "roster", "licenses", "integrations", "portal", "demo"]
 TOOLING_CODE = ["tests", "bench", "devidp", ".ci"]
 FIRST_PARTY = {
     *RUNTIME_CODE,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["audit", "roster", "licenses", "integrations", "portal", "bingel_admin"]
+PACKAGES = ["audit", "roster", "licenses", "integrations", "portal", "demo", "bingel_admin"]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 

@@ -7,9 +7,9 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from demo.world import DEMO_COORDINATOR
 from integrations import tasks
 from integrations.models import LinkStatus, ResultLink
-from roster.demo import DEMO_COORDINATOR
 from roster.models import School, Staff
 from tests.browser import screenshot
 from tests.factories import login_as
