@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from integrations.registry.changes import school_changed
 from licenses.models import AuditAction, AuditEvent, GroupLink, Licence, LicenceKind, Seat
 from roster.models import Group, Pupil, School
 
@@ -100,6 +101,8 @@ def link_groups(
                 for g in new
             ]
         )
+        if new:
+            school_changed(school)
     return new, [g for g in groups if g.pk in already]
 
 
@@ -119,6 +122,7 @@ def unlink_group(*, school: School, licence_id: int, group_id: int, actor) -> Ou
             actor=actor,
             before={"group": group.las_key, "group_name": group.name},
         )
+        school_changed(school)
     return Outcome.DONE
 
 
@@ -149,6 +153,7 @@ def assign_seat(*, school: School, licence_id: int, pupil_id: int, actor, today:
             actor=actor,
             after={"pupil": pupil.basispoort_id, "pupil_name": pupil.full_name},
         )
+        school_changed(school)
     return Outcome.DONE
 
 
@@ -168,6 +173,7 @@ def release_seat(*, school: School, licence_id: int, pupil_id: int, actor) -> Ou
             actor=actor,
             before={"pupil": pupil.basispoort_id, "pupil_name": pupil.full_name},
         )
+        school_changed(school)
     return Outcome.DONE
 
 
@@ -192,4 +198,6 @@ def release_seats_of_departed_pupils(school: School, pupil_ids: list[int]) -> in
             ]
         )
         Seat.objects.filter(pk__in=[s.pk for s in seats]).delete()
+        if seats:
+            school_changed(school)
     return len(seats)

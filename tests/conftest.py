@@ -14,7 +14,7 @@ from licenses.models import GroupLink, LicenceKind, Seat
 from roster.models import Role, School, Staff
 from tests.factories import appoint, make_group, make_licence, make_product, make_pupil, make_school, make_staff
 
-pytest_plugins = ["tests.sso", "tests.browser", "tests.licence_fixtures", "tests.lvs_helpers"]
+pytest_plugins = ["tests.sso", "tests.browser", "tests.licence_fixtures", "tests.lvs_helpers", "tests.registry_helpers"]
 
 
 @dataclass
