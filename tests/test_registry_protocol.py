@@ -23,7 +23,12 @@ def body(versie: int, *ids: int, **overrides) -> dict:
         "versie": versie,
         "schooljaar": "2026-2027",
         "geldigTot": "2027-07-31",
-        "product": {"naam": "Rekenroute 5", "methode": "Rekenroute", "productsoort": "Basis digitaal", "url": "https://x.example/"},
+        "product": {
+            "naam": "Rekenroute 5",
+            "methode": "Rekenroute",
+            "productsoort": "Basis digitaal",
+            "url": "https://x.example/",
+        },
         "gebruikers": [{"id": i, "eckid": None, "rol": "leerling"} for i in ids],
         **overrides,
     }
@@ -67,7 +72,7 @@ def test_the_same_push_twice_is_stored_once_but_a_different_set_under_the_same_v
 )
 def test_an_invalid_body_is_refused_with_a_reason_and_nothing_changes(reference_registry, client, bad):
     client.put_set(SCHOOL, "reken-5", body(1, 11))
-    with pytest.raises(Invalid, match="HTTP 400 .+"):
+    with pytest.raises(Invalid, match=r"HTTP 400 .+"):
         client.put_set(SCHOOL, "reken-5", body(2, 11) | bad)
     assert reference_registry[0].sets() == {(SCHOOL, "reken-5"): {11}}
 
@@ -153,7 +158,11 @@ def test_the_digest_is_order_free_and_matches_the_spelled_out_rule(ids):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(), lambda c: st.lists(c) | st.dictionaries(st.text(), c)))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(), lambda c: st.lists(c) | st.dictionaries(st.text(), c)
+    )
+)
 def test_hostile_bodies_are_judged_without_crashing(value):
     error = protocol.body_errors(value)
     assert error is None or isinstance(error, str)

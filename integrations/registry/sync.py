@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -310,8 +310,6 @@ def reconcile(
                 len(set(remote[pk]) - set(wanted[pk])) for pk in readable
             )
             _count(report, outcomes, failed)
-            if connection.vendor == "postgresql":
-                connection.close_if_unusable_or_obsolete()
             if progress:
                 progress(report.schools, len(school_ids))
     return report
