@@ -74,7 +74,7 @@ class ReferenceRegistry:
             held, self.held = self.held, []
             self._random.shuffle(held)
             for method, path, payload in held:
-                self._write(method, path, payload)
+                self._late(method, path, payload)
             return len(held)
 
     def counts(self) -> dict[str, int]:
@@ -138,12 +138,15 @@ class ReferenceRegistry:
             return int(mode), {"fout": "Tijdelijk niet beschikbaar."}
         # Held pushes arrive late: now and then one of them lands just before this request.
         if self.held and self._random.random() < 0.5:
-            late = self.held.pop(self._random.randrange(len(self.held)))
-            self._write(*late)
+            self._late(*self.held.pop(self._random.randrange(len(self.held))))
         status, answer = self._write(method, path, payload)
         if mode == LOST_REPLY:
             return 500, {"fout": "Verbinding verbroken."}
         return status, answer
+
+    def _late(self, method: str, path: str, payload: dict) -> None:
+        status, _ = self._write(method, path, payload)
+        self.log.append((f"late {method}", path, status))
 
     def _write(self, method: str, path: str, payload: dict) -> tuple[int, object]:
         _, school, productcode = path.split("/")

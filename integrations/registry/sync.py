@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -182,6 +183,18 @@ def _deliver(client: RegistryClient, sends: list[Send], workers: int) -> list[Ou
         return list(pool.map(lambda s: _deliver_one(client, s), sends))
 
 
+def _deliver_with_retries(client: RegistryClient, sends: list[Send], workers: int) -> list[Outcome]:
+    """Reconciliation is the repair of last resort: it retries transient failures itself, with backoff."""
+    outcomes = _deliver(client, sends, workers)
+    for attempt in range(settings.LICENCE_REGISTRY_RECONCILE_TRIES - 1):
+        again = [o.send for o in outcomes if o.kind == "transient"]
+        if not again:
+            break
+        time.sleep(min(settings.LICENCE_REGISTRY_RETRY_BASE_SECONDS * 2**attempt, 60))
+        outcomes = [o for o in outcomes if o.kind != "transient"] + _deliver(client, again, workers)
+    return outcomes
+
+
 def _record(outcomes: list[Outcome], now: dt.datetime) -> dict[int, str]:
     """Write each set's outcome; returns {school id: why it is not up to date} for the schools that failed."""
     failed: dict[int, str] = {}
@@ -302,7 +315,7 @@ def reconcile(
             wanted = entitlements.for_schools(readable)
             with transaction.atomic():
                 sends = _plan(readable, wanted, remote)
-            outcomes = _deliver(client, sends, workers)
+            outcomes = _deliver_with_retries(client, sends, workers)
             failed = {**_record(outcomes, now), **unreadable}
             _mark_schools(chunk, failed, generations, now)
             report.schools += len(chunk)
