@@ -46,9 +46,7 @@ def registry_status(school: School) -> RegistryStatus | None:
     row = (
         RegistrySchool.objects.filter(school=school)
         .annotate(
-            refused=Exists(
-                RegistrySet.objects.filter(school_id=OuterRef("school_id"), state=RegistryPushState.REFUSED)
-            )
+            refused=Exists(RegistrySet.objects.filter(school_id=OuterRef("school_id"), state=RegistryPushState.REFUSED))
         )
         .first()
     )
