@@ -279,8 +279,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8003)
     parser.add_argument("--pki", default="var/registry-pki", help="folder with ca.pem, server.pem, client.pem")
     parser.add_argument("--fail-rate", type=float, default=0.0, help="share of writes that fail (0–1)")
+    parser.add_argument("--make-pki", action="store_true", help="only write the certificates, then stop")
     args = parser.parse_args(argv)
     pki = make_pki(Path(args.pki))
+    if args.make_pki:
+        return
     server = _server(ReferenceRegistry(fail_rate=args.fail_rate), pki, args.host, args.port)
     print(f"Reference licence registry on https://{args.host}:{args.port}{PREFIX} (client certificate required)")
     server.serve_forever()
