@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -198,14 +198,14 @@ def _deliver_with_retries(client: RegistryClient, sends: list[Send], workers: in
 def _record(outcomes: list[Outcome], now: dt.datetime) -> dict[int, str]:
     """Write each set's outcome; returns {school id: why it is not up to date} for the schools that failed."""
     failed: dict[int, str] = {}
+    # 409: the registry holds a newer version, which only a later push of ours can have made: drop this one.
+    _mark_sent([o.send for o in outcomes if o.kind in ("ok", "stale")], now)
     for o in outcomes:
         s = o.send
         rows = RegistrySet.objects.filter(school_id=s.school_id, productcode=s.productcode)
         if o.kind in ("ok", "stale"):
-            # 409: the registry holds a newer version, which only a later push of ours can have made: drop this one.
-            rows.filter(sent_version__lt=s.version).update(sent_version=s.version, sent_at=now, error="")
-            rows.filter(version__lte=F("sent_version")).update(state=RegistryPushState.SENT)
-        elif o.kind == "invalid":
+            continue
+        if o.kind == "invalid":
             # Never retried: sending the same body again gets the same answer. The next change tries anew.
             logger.error("Licence registry refused a set: %s", o.message)
             rows.filter(sent_version__lt=s.version).update(
@@ -216,6 +216,30 @@ def _record(outcomes: list[Outcome], now: dt.datetime) -> dict[int, str]:
             if o.kind == "refused":
                 failed[s.school_id] = o.kind + ": " + o.message
     return failed
+
+
+def _mark_sent(sends: list[Send], now: dt.datetime) -> None:
+    """One statement for a chunk's confirmed sets (a first reconciliation confirms tens of thousands)."""
+    if not sends:
+        return
+    if connection.vendor != "postgresql":
+        for s in sends:
+            rows = RegistrySet.objects.filter(school_id=s.school_id, productcode=s.productcode)
+            rows.filter(sent_version__lt=s.version).update(sent_version=s.version, sent_at=now, error="")
+            rows.filter(version__lte=F("sent_version")).update(state=RegistryPushState.SENT)
+        return
+    for start in range(0, len(sends), 1000):
+        part = sends[start : start + 1000]
+        values = ", ".join(["(%s::bigint, %s::varchar, %s::bigint)"] * len(part))
+        params = [x for s in part for x in (s.school_id, s.productcode, s.version)]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {RegistrySet._meta.db_table} AS t SET sent_version = v.version, sent_at = %s, "  # noqa: S608 - table name from the model, values are parameters
+                "error = '', state = CASE WHEN t.version <= v.version THEN %s ELSE t.state END "
+                f"FROM (VALUES {values}) AS v(school_id, productcode, version) "
+                "WHERE t.school_id = v.school_id AND t.productcode = v.productcode AND t.sent_version < v.version",
+                [now, RegistryPushState.SENT, *params],
+            )
 
 
 def _mark_schools(school_ids: list[int], failed: dict[int, str], generations: dict[int, int], now: dt.datetime):
