@@ -61,7 +61,7 @@ def test_another_school_state_is_not_shown(world, home):
     assert "Nog niet naar Basispoort gestuurd" in page and "bijgewerkt om 02:14" not in page
 
 
-def test_the_status_costs_one_query(world, home, django_assert_num_queries, settings, client):
+def test_the_status_costs_one_query(world, home, settings):
     RegistrySchool.objects.create(school=world.school_a, last_success_at=at(2, 14))
     home()
     settings.LICENCE_REGISTRY_URL = ""
@@ -74,3 +74,11 @@ def test_the_status_costs_one_query(world, home, django_assert_num_queries, sett
     with CaptureQueriesContext(connection) as with_registry:
         home()
     assert len(with_registry) == len(without) + 1
+
+
+def test_the_status_in_english(world, client, settings):
+    settings.LICENCE_REGISTRY_URL = "https://registry.example/rest/v1/"
+    RegistrySchool.objects.create(school=world.school_a, last_success_at=at(2, 14))
+    login_as(client, world.coordinator_a)
+    page = client.get(f"/school/{world.school_a.pk}/beheer/", headers={"accept-language": "en"}).content.decode()
+    assert "Visible in Basispoort: updated at 02:14" in page
