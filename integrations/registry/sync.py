@@ -202,19 +202,16 @@ def _record(outcomes: list[Outcome], now: dt.datetime) -> dict[int, str]:
     _mark_sent([o.send for o in outcomes if o.kind in ("ok", "stale")], now)
     for o in outcomes:
         s = o.send
-        rows = RegistrySet.objects.filter(school_id=s.school_id, productcode=s.productcode)
-        if o.kind in ("ok", "stale"):
-            continue
         if o.kind == "invalid":
             # Never retried: sending the same body again gets the same answer. The next change tries anew.
             logger.error("Licence registry refused a set: %s", o.message)
-            rows.filter(sent_version__lt=s.version).update(
-                sent_version=s.version, state=RegistryPushState.REFUSED, error=o.message[:300]
-            )
-        else:
-            failed.setdefault(s.school_id, o.kind + ": " + o.message)
-            if o.kind == "refused":
-                failed[s.school_id] = o.kind + ": " + o.message
+            RegistrySet.objects.filter(
+                school_id=s.school_id, productcode=s.productcode, sent_version__lt=s.version
+            ).update(sent_version=s.version, state=RegistryPushState.REFUSED, error=o.message[:300])
+        elif o.kind == "refused":  # a refused certificate outweighs a transient failure of the same school
+            failed[s.school_id] = f"refused: {o.message}"
+        elif o.kind == "transient":
+            failed.setdefault(s.school_id, f"transient: {o.message}")
     return failed
 
 
