@@ -201,3 +201,20 @@ def test_a_teacher_who_left_or_whose_end_date_passed_is_not_sent(
         actions.link_groups(school=school, licence_id=licence.pk, group_ids=[group.pk], actor=None)
     users = registry_settings.sets()[(school.basispoort_id, "reken-5")]
     assert world.teacher_a.basispoort_id in users and gone.basispoort_id not in users
+
+
+def test_after_a_restored_database_the_registry_version_is_adopted_so_the_next_change_is_not_stale(
+    world, linked, registry_settings, django_capture_on_commit_callbacks, settings, registry_pki
+):
+    school, group, licence = linked
+    key = (school.basispoort_id, "reken-5")
+    body = {**registry_settings.entries[key].body, "versie": 9}
+    client_for(settings.LICENCE_REGISTRY_URL, registry_pki).put_set(*key, body)  # a later version, same users
+    RegistrySet.objects.all().delete()  # our database, restored from before any push
+
+    assert sync.reconcile([school.pk]).sends == 0  # same users: nothing to send
+    assert RegistrySet.objects.get(school=school).version == 9
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.unlink_group(school=school, licence_id=licence.pk, group_id=group.pk, actor=None)
+    assert registry_settings.entries[key].versie == 10
+    assert registry_settings.sets()[key] == set()

@@ -124,6 +124,12 @@ def _plan(
                         row.version = there.versie + 1
                         dirty = True
                     send = True
+                elif there is not None and there.versie > row.version:
+                    # Same users under a higher version (our database was restored, say): adopt it, so
+                    # our next change goes out above it instead of being refused as stale.
+                    row.version = row.sent_version = there.versie
+                    row.state = RegistryPushState.SENT
+                    dirty, send = True, False
                 elif row.version > row.sent_version:
                     # Same users; only a product detail may be unsent. Send it unless the registry has this version.
                     send = entitlement is not None and (there is None or there.versie < row.version)
