@@ -50,7 +50,7 @@ def push_registry_school(self, school_id: int) -> None:
         RegistrySchool.objects.filter(school_id=school_id).update(
             next_attempt_at=timezone.now() + dt.timedelta(seconds=delay)
         )
-        raise self.retry(exc=exc, countdown=delay) from exc
+        raise self.retry(exc=exc, countdown=delay, max_retries=settings.LICENCE_REGISTRY_RETRIES) from exc
 
 
 @shared_task(bind=True, name="integrations.tasks.reconcile_registry")
