@@ -59,6 +59,29 @@ def load_world(scale: float, feed_dir: Path) -> int:
     return schools
 
 
+def reuse_roster(scale: float) -> int:
+    """The database of an earlier run, its roster kept and everything above it emptied."""
+    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bingel_bench_registry")
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="bingel_admin.settings", DATABASE_URL=url, DEBUG="false", DJANGO_ENV="development"
+    )
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    schools = max(1, round(roster_sync.NATIONAL_SCHOOLS * scale))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM roster_school")
+        if cursor.fetchone()[0] != schools:
+            raise SystemExit(f"--reuse-roster: the database does not hold {schools} schools; run without it")
+        cursor.execute(
+            "TRUNCATE licenses_seat, licenses_grouplink, licenses_licence, integrations_registryset, "
+            "integrations_registryschool RESTART IDENTITY CASCADE"
+        )
+    return schools
+
+
 def give_licences() -> dict[str, int]:
     """Every school: the ten demo licences of this school year; four group licences linked, seats taken."""
     from django.db import connection, transaction
@@ -69,6 +92,8 @@ def give_licences() -> dict[str, int]:
 
     products = ensure_catalogue()
     year = school_year_of(timezone.localdate())
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # the COPY loader leaves the roster tables without statistics
     with transaction.atomic(), connection.cursor() as cursor:
         for n, code in enumerate(GROUP_PRODUCTS):
             cursor.execute(
@@ -197,15 +222,22 @@ def main() -> None:
     parser.add_argument("--feed-dir", default=str(ROOT / "var" / "bench-feed"))
     parser.add_argument("--workers", type=int, default=8, help="concurrent requests to the registry")
     parser.add_argument("--no-report", action="store_true", help="Print only; leave docs/PERFORMANCE.md alone.")
+    parser.add_argument(
+        "--reuse-roster", action="store_true", help="Keep the roster an earlier run loaded; start over from licences."
+    )
     args = parser.parse_args()
 
     os.environ.pop("REDIS_URL", None)
-    setup_django("bingel_bench_registry")
-    from django.conf import settings
-    from django.core.management import call_command
+    if args.reuse_roster:
+        schools = reuse_roster(args.scale)
+        from django.conf import settings
+    else:
+        setup_django("bingel_bench_registry")
+        from django.conf import settings
+        from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
-    schools = load_world(args.scale, Path(args.feed_dir))
+        call_command("migrate", verbosity=0)
+        schools = load_world(args.scale, Path(args.feed_dir))
     started = time.perf_counter()
     counts = give_licences()
     print(f"Licences in {time.perf_counter() - started:.0f} s: {counts}", flush=True)
