@@ -55,6 +55,10 @@ class ReferenceRegistry:
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
+        # Per school, so a school's listing does not walk the whole country's sets.
+        self._by_school: dict[int, dict[str, Entry]] = {}
+        for (school, code), entry in self.entries.items():
+            self._by_school.setdefault(school, {})[code] = entry
         self._random = random.Random(self.seed)  # noqa: S311 - fault injection, not security
 
     # --- what the tests look at -----------------------------------------------------------
@@ -148,6 +152,10 @@ class ReferenceRegistry:
         status, _ = self._write(method, path, payload)
         self.log.append((f"late {method}", path, status))
 
+    def _store(self, key: tuple[int, str], entry: Entry) -> None:
+        self.entries[key] = entry
+        self._by_school.setdefault(key[0], {})[key[1]] = entry
+
     def _write(self, method: str, path: str, payload: dict) -> tuple[int, object]:
         _, school, productcode = path.split("/")
         key = (int(school), productcode)
@@ -156,15 +164,15 @@ class ReferenceRegistry:
         if method == "DELETE":
             if current is None or current.body is None:
                 if current is None or versie > current.versie:
-                    self.entries[key] = Entry(versie, None)
+                    self._store(key, Entry(versie, None))
                 return 404, {"fout": "Geen licentieset."}
             if versie < current.versie:
                 return 409, {"versie": current.versie}
-            self.entries[key] = Entry(versie, None)
+            self._store(key, Entry(versie, None))
             return 200, {"versie": versie}
         if current is not None and (versie < current.versie or (versie == current.versie and payload != current.body)):
             return 409, {"versie": current.versie}
-        self.entries[key] = Entry(versie, payload)
+        self._store(key, Entry(versie, payload))
         return 200, {"versie": versie, "aantal": len(payload["gebruikers"])}
 
     def _list(self, school: int) -> list[dict]:
@@ -175,8 +183,8 @@ class ReferenceRegistry:
                 "aantal": len(entry.body["gebruikers"]),
                 "sha256": protocol.digest(u["id"] for u in entry.body["gebruikers"]),
             }
-            for (instelling, code), entry in sorted(self.entries.items())
-            if instelling == school and entry.body is not None
+            for code, entry in sorted(self._by_school.get(school, {}).items())
+            if entry.body is not None
         ]
 
     def _tiles(self, user_id: int) -> list[dict]:
