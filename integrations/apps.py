@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class IntegrationsConfig(AppConfig):
     name = "integrations"
     verbose_name = _("Koppelingen")
+
+    def ready(self) -> None:
+        # The roster (the layer below) announces its changes; we subscribe from above.
+        from django.db.models.signals import post_delete, post_save
+
+        from integrations.registry.changes import on_licence_saved, on_roster_changed
+        from licenses.models import Licence
+        from roster.signals import roster_changed
+
+        roster_changed.connect(on_roster_changed, dispatch_uid="licence-registry")
+        # A licence bought, changed or withdrawn in the back office changes what is available.
+        post_save.connect(on_licence_saved, sender=Licence, dispatch_uid="licence-registry-save")
+        post_delete.connect(on_licence_saved, sender=Licence, dispatch_uid="licence-registry-delete")

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from integrations.registry.changes import school_changed
 from licenses.models import AuditAction, AuditEvent, GroupLink, Licence, LicenceKind, Seat
 from roster.access import person_name
 from roster.models import Group, Pupil, School, Staff
@@ -110,6 +111,8 @@ def link_groups(
                 for g in new
             ]
         )
+        if new:
+            school_changed(school)
     return new, [g for g in groups if g.pk in already]
 
 
@@ -129,6 +132,7 @@ def unlink_group(*, school: School, licence_id: int, group_id: int, actor) -> Ou
             actor=actor,
             before={"group": group.las_key, "group_name": group.name},
         )
+        school_changed(school)
     return Outcome.DONE
 
 
@@ -161,6 +165,7 @@ def assign_seat(*, school: School, licence_id: int, pupil_id: int, actor, today:
             actor=actor,
             after={"pupil": pupil.basispoort_id, "pupil_name": pupil.full_name},
         )
+        school_changed(school)
     return Outcome.DONE
 
 
@@ -180,6 +185,7 @@ def release_seat(*, school: School, licence_id: int, pupil_id: int, actor) -> Ou
             actor=actor,
             before={"pupil": pupil.basispoort_id, "pupil_name": pupil.full_name},
         )
+        school_changed(school)
     return Outcome.DONE
 
 
@@ -204,4 +210,6 @@ def release_seats_of_departed_pupils(school: School, pupil_ids: list[int]) -> in
             ]
         )
         Seat.objects.filter(pk__in=[s.pk for s in seats]).delete()
+        if seats:
+            school_changed(school)
     return len(seats)

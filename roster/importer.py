@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from licenses.actions import release_seats_of_departed_pupils
-from roster import login_codes
+from roster import login_codes, signals
 from roster.feed import SchoolDocument, Source, SourceError, TransientSourceError
 from roster.models import (
     Appointment,
@@ -149,6 +149,8 @@ def apply_school_document(doc: SchoolDocument, *, now: dt.datetime | None = None
     _apply_pupils(school, doc.roster, groups, result, now)
     # New pupils can log in the next morning; movers keep their code unless it clashes.
     result.created["login_code"] += login_codes.ensure_codes(school, moved=result.moved_pupil_ids)
+    if result.changed:
+        signals.roster_changed.send(sender=School, school_id=school.pk)
     return result
 
 

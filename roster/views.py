@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
-from integrations.status import links_summary
+from integrations.status import links_summary, registry_status
 from licenses.overview import warnings as licence_warnings
 from roster import overview
 from roster.access import SchoolAccess, school_for_request
@@ -51,6 +51,7 @@ def beheer_home(request: HttpRequest, school_id: int) -> HttpResponse:
         "warnings": licence_warnings(school, timezone.localdate()),
         "result_links": links_summary(school),
         "sync": latest_sync_summary(school),
+        "registry": registry_status(school),
     }
     return render(request, "roster/beheer_home.html", context)
 
