@@ -9,6 +9,13 @@ DEMO_HOST ?= 127.0.0.1:8000
 IDP_HOST ?= localhost:8001
 # The key the demo's reference LVS accepts (demo/results.py DEMO_LVS_KEY).
 DEMO_LVS_KEY := demo-momento-2026-7Q4K
+# The demo's reference licence registry (mutual TLS, certificates made in var/registry-pki).
+REGISTRY_PORT ?= 8003
+REGISTRY_PKI := var/registry-pki
+REGISTRY_ENV := LICENCE_REGISTRY_URL=https://127.0.0.1:$(REGISTRY_PORT)/rest/v1/ \
+  LICENCE_REGISTRY_CLIENT_CERT=$(REGISTRY_PKI)/client.pem LICENCE_REGISTRY_CA_BUNDLE=$(REGISTRY_PKI)/ca.pem
+DEVIDP_REGISTRY_ENV := DEVIDP_REGISTRY_URL=https://127.0.0.1:$(REGISTRY_PORT)/rest/v1/ \
+  DEVIDP_REGISTRY_CLIENT_CERT=$(REGISTRY_PKI)/client.pem DEVIDP_REGISTRY_CA_BUNDLE=$(REGISTRY_PKI)/ca.pem
 
 # `make test` runs against real services; override these to point elsewhere.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bingel
@@ -22,7 +29,7 @@ TEST_ENV := DJANGO_ENV=test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_R
 RUNTIME_LOCK := requirements/runtime.lock
 DEV_LOCK := requirements/dev.lock
 
-.PHONY: help install demo test lint services chromium messages lock audit clean bench-roster bench-pages bench-load bench-results
+.PHONY: help install demo test lint services chromium messages lock audit clean bench-roster bench-pages bench-load bench-results bench-registry
 
 help:
 	@echo "make demo   – install, load the demo world and serve it on http://$(DEMO_HOST)"
@@ -42,10 +49,14 @@ demo: install
 	$(PY) manage.py demo_results
 	@echo "Demo: open http://$(DEMO_HOST) — log in as Sanne de Vries (coordinator) or Mark Jansen (teacher)."
 	@echo "Result link: Beheer → Resultaatkoppelingen → Momento, key $(DEMO_LVS_KEY); the reference LVS shows what it got on http://127.0.0.1:8002/"
-	@trap 'kill $$idp $$lvs 2>/dev/null' EXIT; \
-	  $(PY) devidp/manage.py runserver $(IDP_HOST) --noreload & idp=$$!; \
+	@echo "Portal stand-in: log in on http://$(IDP_HOST)/login/ and open the tab Lesmateriaal (tiles from the licence registry on port $(REGISTRY_PORT))."
+	$(PY) -m demo.reference_registry --pki $(REGISTRY_PKI) --make-pki
+	@trap 'kill $$idp $$lvs $$reg 2>/dev/null' EXIT; \
+	  $(DEVIDP_REGISTRY_ENV) $(PY) devidp/manage.py runserver $(IDP_HOST) --noreload & idp=$$!; \
 	  $(PY) -m demo.reference_lvs --port 8002 --key $(DEMO_LVS_KEY) & lvs=$$!; \
-	  $(PY) manage.py runserver $(DEMO_HOST)
+	  $(PY) -m demo.reference_registry --port $(REGISTRY_PORT) --pki $(REGISTRY_PKI) & reg=$$!; \
+	  for try in $$(seq 50); do $(REGISTRY_ENV) $(PY) manage.py sync_registry 2>/dev/null && break; sleep 0.2; done; \
+	  $(REGISTRY_ENV) $(PY) manage.py runserver $(DEMO_HOST)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -101,6 +112,10 @@ mutate: install
 	DJANGO_ENV=test DATABASE_URL=$(MUTATE_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	  $(VENV)/bin/mutmut run --max-children 1 $(foreach n,$(MUTATE_NAMES),'$(n)')
 	$(VENV)/bin/mutmut results
+
+# Nightly reconciliation of all 6,057 schools with the reference registry over mutual TLS; needs PostgreSQL.
+bench-registry: install
+	$(PY) bench/registry_reconcile.py --scale $(BENCH_SCALE)
 
 messages: install
 	$(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=devidp

@@ -369,6 +369,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "integrations.tasks.export_results_catch_up",
         "schedule": crontab(hour=3, minute=30),
     },
+    # After the roster import (02:00; it waits while the import still holds its lock).
+    "licence-registry-reconcile": {
+        "task": "integrations.tasks.reconcile_registry",
+        "schedule": crontab(hour=3, minute=0),
+    },
+    "licence-registry-sweep": {"task": "integrations.tasks.sweep_registry", "schedule": 10 * 60},
 }
 
 # --- Result exchange with the pupil tracking systems (UWLR 2.2) ------------------------------
@@ -381,6 +387,25 @@ UWLR_AUTEUR = envstr("UWLR_AUTEUR", "Bingel")
 UWLR_EXPORT_THREADS = envint("UWLR_EXPORT_THREADS", 4)
 # The authorisation key travels with every message: in production an LVS address must be https.
 LVS_REQUIRE_HTTPS = envbool("LVS_REQUIRE_HTTPS", PRODUCTION)
+
+# --- Licence registry (who may use which product; Basispoort "Lesmateriaal") ------------------
+# Without LICENCE_REGISTRY_URL nothing is sent. Its paths are under rest/v1/; mutual TLS.
+LICENCE_REGISTRY_URL = envstr("LICENCE_REGISTRY_URL", "")
+LICENCE_REGISTRY_CLIENT_CERT = envstr("LICENCE_REGISTRY_CLIENT_CERT", "")
+LICENCE_REGISTRY_CLIENT_KEY = envstr("LICENCE_REGISTRY_CLIENT_KEY", "")
+LICENCE_REGISTRY_CA_BUNDLE = envstr("LICENCE_REGISTRY_CA_BUNDLE", "")
+LICENCE_REGISTRY_CONNECT_TIMEOUT = envint("LICENCE_REGISTRY_CONNECT_TIMEOUT", 5)
+LICENCE_REGISTRY_READ_TIMEOUT = envint("LICENCE_REGISTRY_READ_TIMEOUT", 30)
+LICENCE_REGISTRY_DEBOUNCE_SECONDS = envint("LICENCE_REGISTRY_DEBOUNCE_SECONDS", 5)
+LICENCE_REGISTRY_RETRIES = envint("LICENCE_REGISTRY_RETRIES", 8)
+LICENCE_REGISTRY_RETRY_BASE_SECONDS = envint("LICENCE_REGISTRY_RETRY_BASE_SECONDS", 10)
+LICENCE_REGISTRY_RECONCILE_TRIES = envint("LICENCE_REGISTRY_RECONCILE_TRIES", 10)
+LICENCE_REGISTRY_WORKERS = envint("LICENCE_REGISTRY_WORKERS", 8)
+LICENCE_REGISTRY_CHUNK_SIZE = envint("LICENCE_REGISTRY_CHUNK_SIZE", 200)
+# Where this application is reached from outside: a portal tile links to <this>/school/<id>/.
+BINGEL_PUBLIC_URL = envstr("BINGEL_PUBLIC_URL", "http://127.0.0.1:8000")
+if PRODUCTION and LICENCE_REGISTRY_URL and not LICENCE_REGISTRY_CLIENT_CERT:
+    raise ImproperlyConfigured("Set LICENCE_REGISTRY_CLIENT_CERT (and _KEY) for the licence registry.")
 
 # --- Basispoort roster import ----------------------------------------------------------------
 # Without BASISPOORT_API_URL the import reads the folder feed the demo writes.

@@ -231,3 +231,68 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.result_id} → {self.link_id}"
+
+
+class RegistryPushState(models.TextChoices):
+    PENDING = "wacht", _("Wacht op verzending")
+    SENT = "verzonden", _("Verzonden")
+    REFUSED = "geweigerd", _("Geweigerd door Basispoort")
+
+
+class RegistrySet(models.Model):
+    """Our side of one set in the licence registry: who may use one product at one school.
+
+    ``version`` grows with every change of the set (its users or its product details); a set
+    that is no longer wanted is kept as ``deleted`` with the version of its DELETE, so a
+    version number is never used twice for one school and product.
+    """
+
+    school = models.ForeignKey(School, verbose_name=_("school"), on_delete=models.CASCADE, related_name="+")
+    productcode = models.CharField(_("productcode"), max_length=50)
+    version = models.BigIntegerField(_("versie"), default=0)
+    content_hash = models.CharField(max_length=64, blank=True, editable=False)
+    digest = models.CharField(_("sha256 van de gebruikers"), max_length=64, blank=True)
+    users = models.PositiveIntegerField(_("gebruikers"), default=0)
+    deleted = models.BooleanField(_("niet meer beschikbaar"), default=False)
+    sent_version = models.BigIntegerField(_("verzonden versie"), default=0)
+    state = models.CharField(
+        _("status"), max_length=10, choices=RegistryPushState.choices, default=RegistryPushState.PENDING
+    )
+    error = models.CharField(_("fout"), max_length=300, blank=True)
+    sent_at = models.DateTimeField(_("verzonden op"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("licentieset in Basispoort")
+        verbose_name_plural = _("licentiesets in Basispoort")
+        constraints = [
+            models.UniqueConstraint(fields=["school", "productcode"], name="registryset_unique"),
+            models.CheckConstraint(condition=Q(state__in=RegistryPushState.values), name="registryset_state_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id}/{self.productcode} v{self.version}"
+
+
+class RegistrySchool(models.Model):
+    """Per school: whether the licence registry is up to date with us, and if not, why not.
+
+    ``generation`` counts the changes collected after commits; a push clears ``dirty_since``
+    only when no new change came in while it ran. ``queued`` keeps many clicks to one task.
+    """
+
+    school = models.OneToOneField(School, verbose_name=_("school"), on_delete=models.CASCADE, related_name="+")
+    generation = models.BigIntegerField(default=0)
+    dirty_since = models.DateTimeField(_("wacht sinds"), null=True, blank=True)
+    queued = models.BooleanField(default=False)
+    attempts = models.PositiveIntegerField(_("mislukte pogingen op rij"), default=0)
+    last_error = models.CharField(_("laatste fout"), max_length=300, blank=True)
+    next_attempt_at = models.DateTimeField(_("volgende poging"), null=True, blank=True)
+    last_success_at = models.DateTimeField(_("laatst bijgewerkt"), null=True, blank=True)
+    certificate_refused = models.BooleanField(_("certificaat geweigerd"), default=False)
+
+    class Meta:
+        verbose_name = _("Basispoort-licentiestatus")
+        verbose_name_plural = _("Basispoort-licentiestatussen")
+
+    def __str__(self) -> str:
+        return str(self.school_id)

@@ -1,13 +1,18 @@
-"""What the coordinator is shown about the school's result links: status in plain Dutch and
-how many results went out, never the LVS's raw fault text."""
+"""What Beheer home shows about the school's result links (status in plain Dutch and how many
+results went out, never the LVS's raw fault text) and its tiles in the Basispoort portal."""
 
 from __future__ import annotations
 
-from django.db.models import Q, Sum
+import datetime as dt
+import enum
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from integrations.models import BatchStatus, LinkStatus, ResultLink
+from integrations.models import BatchStatus, LinkStatus, RegistryPushState, RegistrySchool, RegistrySet, ResultLink
 from roster.models import School
 
 # Results the LVS confirmed, per link (annotate a ResultLink queryset with it).
@@ -48,3 +53,48 @@ def links_summary(school: School) -> list[ResultLink]:
         .annotate(**DELIVERED)
         .order_by("supplier__name")
     )
+
+
+class RegistryView(enum.Enum):
+    UP_TO_DATE = "up_to_date"
+    QUEUED = "queued"
+    RETRYING = "retrying"
+    CERTIFICATE = "certificate"
+    NEVER = "never"
+
+
+@dataclass(frozen=True)
+class RegistryStatus:
+    """What Beheer home says about the school's tiles in the Basispoort portal."""
+
+    view: RegistryView
+    updated_at: dt.datetime | None = None
+    waiting_since: dt.datetime | None = None
+    next_attempt_at: dt.datetime | None = None
+    refused_sets: bool = False
+
+
+def registry_status(school: School) -> RegistryStatus | None:
+    """None when no licence registry is configured; otherwise one query."""
+    if not settings.LICENCE_REGISTRY_URL:
+        return None
+    row = (
+        RegistrySchool.objects.filter(school=school)
+        .annotate(
+            refused=Exists(RegistrySet.objects.filter(school_id=OuterRef("school_id"), state=RegistryPushState.REFUSED))
+        )
+        .first()
+    )
+    if row is None:
+        return RegistryStatus(RegistryView.NEVER)
+    if row.dirty_since is None and row.last_success_at is not None:
+        view = RegistryView.UP_TO_DATE
+    elif row.certificate_refused:
+        view = RegistryView.CERTIFICATE
+    elif row.attempts:
+        view = RegistryView.RETRYING
+    elif row.dirty_since is not None:
+        view = RegistryView.QUEUED
+    else:
+        view = RegistryView.NEVER
+    return RegistryStatus(view, row.last_success_at, row.dirty_since, row.next_attempt_at, row.refused)

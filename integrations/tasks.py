@@ -1,7 +1,17 @@
+import datetime as dt
+import logging
+import random
+
 from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
 
 from integrations import export
-from integrations.models import LinkStatus, ResultLink
+from integrations.models import LinkStatus, RegistrySchool, ResultLink
+from integrations.registry import sync as registry_sync
+from integrations.registry.client import Transient
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task
@@ -30,3 +40,53 @@ def check_key(link_id: int) -> str | None:
     if status == LinkStatus.ACTIVE:
         export_link.delay(link.pk)
     return status
+
+
+# --- Licence registry (Basispoort "Lesmateriaal") -------------------------------------------
+
+
+def registry_backoff(retries: int) -> int:
+    """Seconds before try ``retries + 1``: doubling from the base, capped, with some jitter."""
+    base = settings.LICENCE_REGISTRY_RETRY_BASE_SECONDS * 2**retries
+    return int(min(base, 900) * (0.8 + 0.4 * random.random()))  # noqa: S311 - jitter, not security
+
+
+@shared_task(bind=True, name="integrations.tasks.push_registry_school")
+def push_registry_school(self, school_id: int) -> None:
+    try:
+        registry_sync.push_school(school_id)
+    except Transient as exc:
+        if self.request.retries >= settings.LICENCE_REGISTRY_RETRIES:
+            logger.warning("Licence registry push of school %s given up for now: %s", school_id, exc)
+            return  # the nightly reconciliation repairs it
+        delay = registry_backoff(self.request.retries)
+        RegistrySchool.objects.filter(school_id=school_id).update(
+            next_attempt_at=timezone.now() + dt.timedelta(seconds=delay)
+        )
+        raise self.retry(exc=exc, countdown=delay, max_retries=settings.LICENCE_REGISTRY_RETRIES) from exc
+
+
+@shared_task(bind=True, name="integrations.tasks.reconcile_registry")
+def reconcile_registry(self) -> dict:
+    from roster.tasks import LOCK_KEY, _redis
+
+    client = _redis()
+    if client is not None and client.exists(LOCK_KEY):
+        # The roster import still runs: compare with the night's roster once it is in.
+        raise self.retry(countdown=600, max_retries=18)
+    report = registry_sync.reconcile()
+    return {"schools": report.schools, "sends": report.sends, "failed": len(report.failed_schools)}
+
+
+@shared_task(name="integrations.tasks.sweep_registry")
+def sweep_registry() -> int:
+    """Queue a push for schools that wait too long without one queued (a lost task, a broker hiccup)."""
+    stale = timezone.now() - dt.timedelta(minutes=10)
+    ids = list(
+        RegistrySchool.objects.filter(dirty_since__lt=stale, certificate_refused=False)
+        .exclude(next_attempt_at__gt=timezone.now())
+        .values_list("school_id", flat=True)
+    )
+    for school_id in ids:
+        push_registry_school.delay(school_id)
+    return len(ids)

@@ -15,6 +15,7 @@ from audit import records
 from audit.models import AuditAction
 from audit.records import Actor
 from licenses.models import GroupLink, Licence, LicenceKind, Seat
+from licenses.signals import announce_licences_changed
 from roster.models import Group, Pupil, School
 
 
@@ -92,6 +93,8 @@ def link_groups(
             ),
             actor,
         )
+        if new:
+            announce_licences_changed(school)
     return new, [g for g in groups if g.pk in already]
 
 
@@ -134,6 +137,7 @@ def unlink_group(*, school: School, licence_id: int, group_id: int, actor: Actor
             ),
             actor,
         )
+        announce_licences_changed(school)
     return Outcome.DONE
 
 
@@ -170,6 +174,7 @@ def assign_seat(
             ),
             actor,
         )
+        announce_licences_changed(school)
     return SeatAssigned(Outcome.DONE, pupil, licence)
 
 
@@ -191,6 +196,7 @@ def release_seat(*, school: School, licence_id: int, pupil_id: int, actor: Actor
             ),
             actor,
         )
+        announce_licences_changed(school)
     return Outcome.DONE
 
 
@@ -214,4 +220,6 @@ def release_seats_of_departed_pupils(school: School, pupil_ids: list[int]) -> in
             records.IMPORT,
         )
         Seat.objects.filter(pk__in=[s.pk for s in seats]).delete()
+        if seats:
+            announce_licences_changed(school)
     return len(seats)

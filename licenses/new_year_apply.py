@@ -21,6 +21,7 @@ from licenses.models import (
     Seat,
 )
 from licenses.new_year import KEY_RE, REASON, GroupProposal, NewYearPlan, build_plan
+from licenses.signals import announce_licences_changed
 from roster.models import School
 
 
@@ -117,6 +118,8 @@ def apply_new_year(*, school: School, keys: list[str], actor: Actor | None, toda
         GroupLink.objects.bulk_create(group_links)
         Seat.objects.bulk_create(seats)
         records.record_many(events, actor)
+        if group_links or seats:
+            announce_licences_changed(school)
     return Applied(groups=len(group_links), pupils=len(seats))
 
 

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from integrations.status import links_summary
+from integrations.status import links_summary, registry_status
 from licenses.overview import warnings as licence_warnings
 from portal import overview as portal_overview
 from roster import overview
@@ -40,5 +40,6 @@ def beheer_home(request: HttpRequest, school_id: int) -> HttpResponse:
         warnings=licence_warnings(school, timezone.localdate()),
         result_links=links_summary(school),
         sync=latest_sync_summary(school),
+        registry=registry_status(school),
     )
     return render(request, "roster/beheer_home.html", context)

@@ -22,6 +22,7 @@ pytest_plugins = [
     "tests.licence_fixtures",
     "tests.lvs_helpers",
     "tests.walk_world",
+    "tests.registry_helpers",
 ]
 
 

@@ -62,7 +62,9 @@ def manage(*args: str, env: dict[str, str], script: str = "manage.py") -> None:
 
 
 @contextmanager
-def dev_identity_provider(tmp: Path, feed_dir: Path, redirect_uri: str, post_logout_uri: str, tamper: str = ""):
+def dev_identity_provider(
+    tmp: Path, feed_dir: Path, redirect_uri: str, post_logout_uri: str, tamper: str = "", **extra_env: str
+):
     """The development OpenID Connect provider as its own process, with its own data folder."""
     port = free_port()
     env = clean_env(
@@ -71,6 +73,7 @@ def dev_identity_provider(tmp: Path, feed_dir: Path, redirect_uri: str, post_log
         DEVIDP_REDIRECT_URIS=redirect_uri,
         DEVIDP_POST_LOGOUT_REDIRECT_URIS=post_logout_uri,
         DEVIDP_TAMPER=tamper,
+        **extra_env,
     )
     manage("devidp_setup", env=env, script="devidp/manage.py")
     base = f"http://localhost:{port}"

@@ -56,12 +56,13 @@ def test_health_endpoints_need_no_login():
     assert Client().get("/healthz").status_code == 200
 
 
-def test_readyz_is_503_while_a_migration_is_not_applied():
+def test_readyz_is_503_while_a_migration_is_not_applied(settings):
     from django.db import connection
     from django.db.migrations.recorder import MigrationRecorder
 
     leaf = MigrationRecorder(connection).migration_qs.filter(app="roster").order_by("-id").first()
     leaf.delete()  # as if the deployment had not run `migrate` yet (rolled back with the test)
-    response = Client().get("/readyz")
+    settings.READYZ_TOKEN = TOKEN
+    response = Client().get("/readyz", headers={"Authorization": f"Bearer {TOKEN}"})
     assert response.status_code == 503
     assert response.json() == {"ready": False, "checks": {"database": True, "migrations": False, "redis": True}}

@@ -56,6 +56,7 @@ def test_the_coordinator_applies_all_but_one_with_one_button(moved, client):
     events = AuditEvent.objects.filter(licence__school_year=moved.target)
     assert events.count() == groups + pupils
     assert all(e.after["reason"] == "nieuw schooljaar" and "nieuw schooljaar" in e.subject for e in events)
+    # The author is the roster person, whatever the login called them.
     assert {e.actor_label for e in events} == {coordinator_of(moved.school).full_name}
 
     # The same button again: nothing changes, and the page says so.

@@ -13,7 +13,9 @@ from licenses.models import GroupLink, LicenceKind, ProductType, Seat
 from roster.models import Appointment, AppointmentRole, Group, Pupil, Role
 from tests.factories import appoint, login_as, make_licence, make_product, make_school, make_staff, next_id
 
-MAX_QUERIES = 18  # Beheer home is the largest: overview, warnings, result links, last import, session, access
+# Beheer home is the largest: overview, warnings, result links, last import, new-school-year notice,
+# the other schools for the school switch, session, access.
+MAX_QUERIES = 19
 
 
 def build_school(name: str, groups: int, pupils: int, products) -> dict:

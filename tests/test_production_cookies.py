@@ -30,6 +30,8 @@ def production_cookie_settings() -> dict:
         DATABASE_URL="postgres://u:p@db:5432/bingel",
         REDIS_URL="redis://redis:6379/0",
         ALLOWED_HOSTS="beheer.example.nl",
+        BASISPOORT_OIDC_SERVER_URL="https://login.basispoort.example/oidc",
+        BASISPOORT_OIDC_CLIENT_ID="bingel-beheer",
         BASISPOORT_OIDC_CLIENT_SECRET="s",
         FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
     )

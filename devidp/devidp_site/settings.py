@@ -37,6 +37,11 @@ DEVIDP_REDIRECT_URIS = _env(
 ).split()
 DEVIDP_POST_LOGOUT_REDIRECT_URIS = _env("DEVIDP_POST_LOGOUT_REDIRECT_URIS", "http://127.0.0.1:8000/").split()
 
+# The licence registry the "Lesmateriaal" tab reads (like the Basispoort portal does), over mutual TLS.
+DEVIDP_REGISTRY_URL = _env("DEVIDP_REGISTRY_URL", "")
+DEVIDP_REGISTRY_CLIENT_CERT = _env("DEVIDP_REGISTRY_CLIENT_CERT", "")
+DEVIDP_REGISTRY_CA_BUNDLE = _env("DEVIDP_REGISTRY_CA_BUNDLE", "")
+
 # Deliberately broken ID tokens, only so the main app's tests can prove it refuses them.
 DEVIDP_TAMPER_CHOICES = {"iss", "aud", "key"}
 DEVIDP_TAMPER = os.environ.get("DEVIDP_TAMPER", "").strip().lower()

@@ -1,6 +1,8 @@
+import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -74,3 +76,42 @@ def login_view(request):
         },
         status=status,
     )
+
+
+def _tiles(basispoort_id):
+    """The registry's tiles for this person, or (None, reason) when the registry cannot be read."""
+    if not settings.DEVIDP_REGISTRY_URL:
+        return None, "Er is geen licentieregister ingesteld (DEVIDP_REGISTRY_URL)."
+    base = settings.DEVIDP_REGISTRY_URL.rstrip("/")
+    try:
+        response = requests.get(
+            f"{base}/gebruikers/{int(basispoort_id)}/lesmateriaal",
+            cert=settings.DEVIDP_REGISTRY_CLIENT_CERT or None,
+            verify=settings.DEVIDP_REGISTRY_CA_BUNDLE or True,
+            timeout=5,
+        )
+        response.raise_for_status()
+        tiles = response.json()
+    except (requests.RequestException, ValueError):
+        return None, "Het licentieregister is nu niet bereikbaar."
+    # One tile per method of a school, like the portal; its products are listed on it.
+    methods = {}
+    for item in tiles:
+        url = str(item.get("url", ""))
+        key = (item.get("instellingId"), item.get("methode", ""))
+        tile = methods.setdefault(
+            key,
+            # Only web addresses become links; anything else the registry might hold is shown as text.
+            {"methode": key[1], "link": url if url.startswith(("https://", "http://")) else "", "products": []},
+        )
+        tile["products"].append(f"{item.get('naam', '')} ({item.get('productsoort', '')})")
+    return sorted(methods.values(), key=lambda t: t["methode"]), ""
+
+
+@never_cache
+@require_GET
+@login_required
+def lesmateriaal(request):
+    """The portal's "Lesmateriaal" tab: a tile per product the licence registry grants this person."""
+    tiles, problem = _tiles(request.user.username) if request.user.username.isdigit() else ([], "")
+    return render(request, "devidp/lesmateriaal.html", {"tiles": tiles or [], "problem": problem})

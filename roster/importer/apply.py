@@ -28,7 +28,7 @@ from roster.models import (
     School,
     Staff,
 )
-from roster.signals import announce_departed_pupils
+from roster.signals import announce_departed_pupils, announce_roster_changed
 
 
 @dataclass
@@ -107,6 +107,8 @@ def apply_school_document(doc: SchoolDocument, *, now: dt.datetime | None = None
     _apply_pupils(school, doc.roster, groups, result, now)
     # New pupils can log in the next morning; movers keep their code unless it clashes.
     result.created["login_code"] += login_codes.ensure_codes(school, moved=result.moved_pupil_ids)
+    if result.changed:
+        announce_roster_changed(school)
     return result
 
 

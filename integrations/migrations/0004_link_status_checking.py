@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0002_tokens_per_school_result_ids_per_service'),
+        ('integrations', '0003_licence_registry'),
         ('roster', '0006_importrun_error'),
     ]
 

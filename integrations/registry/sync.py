@@ -1,0 +1,362 @@
+"""What to send to the licence registry, sending it, and writing down what came of it.
+
+One path for both kinds of work: ``push_school`` (after a change, from the debounced task) sends
+the sets whose version the registry has not had yet; ``reconcile`` (nightly, after the import)
+first asks the registry for its digests and sends only the sets that differ, whatever we
+believed we had sent. Versions are handed out under a row lock, so two pushes of one school
+never send different sets under one version; the registry keeps the highest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from integrations.models import RegistryPushState, RegistrySchool, RegistrySet
+from integrations.registry import entitlements
+from integrations.registry.client import (
+    CertificateRefused,
+    Invalid,
+    RegistryClient,
+    RemoteSet,
+    Stored,
+    Transient,
+)
+from integrations.registry.entitlements import Entitlement
+from roster.models import School
+
+logger = logging.getLogger(__name__)
+
+
+def enabled() -> bool:
+    return bool(settings.LICENCE_REGISTRY_URL)
+
+
+@dataclass(frozen=True)
+class Send:
+    school_id: int
+    instelling_id: int
+    productcode: str
+    version: int
+    body: dict | None  # None: DELETE
+
+
+@dataclass
+class Report:
+    schools: int = 0
+    sets_compared: int = 0
+    sent: Counter = field(default_factory=Counter)  # "put", "delete", and per outcome
+    failed_schools: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def sends(self) -> int:
+        return self.sent["put"] + self.sent["delete"]
+
+
+# --- planning: versions under a lock ----------------------------------------------------------
+
+
+def _plan(
+    school_ids: list[int],
+    wanted: dict[int, dict[str, Entitlement]],
+    remote: dict[int, dict[str, RemoteSet]] | None,
+) -> list[Send]:
+    """Bring our rows up to ``wanted`` (new versions where a set changed) and list what to send.
+
+    Without ``remote``: every set whose current version the registry has not confirmed.
+    With ``remote`` (reconciliation): only sets whose digest differs from the registry's, or
+    that the registry lacks or should not have; a version at or below the registry's is raised
+    past it, so the registry accepts the repair.
+    """
+    bp_ids = dict(School.objects.filter(pk__in=school_ids).values_list("pk", "basispoort_id"))
+    rows = {
+        (row.school_id, row.productcode): row
+        for row in RegistrySet.objects.select_for_update().filter(school_id__in=school_ids).order_by("pk")
+    }
+    changed: list[RegistrySet] = []
+    new: list[RegistrySet] = []
+    sends: list[Send] = []
+    for school_id in school_ids:
+        mine = wanted.get(school_id, {})
+        theirs = remote.get(school_id, {}) if remote is not None else None
+        codes = set(mine) | {code for (s, code) in rows if s == school_id} | set(theirs or ())
+        for code in sorted(codes):
+            entitlement = mine.get(code)
+            row = rows.get((school_id, code))
+            dirty = False
+            if row is None:
+                if entitlement is None and not (theirs and code in theirs):
+                    continue
+                row = RegistrySet(school_id=school_id, productcode=code, version=0, deleted=entitlement is None)
+                new.append(row)
+                dirty = True
+            if entitlement is not None and (row.deleted or row.content_hash != entitlement.content_hash):
+                row.version += 1
+                row.deleted, row.content_hash, row.digest = False, entitlement.content_hash, entitlement.digest
+                row.users, row.state, row.error = entitlement.users, RegistryPushState.PENDING, ""
+                dirty = True
+            elif entitlement is None and not row.deleted:
+                row.version += 1
+                row.deleted, row.content_hash, row.digest, row.users = True, "", "", 0
+                row.state, row.error = RegistryPushState.PENDING, ""
+                dirty = True
+            if theirs is None:
+                send = row.version > row.sent_version
+            else:
+                there = theirs.get(code)
+                if entitlement is None:
+                    differs = there is not None
+                else:
+                    differs = there is None or there.sha256 != entitlement.digest
+                if differs:
+                    if there is not None and row.version <= there.versie:
+                        row.version = there.versie + 1
+                        dirty = True
+                    send = True
+                elif there is not None and there.versie > row.version:
+                    # Same users under a higher version (our database was restored, say): adopt it, so
+                    # our next change goes out above it instead of being refused as stale.
+                    row.version = row.sent_version = there.versie
+                    row.state = RegistryPushState.SENT
+                    dirty, send = True, False
+                elif row.version > row.sent_version:
+                    # Same users; only a product detail may be unsent. Send it unless the registry has this version.
+                    send = entitlement is not None and (there is None or there.versie < row.version)
+                    if not send:
+                        row.sent_version, row.state = row.version, RegistryPushState.SENT
+                        dirty = True
+                else:
+                    send = False
+            if send and row.version == 0:
+                row.version = 1
+                dirty = True
+            if dirty and row.pk is not None:
+                changed.append(row)
+            if send:
+                body = None if row.deleted else {"versie": row.version, **entitlement.body}
+                sends.append(Send(school_id, bp_ids[school_id], code, row.version, body))
+    RegistrySet.objects.bulk_create(new)
+    if changed:
+        RegistrySet.objects.bulk_update(
+            changed,
+            ["version", "deleted", "content_hash", "digest", "users", "state", "error", "sent_version"],
+            batch_size=500,
+        )
+    return sends
+
+
+# --- delivery -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    send: Send
+    kind: str  # "ok", "stale", "invalid", "refused", "transient"
+    versie: int = 0
+    message: str = ""
+
+
+def _deliver_one(client: RegistryClient, send: Send) -> Outcome:
+    try:
+        if send.body is None:
+            stored: Stored = client.delete_set(send.instelling_id, send.productcode, send.version)
+        else:
+            stored = client.put_set(send.instelling_id, send.productcode, send.body)
+    except Invalid as exc:
+        return Outcome(send, "invalid", message=str(exc))
+    except CertificateRefused as exc:
+        return Outcome(send, "refused", message=str(exc))
+    except Transient as exc:
+        return Outcome(send, "transient", message=str(exc))
+    return Outcome(send, "stale" if stored.stale else "ok", versie=stored.versie)
+
+
+def _deliver(client: RegistryClient, sends: list[Send], workers: int) -> list[Outcome]:
+    if len(sends) <= 1 or workers <= 1:
+        return [_deliver_one(client, s) for s in sends]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="registry") as pool:
+        return list(pool.map(lambda s: _deliver_one(client, s), sends))
+
+
+def _deliver_with_retries(client: RegistryClient, sends: list[Send], workers: int) -> list[Outcome]:
+    """Reconciliation is the repair of last resort: it retries transient failures itself, with backoff."""
+    outcomes = _deliver(client, sends, workers)
+    for attempt in range(settings.LICENCE_REGISTRY_RECONCILE_TRIES - 1):
+        again = [o.send for o in outcomes if o.kind == "transient"]
+        if not again:
+            break
+        time.sleep(min(settings.LICENCE_REGISTRY_RETRY_BASE_SECONDS * 2**attempt, 60))
+        outcomes = [o for o in outcomes if o.kind != "transient"] + _deliver(client, again, workers)
+    return outcomes
+
+
+def _record(outcomes: list[Outcome], now: dt.datetime) -> dict[int, str]:
+    """Write each set's outcome; returns {school id: why it is not up to date} for the schools that failed."""
+    failed: dict[int, str] = {}
+    # 409: the registry holds a newer version, which only a later push of ours can have made: drop this one.
+    _mark_sent([o.send for o in outcomes if o.kind in ("ok", "stale")], now)
+    for o in outcomes:
+        s = o.send
+        if o.kind == "invalid":
+            # Never retried: sending the same body again gets the same answer. The next change tries anew.
+            logger.error("Licence registry refused a set: %s", o.message)
+            RegistrySet.objects.filter(
+                school_id=s.school_id, productcode=s.productcode, sent_version__lt=s.version
+            ).update(sent_version=s.version, state=RegistryPushState.REFUSED, error=o.message[:300])
+        elif o.kind == "refused":  # a refused certificate outweighs a transient failure of the same school
+            failed[s.school_id] = f"refused: {o.message}"
+        elif o.kind == "transient":
+            failed.setdefault(s.school_id, f"transient: {o.message}")
+    return failed
+
+
+def _mark_sent(sends: list[Send], now: dt.datetime) -> None:
+    """One statement for a chunk's confirmed sets (a first reconciliation confirms tens of thousands)."""
+    if not sends:
+        return
+    if connection.vendor != "postgresql":
+        for s in sends:
+            rows = RegistrySet.objects.filter(school_id=s.school_id, productcode=s.productcode)
+            rows.filter(sent_version__lt=s.version).update(sent_version=s.version, sent_at=now, error="")
+            rows.filter(version__lte=F("sent_version")).update(state=RegistryPushState.SENT)
+        return
+    for start in range(0, len(sends), 1000):
+        part = sends[start : start + 1000]
+        values = ", ".join(["(%s::bigint, %s::varchar, %s::bigint)"] * len(part))
+        params = [x for s in part for x in (s.school_id, s.productcode, s.version)]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {RegistrySet._meta.db_table} AS t SET sent_version = v.version, sent_at = %s, "  # noqa: S608 - table name from the model, values are parameters
+                "error = '', state = CASE WHEN t.version <= v.version THEN %s ELSE t.state END "
+                f"FROM (VALUES {values}) AS v(school_id, productcode, version) "
+                "WHERE t.school_id = v.school_id AND t.productcode = v.productcode AND t.sent_version < v.version",
+                [now, RegistryPushState.SENT, *params],
+            )
+
+
+def _mark_schools(school_ids: list[int], failed: dict[int, str], generations: dict[int, int], now: dt.datetime):
+    ok = [pk for pk in school_ids if pk not in failed]
+    if ok:
+        RegistrySchool.objects.filter(school_id__in=ok).update(
+            last_success_at=now, attempts=0, last_error="", next_attempt_at=None, certificate_refused=False
+        )
+        for pk in ok:
+            # Only if nothing changed since we read the school: a later change has its own push queued.
+            RegistrySchool.objects.filter(school_id=pk, generation=generations.get(pk, 0)).update(dirty_since=None)
+    for pk, why in failed.items():
+        RegistrySchool.objects.filter(school_id=pk).update(
+            dirty_since=Coalesce(F("dirty_since"), now),
+            attempts=F("attempts") + 1,
+            last_error=why[:300],
+            certificate_refused=why.startswith("refused"),
+        )
+
+
+def _ensure_school_rows(school_ids: list[int]) -> dict[int, int]:
+    RegistrySchool.objects.bulk_create(
+        [RegistrySchool(school_id=pk) for pk in school_ids], ignore_conflicts=True, batch_size=1000
+    )
+    return dict(RegistrySchool.objects.filter(school_id__in=school_ids).values_list("school_id", "generation"))
+
+
+# --- the two entry points -------------------------------------------------------------------
+
+
+def push_school(school_id: int, *, client: RegistryClient | None = None) -> Report:
+    """Send one school's changed sets. Raises ``Transient`` when something must be tried again."""
+    client = client or RegistryClient.from_settings()
+    now = timezone.now()
+    with transaction.atomic():
+        generations = _ensure_school_rows([school_id])
+        RegistrySchool.objects.filter(school_id=school_id).update(queued=False)
+    wanted = entitlements.for_schools([school_id])
+    with transaction.atomic():
+        sends = _plan([school_id], wanted, None)
+    outcomes = _deliver(client, sends, settings.LICENCE_REGISTRY_WORKERS)
+    failed = _record(outcomes, now)
+    _mark_schools([school_id], failed, generations, now)
+    report = Report(schools=1, sets_compared=len(wanted[school_id]))
+    _count(report, outcomes, failed)
+    why = failed.get(school_id)
+    if why and why.startswith("transient"):
+        raise Transient(why.removeprefix("transient: "))
+    return report
+
+
+def reconcile(
+    school_ids: list[int] | None = None,
+    *,
+    client: RegistryClient | None = None,
+    chunk_size: int | None = None,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Compare every school with the registry by digest and send only the sets that differ.
+
+    Schools in scope: every school we synchronise, and every school we ever sent a set for
+    (a school that left must lose its sets). Transient failures are left for the next push or
+    night; they are counted per school in the report.
+    """
+    client = client or RegistryClient.from_settings()
+    chunk_size = chunk_size or settings.LICENCE_REGISTRY_CHUNK_SIZE
+    workers = workers or settings.LICENCE_REGISTRY_WORKERS
+    if school_ids is None:
+        school_ids = sorted(
+            set(School.objects.filter(active=True, sync_permitted=True).values_list("pk", flat=True))
+            | set(RegistrySet.objects.filter(deleted=False).values_list("school_id", flat=True).distinct())
+        )
+    report = Report()
+    bp_ids = dict(School.objects.filter(pk__in=school_ids).values_list("pk", "basispoort_id"))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="registry-read") as pool:
+        for start in range(0, len(school_ids), chunk_size):
+            chunk = school_ids[start : start + chunk_size]
+            now = timezone.now()
+            generations = _ensure_school_rows(chunk)
+            remote: dict[int, dict[str, RemoteSet]] = {}
+            unreadable: dict[int, str] = {}
+
+            def read(pk: int) -> tuple[int, dict[str, RemoteSet] | str]:
+                try:
+                    return pk, client.list_sets(bp_ids[pk])
+                except (Transient, CertificateRefused, Invalid) as exc:
+                    kind = "refused" if isinstance(exc, CertificateRefused) else "transient"
+                    return pk, f"{kind}: {exc}"
+
+            for pk, answer in pool.map(read, chunk):
+                if isinstance(answer, str):
+                    unreadable[pk] = answer
+                else:
+                    remote[pk] = answer
+            readable = [pk for pk in chunk if pk in remote]
+            wanted = entitlements.for_schools(readable)
+            with transaction.atomic():
+                sends = _plan(readable, wanted, remote)
+            outcomes = _deliver_with_retries(client, sends, workers)
+            failed = {**_record(outcomes, now), **unreadable}
+            _mark_schools(chunk, failed, generations, now)
+            report.schools += len(chunk)
+            report.sets_compared += sum(len(v) for v in wanted.values()) + sum(
+                len(set(remote[pk]) - set(wanted[pk])) for pk in readable
+            )
+            _count(report, outcomes, failed)
+            if progress:
+                progress(report.schools, len(school_ids))
+    return report
+
+
+def _count(report: Report, outcomes: list[Outcome], failed: dict[int, str]) -> None:
+    for o in outcomes:
+        report.sent["put" if o.send.body is not None else "delete"] += 1
+        report.sent[o.kind] += 1
+    report.failed_schools.update(failed)
