@@ -86,9 +86,9 @@ def give_licences() -> dict[str, int]:
     """Every school: the ten demo licences of this school year; four group licences linked, seats taken."""
     from django.db import connection, transaction
     from django.utils import timezone
-    from licenses.demo import GROUP_PRODUCTS, PUPIL_PRODUCTS, ensure_catalogue
 
-    from licenses.models import school_year_of
+    from demo.licences import GROUP_PRODUCTS, PUPIL_PRODUCTS, ensure_catalogue
+    from roster.school_year import school_year_of
 
     products = ensure_catalogue()
     year = school_year_of(timezone.localdate())

@@ -68,9 +68,9 @@ def push_registry_school(self, school_id: int) -> None:
 
 @shared_task(bind=True, name="integrations.tasks.reconcile_registry")
 def reconcile_registry(self) -> dict:
-    from roster.tasks import LOCK_KEY, _redis
+    from roster.lock import LOCK_KEY, redis_client
 
-    client = _redis()
+    client = redis_client()
     if client is not None and client.exists(LOCK_KEY):
         # The roster import still runs: compare with the night's roster once it is in.
         raise self.retry(countdown=600, max_retries=18)

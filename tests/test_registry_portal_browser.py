@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
-from roster.demo import DEMO_COORDINATOR, DEMO_TEACHER, SCHOOL_A
 
 from bingel_admin.celery import app
+from demo.world import DEMO_COORDINATOR, DEMO_TEACHER, SCHOOL_A
 from licenses.models import Licence
 from roster.models import School
 from tests.browser import log_in_through_basispoort, screenshot
