@@ -130,7 +130,7 @@ MIDDLEWARE = [
 # Serves the static files: in production the collected, hashed ones; elsewhere straight from
 # the source folders (WHITENOISE_USE_FINDERS), so the demo needs neither DEBUG nor collectstatic.
 MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
-WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_USE_FINDERS = not (PRODUCTION or BUILD)
 WHITENOISE_AUTOREFRESH = DEBUG
 
 ROOT_URLCONF = "bingel_admin.urls"
@@ -192,7 +192,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(envstr("STATIC_ROOT", str(BASE_DIR / "static_root")))
-if not PRODUCTION and not STATIC_ROOT.is_dir():
+if not (PRODUCTION or BUILD) and not STATIC_ROOT.is_dir():
     # Nothing collected: the finders serve everything; pointing whitenoise at a missing
     # folder would only make it warn on every start.
     STATIC_ROOT = None

@@ -11,13 +11,22 @@ EXPECTED = {
     "nightly-roster-import": ("roster.tasks.nightly_roster_import", (2, 0)),
     "retention-purge": ("roster.tasks.purge_inactive_people", (4, 30)),
     "lvs-export-nightly-catch-up": ("integrations.tasks.export_results_catch_up", (3, 30)),
+    "remember-year-levels": ("licenses.tasks.remember_year_levels", (1, 30)),
+    "clear-expired-sessions": ("bingel_admin.tasks.clear_expired_sessions", (3, 0)),
+    "licence-registry-reconcile": ("integrations.tasks.reconcile_registry", (3, 0)),
+}
+# Entries that repeat all day, every so many seconds.
+PERIODIC = {
+    "lvs-export": ("integrations.tasks.export_results", 15 * 60),
+    "roster-sweep-stale-runs": ("roster.tasks.sweep_stale_runs", 15 * 60),
+    "licence-registry-sweep": ("integrations.tasks.sweep_registry", 10 * 60),
 }
 
 
 def test_every_entry_names_a_registered_task():
     app.loader.import_default_modules()
     schedule = settings.CELERY_BEAT_SCHEDULE
-    assert set(schedule) == {*EXPECTED, "lvs-export"}
+    assert set(schedule) == {*EXPECTED, *PERIODIC}
     for name, entry in schedule.items():
         assert entry["task"] in app.tasks, name
 
@@ -31,6 +40,7 @@ def test_the_nightly_entries_run_in_order_in_amsterdam():
         assert (entry["schedule"].hour, entry["schedule"].minute) == ({hour}, {minute}), name
 
 
-def test_results_go_out_every_quarter_of_an_hour():
-    entry = settings.CELERY_BEAT_SCHEDULE["lvs-export"]
-    assert (entry["task"], entry["schedule"]) == ("integrations.tasks.export_results", 15 * 60)
+def test_the_periodic_entries_repeat_at_their_interval():
+    for name, expected in PERIODIC.items():
+        entry = settings.CELERY_BEAT_SCHEDULE[name]
+        assert (entry["task"], entry["schedule"]) == expected, name

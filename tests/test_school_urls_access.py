@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from audit.models import AuditEvent
 from licenses.models import GroupLink, Seat
 from tests.factories import login_as
+from tests.test_page_query_bounds import MAX_QUERIES
 
 # Which right each school-scoped view needs: "staff" (any role at the school) or "coordinator".
 RIGHTS = {
@@ -218,6 +219,6 @@ def test_beheer_button_only_for_coordinators(world, client):
 def test_school_pages_have_bounded_queries(world, school_objects, client, django_assert_max_num_queries):
     login_as(client, world.coordinator_a)
     for name in school_scoped_patterns():
-        with django_assert_max_num_queries(18):
+        with django_assert_max_num_queries(MAX_QUERIES):
             response = client.get(url_for(name, world.school_a, school_objects["a"]))
         assert response.status_code == (405 if name in POST_ONLY else 200), name
