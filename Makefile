@@ -62,7 +62,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/bandit --quiet --recursive bingel_admin audit roster licenses integrations portal demo devidp --severity-level high
-	$(VENV)/bin/lint-imports --config pyproject.toml
+	$(VENV)/bin/lint-imports pyproject.toml
 
 services: install
 	@$(TEST_ENV) $(PY) .ci/check_services.py

@@ -20,7 +20,7 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 def lint_imports(cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(LINT_IMPORTS), "--config", "pyproject.toml", "--no-cache"],
+        [str(LINT_IMPORTS), "pyproject.toml", "--no-cache"],
         cwd=cwd,
         capture_output=True,
         text=True,
