@@ -7,6 +7,8 @@ leads to our start page at that method, and it is gone after unlinking.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.management import call_command
 
@@ -14,6 +16,7 @@ from bingel_admin.celery import app
 from demo.world import DEMO_COORDINATOR, DEMO_TEACHER, SCHOOL_A
 from licenses.models import Licence
 from roster.models import School
+from roster.school_year import school_year_of
 from tests.browser import log_in_through_basispoort, screenshot
 from tests.servers import dev_identity_provider
 from tests.sso import CALLBACK_PATH, Browser, use_provider
@@ -50,7 +53,8 @@ def tile_names(page) -> list[str]:
 
 def test_the_tile_follows_the_link_and_leads_to_the_start_page(page, portal, registry_settings):
     school = School.objects.get(basispoort_id=SCHOOL_A)
-    licence = Licence.objects.get(school=school, product__name=PRODUCT)
+    # This school year's licence (the demo world also has next year's).
+    licence = Licence.objects.get(school=school, product__name=PRODUCT, school_year=school_year_of(dt.date.today()))
     method = licence.product.method
 
     # The teacher at the portal: tiles of other methods, none of this one.
@@ -65,7 +69,7 @@ def test_the_tile_follows_the_link_and_leads_to_the_start_page(page, portal, reg
     coordinator = page.context.browser.new_context(locale="nl-NL").new_page()
     log_in_through_basispoort(coordinator, portal, DEMO_COORDINATOR)
     coordinator.goto(f"{portal.app}/school/{school.pk}/beheer/licenties/groep/")
-    section = coordinator.locator("section.licence", has_text=PRODUCT)
+    section = coordinator.locator(f"section.licence#licentie-{licence.pk}")
     section.get_by_text("Koppelen", exact=True).click()
     section.get_by_label("Kies de groep").select_option(label="Groep 5 (jaargroep 5)")
     section.get_by_role("button", name="Toevoegen", exact=True).click()
@@ -88,7 +92,7 @@ def test_the_tile_follows_the_link_and_leads_to_the_start_page(page, portal, reg
 
     # Unlinked: the tile is gone.
     coordinator.goto(f"{portal.app}/school/{school.pk}/beheer/licenties/groep/")
-    coordinator.locator("section.licence", has_text=PRODUCT).get_by_role("link", name="Ontkoppelen").first.click()
+    coordinator.locator(f"section.licence#licentie-{licence.pk}").get_by_role("link", name="Ontkoppelen").first.click()
     coordinator.get_by_role("button", name="Ja, ontkoppelen").click()
     assert coordinator.get_by_text("is ontkoppeld van").is_visible()
     page.goto(f"{portal.idp}/lesmateriaal/")
