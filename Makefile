@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEMO_HOST ?= 127.0.0.1:8000
 IDP_HOST ?= localhost:8001
-# The key the demo's reference LVS accepts (integrations/demo.py DEMO_LVS_KEY).
+# The key the demo's reference LVS accepts (demo/results.py DEMO_LVS_KEY).
 DEMO_LVS_KEY := demo-momento-2026-7Q4K
 # The demo's reference licence registry (mutual TLS, certificates made in var/registry-pki).
 REGISTRY_PORT ?= 8003
@@ -50,18 +50,19 @@ demo: install
 	@echo "Demo: open http://$(DEMO_HOST) — log in as Sanne de Vries (coordinator) or Mark Jansen (teacher)."
 	@echo "Result link: Beheer → Resultaatkoppelingen → Momento, key $(DEMO_LVS_KEY); the reference LVS shows what it got on http://127.0.0.1:8002/"
 	@echo "Portal stand-in: log in on http://$(IDP_HOST)/login/ and open the tab Lesmateriaal (tiles from the licence registry on port $(REGISTRY_PORT))."
-	$(PY) -m integrations.reference_registry --pki $(REGISTRY_PKI) --make-pki
+	$(PY) -m demo.reference_registry --pki $(REGISTRY_PKI) --make-pki
 	@trap 'kill $$idp $$lvs $$reg 2>/dev/null' EXIT; \
 	  $(DEVIDP_REGISTRY_ENV) $(PY) devidp/manage.py runserver $(IDP_HOST) --noreload & idp=$$!; \
-	  $(PY) -m integrations.reference_lvs --port 8002 --key $(DEMO_LVS_KEY) & lvs=$$!; \
-	  $(PY) -m integrations.reference_registry --port $(REGISTRY_PORT) --pki $(REGISTRY_PKI) & reg=$$!; \
+	  $(PY) -m demo.reference_lvs --port 8002 --key $(DEMO_LVS_KEY) & lvs=$$!; \
+	  $(PY) -m demo.reference_registry --port $(REGISTRY_PORT) --pki $(REGISTRY_PKI) & reg=$$!; \
 	  for try in $$(seq 50); do $(REGISTRY_ENV) $(PY) manage.py sync_registry 2>/dev/null && break; sleep 0.2; done; \
 	  $(REGISTRY_ENV) $(PY) manage.py runserver $(DEMO_HOST)
 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit --quiet --recursive bingel_admin roster licenses integrations devidp --severity-level high
+	$(VENV)/bin/bandit --quiet --recursive bingel_admin audit roster licenses integrations portal demo devidp --severity-level high
+	$(VENV)/bin/lint-imports pyproject.toml
 
 services: install
 	@$(TEST_ENV) $(PY) .ci/check_services.py
@@ -100,9 +101,9 @@ MUTATE_DATABASE_URL ?= $(TEST_DATABASE_URL)
 .PHONY: mutate
 # The functions mutated by default: the access query and the licence row lock and seat release
 # (a run of about 20 minutes on two busy cores). MUTATE_NAMES='roster.access.* licenses.actions.*
-# roster.importer.x__apply_*' mutates all three modules' critical functions (over 1,100 mutants, hours).
+# roster.importer.apply.x__apply_*' mutates all three modules' critical functions (over 1,100 mutants, hours).
 MUTATE_NAMES ?= roster.access.x_current_appointments* \
-  licenses.actions.x__locked_licence* licenses.actions.x_release_seat__* roster.importer.x__sync_pairs*
+  licenses.actions.x__locked_licence* licenses.actions.x_release_seat__* roster.importer.sql.x__sync_pairs*
 mutate: install
 	rm -rf mutants
 	@# A fresh test database, which every mutant's session then reuses (--reuse-db).

@@ -35,9 +35,9 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count, F  # noqa: E402
 
+from demo.world import DEMO_COORDINATOR, SCHOOL_A, SCHOOL_B  # noqa: E402
 from licenses.models import Licence, LicenceKind  # noqa: E402
 from roster.access import BASISPOORT_ID_SESSION_KEY  # noqa: E402
-from roster.demo import DEMO_COORDINATOR, SCHOOL_A, SCHOOL_B  # noqa: E402
 from roster.models import School  # noqa: E402
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')

@@ -37,10 +37,11 @@ from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from licenses.models import GroupLink, Licence, LicenceKind, Method, Product, Seat, school_year_of  # noqa: E402
-from licenses.new_year import next_school_year, remember_year_levels  # noqa: E402
+from licenses.models import GroupLink, Licence, LicenceKind, Method, Product, Seat  # noqa: E402
+from licenses.year_levels import remember_year_levels  # noqa: E402
 from roster.access import BASISPOORT_ID_SESSION_KEY  # noqa: E402
 from roster.models import Appointment, AppointmentRole, Group, Pupil, Role, School, Staff  # noqa: E402
+from roster.school_year import next_school_year, school_year_of  # noqa: E402
 
 PUPILS, GROUPS, LICENCES, SEATS_TAKEN = 1200, 50, 60, 800
 

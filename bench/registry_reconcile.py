@@ -87,8 +87,8 @@ def give_licences() -> dict[str, int]:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from licenses.demo import GROUP_PRODUCTS, PUPIL_PRODUCTS, ensure_catalogue
-    from licenses.models import school_year_of
+    from demo.licences import GROUP_PRODUCTS, PUPIL_PRODUCTS, ensure_catalogue
+    from roster.school_year import school_year_of
 
     products = ensure_catalogue()
     year = school_year_of(timezone.localdate())
@@ -242,14 +242,14 @@ def main() -> None:
     counts = give_licences()
     print(f"Licences in {time.perf_counter() - started:.0f} s: {counts}", flush=True)
 
-    from integrations.reference_registry import make_pki
+    from demo.reference_registry import make_pki
 
     pki = make_pki(ROOT / "var" / "bench-registry-pki")
     port = free_port()
     log = ROOT / "var" / "bench-registry.log"
     with log.open("w") as out:
         registry = subprocess.Popen(
-            [sys.executable, "-m", "integrations.reference_registry", "--port", str(port), "--pki", str(pki.ca.parent)],
+            [sys.executable, "-m", "demo.reference_registry", "--port", str(port), "--pki", str(pki.ca.parent)],
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,

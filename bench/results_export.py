@@ -13,7 +13,7 @@ result tables emptied at the start):
           confirmed after the ``leerresultaten_bevestiging``.
 
 Each phase runs in its own process, so the export's peak RSS is its own. The reference LVS
-runs as its own process (``python -m integrations.reference_lvs``) and validates every
+runs as its own process (``python -m demo.reference_lvs``) and validates every
 message against the official XSD, as a supplier would. At the end the LVS must hold exactly N
 results and no repeated keys, and every batch must be confirmed; the figures are printed and
 written to the "Result export" section of docs/PERFORMANCE.md.
@@ -63,7 +63,7 @@ def setup_phase(results: int, schools: int, lvs_url: str) -> dict:
     from django.db import connection
     from django.utils import timezone
 
-    from integrations import crypto
+    from bingel_admin import crypto
     from integrations.actions import enqueue_results
     from integrations.models import LearningResult, LvsSupplier, ResultLink
     from roster.models import Pupil, School
@@ -224,7 +224,7 @@ def main() -> None:
     port = free_port()
     lvs_url = f"http://127.0.0.1:{port}/uwlr"
     lvs = subprocess.Popen(
-        [sys.executable, "-m", "integrations.reference_lvs", "--port", str(port), "--key", KEY],
+        [sys.executable, "-m", "demo.reference_lvs", "--port", str(port), "--key", KEY],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

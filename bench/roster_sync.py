@@ -64,7 +64,7 @@ def write_doc(root: Path, bp_id: int, roster: dict, details: dict) -> None:
 
 def generate(root: Path, schools: int) -> dict:
     """Write the first night's feed school by school; returns the row counts (kept in manifest.json)."""
-    from roster.demo import generated_school
+    from demo.world import generated_school
 
     manifest = root / "manifest.json"
     if manifest.exists():

@@ -68,6 +68,7 @@ urlpatterns = [
     path("accounts/oidc/<str:provider_id>/login/", sso.login, name="openid_connect_login"),
     path("accounts/oidc/<str:provider_id>/login/callback/", sso.callback, name="openid_connect_callback"),
     path("accounts/", include(_allauth_allowed(include("allauth.urls")[0].urlpatterns))),
+    path("school/<int:school_id>/", include("portal.urls")),
     path("school/<int:school_id>/", include("roster.urls")),
     path("school/<int:school_id>/beheer/licenties/", include("licenses.urls")),
     path("school/<int:school_id>/beheer/resultaatkoppelingen/", include("integrations.urls")),

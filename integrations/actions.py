@@ -13,7 +13,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from integrations import crypto
+from audit import records
+from audit.models import AuditAction
+from audit.records import Actor
+from bingel_admin import crypto
 from integrations.models import (
     BatchStatus,
     Delivery,
@@ -25,9 +28,8 @@ from integrations.models import (
     ResultLink,
     ServiceToken,
 )
-from licenses.actions import actor_label
-from licenses.models import AuditAction, AuditEvent, school_year_of
 from roster.models import School, Staff
+from roster.school_year import school_year_of
 
 LINK_ADDED = AuditAction.RESULT_LINK_ADDED
 LINK_KEY_CHANGED = AuditAction.RESULT_LINK_KEY_CHANGED
@@ -39,20 +41,19 @@ class LinkExists(Exception):
     """The school already has a current link with this LVS."""
 
 
-def _audit(action: str, link: ResultLink, user, actor_label: str, before=None, after=None) -> None:
-    AuditEvent.objects.create(
-        action=action,
-        subject=f"{link.supplier.name} ({link.school.name})"[:300],
-        school=link.school,
-        actor=user,
-        actor_label=actor_label[:200],
-        before=before,
-        after=after,
+def _audit(action: str, link: ResultLink, actor: Actor, before=None, after=None) -> None:
+    entry = records.Entry(
+        action, f"{link.supplier.name} ({link.school.name})", link.school_id, before=before, after=after
     )
+    records.record(entry, actor)
+
+
+def _staff_actor(staff: Staff, user) -> Actor:
+    return Actor(label=staff.full_name, user_id=getattr(user, "pk", None))
 
 
 def _link_facts(link: ResultLink) -> dict:
-    return {"lvs": link.supplier.name, "sleutel": f"…{link.key_last4}", "status": link.status}
+    return records.result_link_facts(link.supplier.name, link.key_last4, link.status)
 
 
 @sensitive_variables("key")
@@ -67,6 +68,7 @@ def add_link(*, school: School, supplier: LvsSupplier, key: str, staff: Staff, u
                     supplier=supplier,
                     key_encrypted=crypto.encrypt(key),
                     key_last4=key[-4:],
+                    status=LinkStatus.CHECKING,
                     consent_by=staff,
                     consent_by_name=staff.full_name,
                     consent_at=now,
@@ -74,8 +76,9 @@ def add_link(*, school: School, supplier: LvsSupplier, key: str, staff: Staff, u
         except IntegrityError:
             # The partial unique constraint: one current link per school and LVS, also when two click at once.
             raise LinkExists from None
-        _audit(LINK_ADDED, link, user, actor_label(staff), after={**_link_facts(link), "toestemming": now.isoformat()})
+        _audit(LINK_ADDED, link, _staff_actor(staff, user), after={**_link_facts(link), "toestemming": now.isoformat()})
         enqueue_results(link)
+        check_key_after_commit(link)
     return link
 
 
@@ -91,9 +94,22 @@ def change_key(*, link: ResultLink, key: str, staff: Staff, user=None) -> Result
         # A new key gets a fresh start: the refusal or back-off of the old key no longer applies.
         link.failed_runs = 0
         link.next_attempt_at = None
-        link.save(update_fields=["key_encrypted", "key_last4", "failed_runs", "next_attempt_at"])
-        _audit(LINK_KEY_CHANGED, link, user, actor_label(staff), before=before, after=_link_facts(link))
+        link.status, link.status_message = LinkStatus.CHECKING, ""
+        fields = ["key_encrypted", "key_last4", "failed_runs", "next_attempt_at", "status", "status_message"]
+        link.save(update_fields=fields)
+        _audit(LINK_KEY_CHANGED, link, _staff_actor(staff, user), before=before, after=_link_facts(link))
+        check_key_after_commit(link)
     return link
+
+
+def check_key_after_commit(link: ResultLink) -> None:
+    """Ask the LVS about the key in a Celery task once this transaction has committed: a request
+    never waits on the supplier (up to a minute with retries). Until then the status is
+    "wordt gecontroleerd…", which the links page polls."""
+    from integrations import tasks  # tasks imports the export, which imports these actions
+
+    link_id = link.pk
+    transaction.on_commit(lambda: tasks.check_key.delay(link_id))
 
 
 def remove_link(*, link: ResultLink, staff: Staff, user=None) -> None:
@@ -110,8 +126,7 @@ def remove_link(*, link: ResultLink, staff: Staff, user=None) -> None:
         _audit(
             LINK_REMOVED,
             link,
-            user,
-            actor_label(staff),
+            _staff_actor(staff, user),
             before=_link_facts(link),
             after={"ingetrokken": link.withdrawn_at.isoformat()},
         )
@@ -127,7 +142,7 @@ def set_status(link: ResultLink, status: str, message: str = "") -> None:
         )
         if changed:
             after = {"status": status, "toelichting": message[:300]}
-            _audit(LINK_STATUS, current, None, current.supplier.name, before={"status": current.status}, after=after)
+            _audit(LINK_STATUS, current, Actor(current.supplier.name), before={"status": current.status}, after=after)
     link.status, link.status_message = status, message[:300]
 
 

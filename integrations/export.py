@@ -24,7 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from integrations import crypto
+from bingel_admin import crypto
 from integrations.actions import enqueue_results, link_status_for_reply, set_status
 from integrations.models import BatchStatus, Delivery, DeliveryBatch, LinkStatus, ResultLink
 from integrations.uwlr.client import Outcome, Reply, send
@@ -36,8 +36,8 @@ from integrations.uwlr.message import (
     build_probe,
     build_verzoek,
 )
-from licenses.models import school_year_of
 from roster.models import School
+from roster.school_year import school_year_of
 
 logger = logging.getLogger(__name__)
 

@@ -53,6 +53,7 @@ class LinkStatus(models.TextChoices):
     ACTIVE = "actief", _("Actief")
     KEY_REFUSED = "sleutel_geweigerd", _("Sleutel geweigerd")
     UNREACHABLE = "onbereikbaar", _("Leverancier onbereikbaar")
+    CHECKING = "wordt_gecontroleerd", _("Wordt gecontroleerd…")
 
 
 class ResultLinkQuerySet(models.QuerySet):
@@ -64,7 +65,7 @@ class ResultLinkQuerySet(models.QuerySet):
 class ResultLink(models.Model):
     """A school's consent to send practice results to one LVS, with the key that LVS issued.
 
-    The key is stored encrypted (``integrations.crypto``); only its last four characters are
+    The key is stored encrypted (``bingel_admin.crypto``); only its last four characters are
     kept in the clear, to recognise it on screen.
     """
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from integrations import export
-from integrations.models import RegistrySchool
+from integrations.models import LinkStatus, RegistrySchool, ResultLink
 from integrations.registry import sync as registry_sync
 from integrations.registry.client import Transient
 
@@ -27,6 +27,19 @@ def export_results_catch_up() -> int:
 @shared_task
 def export_link(link_id: int) -> int:
     return export.deliver_link(link_id).results
+
+
+@shared_task
+def check_key(link_id: int) -> str | None:
+    """Check a new or changed key with the LVS (queued after the change committed); an accepted
+    key starts the first delivery at once instead of at the next 15-minute run."""
+    link = ResultLink.objects.current().filter(pk=link_id).first()
+    if link is None:
+        return None  # withdrawn meanwhile
+    status = export.check_key(link)
+    if status == LinkStatus.ACTIVE:
+        export_link.delay(link.pk)
+    return status
 
 
 # --- Licence registry (Basispoort "Lesmateriaal") -------------------------------------------
@@ -55,9 +68,9 @@ def push_registry_school(self, school_id: int) -> None:
 
 @shared_task(bind=True, name="integrations.tasks.reconcile_registry")
 def reconcile_registry(self) -> dict:
-    from roster.tasks import LOCK_KEY, _redis
+    from roster.lock import LOCK_KEY, redis_client
 
-    client = _redis()
+    client = redis_client()
     if client is not None and client.exists(LOCK_KEY):
         # The roster import still runs: compare with the night's roster once it is in.
         raise self.retry(countdown=600, max_retries=18)

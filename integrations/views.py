@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from integrations import actions, export, tasks
+from integrations import actions
 from integrations.forms import AddLinkForm, ChangeKeyForm
 from integrations.models import BatchStatus, DeliveryBatch, LinkStatus, ResultLink
 from integrations.status import DELIVERED, with_explanations
@@ -34,41 +34,48 @@ STATUS_MESSAGES = {
 }
 
 
-def _status_message(request: HttpRequest, status: str) -> None:
-    level = messages.SUCCESS if status == LinkStatus.ACTIVE else messages.WARNING
-    messages.add_message(request, level, str(STATUS_MESSAGES[status]))
+CHECKING_MESSAGE = gettext_lazy(
+    "De sleutel wordt gecontroleerd bij %(lvs)s. De status hieronder wordt vanzelf bijgewerkt; "
+    "zonder JavaScript zie je hem na het vernieuwen van de pagina."
+)
 
 
-def _check_and_start(link: ResultLink) -> str:
-    """Check the key with the supplier now; an accepted key starts the first delivery at once
-    instead of at the next 15-minute run."""
-    status = export.check_key(link)
-    if status == LinkStatus.ACTIVE:
-        tasks.export_link.delay(link.pk)
-    return status
+def _links_of(school):
+    """The school's current links with what the table shows: deliveries and the last unsendable batch."""
+    return (
+        ResultLink.objects.current()
+        .filter(school=school)
+        .select_related("supplier")
+        .annotate(
+            **DELIVERED,
+            unsendable=Subquery(
+                DeliveryBatch.objects.filter(link=OuterRef("pk"), status=BatchStatus.UNSENDABLE)
+                .order_by("-id")
+                .values("last_error")[:1]
+            ),
+        )
+    )
 
 
 @require_http_methods(["GET"])
 def links(request: HttpRequest, school_id: int) -> HttpResponse:
     access = school_for_request(request, school_id, coordinator=True)
-    context = {
-        "access": access,
-        "school": access.school,
-        "links": with_explanations(
-            ResultLink.objects.current()
-            .filter(school=access.school)
-            .select_related("supplier")
-            .annotate(
-                **DELIVERED,
-                unsendable=Subquery(
-                    DeliveryBatch.objects.filter(link=OuterRef("pk"), status=BatchStatus.UNSENDABLE)
-                    .order_by("-id")
-                    .values("last_error")[:1]
-                ),
-            )
-        ),
-    }
+    context = access.context(links=with_explanations(_links_of(access.school)))
     return render(request, "integrations/links.html", context)
+
+
+@require_http_methods(["GET"])
+def link_status(request: HttpRequest, school_id: int, link_id: int) -> HttpResponse:
+    """The status cell of one link, which the links page polls (htmx) while the key is checked.
+
+    Once the check is done the cell stops polling and says what the supplier answered. Without
+    JavaScript the links page itself shows the status when it is refreshed.
+    """
+    access = school_for_request(request, school_id, coordinator=True)
+    link = get_object_or_404(_links_of(access.school), pk=link_id)
+    with_explanations([link])
+    outcome = STATUS_MESSAGES.get(link.status, "")
+    return render(request, "integrations/_link_status_cell.html", access.context(link=link, outcome=outcome))
 
 
 @sensitive_post_parameters("key")
@@ -88,9 +95,9 @@ def link_add(request: HttpRequest, school_id: int) -> HttpResponse:
         except actions.LinkExists:
             form.add_error("supplier", _("De school heeft al een koppeling met dit leerlingvolgsysteem."))
         else:
-            _status_message(request, _check_and_start(link))
+            messages.info(request, str(CHECKING_MESSAGE) % {"lvs": link.supplier.name})
             return redirect("resultlinks", school_id=access.school.pk)
-    return render(request, "integrations/link_form.html", {"access": access, "school": access.school, "form": form})
+    return render(request, "integrations/link_form.html", access.context(form=form))
 
 
 @sensitive_post_parameters("key")
@@ -101,9 +108,9 @@ def link_change_key(request: HttpRequest, school_id: int, link_id: int) -> HttpR
     form = ChangeKeyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         actions.change_key(link=link, key=form.cleaned_data["key"], staff=access.staff, user=request.user)
-        _status_message(request, _check_and_start(link))
+        messages.info(request, str(CHECKING_MESSAGE) % {"lvs": link.supplier.name})
         return redirect("resultlinks", school_id=access.school.pk)
-    context = {"access": access, "school": access.school, "form": form, "link": link}
+    context = access.context(form=form, link=link)
     return render(request, "integrations/link_change_key.html", context)
 
 
@@ -119,4 +126,4 @@ def link_remove(request: HttpRequest, school_id: int, link_id: int) -> HttpRespo
             % {"lvs": link.supplier.name},
         )
         return redirect("resultlinks", school_id=access.school.pk)
-    return render(request, "integrations/link_remove.html", {"access": access, "school": access.school, "link": link})
+    return render(request, "integrations/link_remove.html", access.context(link=link))

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from integrations.registry.changes import school_changed
-from licenses.models import AuditAction, AuditEvent, GroupLink, Licence, LicenceKind, Seat
-from roster.access import person_name
-from roster.models import Group, Pupil, School, Staff
-
-IMPORT_ACTOR = "Basispoort-import"
+from audit import records
+from audit.models import AuditAction
+from audit.records import Actor
+from licenses.models import GroupLink, Licence, LicenceKind, Seat
+from licenses.signals import announce_licences_changed
+from roster.models import Group, Pupil, School
 
 
 class LinkRefused(Exception):
@@ -27,33 +28,17 @@ class Outcome(enum.Enum):
     ALREADY = "already"
 
 
-def actor_label(actor) -> str:
-    """The one place where an audit row's author name is derived.
+@dataclass(frozen=True)
+class SeatAssigned:
+    """What ``assign_seat`` did, and to whom: all the view needs to say so."""
 
-    ``None`` is the nightly import; a roster person (Staff) is named as the roster names them;
-    an account is named after the roster person behind it (its Basispoort ``sub``), never
-    after whatever names the identity provider sent.
-    """
-    if actor is None:
-        return IMPORT_ACTOR
-    if isinstance(actor, Staff):
-        return actor.full_name[:200]
-    return person_name(actor)[:200]
+    outcome: Outcome
+    pupil: Pupil
+    licence: Licence
 
 
-def record(
-    *, action: str, subject: str, school: School | None, licence=None, actor=None, before=None, after=None
-) -> AuditEvent:
-    return AuditEvent.objects.create(
-        action=action,
-        subject=subject[:300],
-        school=school,
-        licence=licence,
-        actor=actor,
-        actor_label=actor_label(actor),
-        before=before,
-        after=after,
-    )
+def _what(licence: Licence) -> str:
+    return f"{licence.product.name} {licence.school_year}"
 
 
 def _locked_licence(school: School, licence_id: int, kind: str, today: dt.date | None = None) -> Licence:
@@ -78,7 +63,7 @@ def _locked_licence(school: School, licence_id: int, kind: str, today: dt.date |
 
 
 def link_groups(
-    *, school: School, licence_id: int, group_ids: list[int], actor, today: dt.date | None = None
+    *, school: School, licence_id: int, group_ids: list[int], actor: Actor | None, today: dt.date | None = None
 ) -> tuple[list[Group], list[Group]]:
     """Link a per-group licence to groups; returns (newly linked, already linked)."""
     today = today or timezone.localdate()
@@ -95,28 +80,46 @@ def link_groups(
         already = set(GroupLink.objects.filter(licence=licence, group__in=groups).values_list("group_id", flat=True))
         new = [g for g in groups if g.pk not in already]
         GroupLink.objects.bulk_create([GroupLink(licence=licence, group=g, school=school) for g in new])
-        label = actor_label(actor)
-        AuditEvent.objects.bulk_create(
-            [
-                AuditEvent(
-                    action=AuditAction.LINK_GROUP,
-                    subject=f"{g.name} – {licence.product.name} {licence.school_year}"[:300],
-                    school=school,
-                    licence=licence,
-                    actor=actor,
-                    actor_label=label,
-                    before=None,
-                    after={"group": g.las_key, "group_name": g.name},
+        records.record_many(
+            (
+                records.Entry(
+                    AuditAction.LINK_GROUP,
+                    records.subject(g.name, _what(licence)),
+                    school.pk,
+                    licence.pk,
+                    after=records.group_facts(g.las_key, g.name),
                 )
                 for g in new
-            ]
+            ),
+            actor,
         )
         if new:
-            school_changed(school)
+            announce_licences_changed(school)
     return new, [g for g in groups if g.pk in already]
 
 
-def unlink_group(*, school: School, licence_id: int, group_id: int, actor) -> Outcome:
+def link_year_group(
+    *, school: School, licence_id: int, level: str, actor: Actor | None, today: dt.date | None = None
+) -> tuple[list[Group], list[Group]]:
+    """Link a per-group licence to every active group of one jaargroep that is not linked yet.
+
+    The groups are chosen under the licence lock, so two coordinators clicking "hele jaargroep"
+    at once link each group once. Returns (newly linked, already linked); both empty when every
+    group of the jaargroep was linked already.
+    """
+    with transaction.atomic():
+        licence = _locked_licence(school, licence_id, LicenceKind.PER_GROUP, today or timezone.localdate())
+        group_ids = list(
+            Group.objects.filter(school=school, active=True, jaargroep=level)
+            .exclude(pk__in=GroupLink.objects.filter(licence=licence).values("group_id"))
+            .values_list("pk", flat=True)
+        )
+        if not group_ids:
+            return [], []
+        return link_groups(school=school, licence_id=licence.pk, group_ids=group_ids, actor=actor, today=today)
+
+
+def unlink_group(*, school: School, licence_id: int, group_id: int, actor: Actor | None) -> Outcome:
     with transaction.atomic():
         licence = _locked_licence(school, licence_id, LicenceKind.PER_GROUP)
         link = GroupLink.objects.filter(licence=licence, group_id=group_id).select_related("group").first()
@@ -124,19 +127,23 @@ def unlink_group(*, school: School, licence_id: int, group_id: int, actor) -> Ou
             return Outcome.ALREADY
         group = link.group
         link.delete()
-        record(
-            action=AuditAction.UNLINK_GROUP,
-            subject=f"{group.name} – {licence.product.name} {licence.school_year}",
-            school=school,
-            licence=licence,
-            actor=actor,
-            before={"group": group.las_key, "group_name": group.name},
+        records.record(
+            records.Entry(
+                AuditAction.UNLINK_GROUP,
+                records.subject(group.name, _what(licence)),
+                school.pk,
+                licence.pk,
+                before=records.group_facts(group.las_key, group.name),
+            ),
+            actor,
         )
-        school_changed(school)
+        announce_licences_changed(school)
     return Outcome.DONE
 
 
-def assign_seat(*, school: School, licence_id: int, pupil_id: int, actor, today: dt.date | None = None) -> Outcome:
+def assign_seat(
+    *, school: School, licence_id: int, pupil_id: int, actor: Actor | None, today: dt.date | None = None
+) -> Outcome:
     """Give one pupil a seat of a per-pupil licence, never more seats than bought."""
     today = today or timezone.localdate()
     with transaction.atomic():
@@ -151,25 +158,27 @@ def assign_seat(*, school: School, licence_id: int, pupil_id: int, actor, today:
                 _("%(name)s staat niet (meer) als actief in de schooladministratie.") % {"name": pupil.full_name}
             )
         if Seat.objects.filter(licence=licence, pupil=pupil).exists():
-            return Outcome.ALREADY
+            return SeatAssigned(Outcome.ALREADY, pupil, licence)
         if Seat.objects.filter(licence=licence).count() >= licence.seats:
             raise LinkRefused(
                 _("Er zijn geen licenties meer beschikbaar voor %(product)s.") % {"product": licence.product.name}
             )
         Seat.objects.create(licence=licence, pupil=pupil, school=school)
-        record(
-            action=AuditAction.ASSIGN_SEAT,
-            subject=f"{pupil.full_name} – {licence.product.name} {licence.school_year}",
-            school=school,
-            licence=licence,
-            actor=actor,
-            after={"pupil": pupil.basispoort_id, "pupil_name": pupil.full_name},
+        records.record(
+            records.Entry(
+                AuditAction.ASSIGN_SEAT,
+                records.subject(pupil.full_name, _what(licence)),
+                school.pk,
+                licence.pk,
+                after=records.pupil_facts(pupil.basispoort_id, pupil.full_name),
+            ),
+            actor,
         )
-        school_changed(school)
-    return Outcome.DONE
+        announce_licences_changed(school)
+    return SeatAssigned(Outcome.DONE, pupil, licence)
 
 
-def release_seat(*, school: School, licence_id: int, pupil_id: int, actor) -> Outcome:
+def release_seat(*, school: School, licence_id: int, pupil_id: int, actor: Actor | None) -> Outcome:
     with transaction.atomic():
         licence = _locked_licence(school, licence_id, LicenceKind.PER_PUPIL)
         seat = Seat.objects.filter(licence=licence, pupil_id=pupil_id).select_related("pupil").first()
@@ -177,15 +186,17 @@ def release_seat(*, school: School, licence_id: int, pupil_id: int, actor) -> Ou
             return Outcome.ALREADY
         pupil = seat.pupil
         seat.delete()
-        record(
-            action=AuditAction.RELEASE_SEAT,
-            subject=f"{pupil.full_name} – {licence.product.name} {licence.school_year}",
-            school=school,
-            licence=licence,
-            actor=actor,
-            before={"pupil": pupil.basispoort_id, "pupil_name": pupil.full_name},
+        records.record(
+            records.Entry(
+                AuditAction.RELEASE_SEAT,
+                records.subject(pupil.full_name, _what(licence)),
+                school.pk,
+                licence.pk,
+                before=records.pupil_facts(pupil.basispoort_id, pupil.full_name),
+            ),
+            actor,
         )
-        school_changed(school)
+        announce_licences_changed(school)
     return Outcome.DONE
 
 
@@ -195,21 +206,20 @@ def release_seats_of_departed_pupils(school: School, pupil_ids: list[int]) -> in
         seats = list(
             Seat.objects.filter(school=school, pupil_id__in=pupil_ids).select_related("licence__product", "pupil")
         )
-        AuditEvent.objects.bulk_create(
-            [
-                AuditEvent(
-                    action=AuditAction.RELEASE_SEAT,
-                    subject=f"{seat.pupil.full_name} – {seat.licence.product.name}"[:300],
-                    school=school,
-                    licence=seat.licence,
-                    actor_label=IMPORT_ACTOR,
-                    before={"pupil": seat.pupil.basispoort_id, "licence": seat.licence_id},
-                    after=None,
+        records.record_many(
+            (
+                records.Entry(
+                    AuditAction.RELEASE_SEAT,
+                    records.subject(seat.pupil.full_name, seat.licence.product.name),
+                    school.pk,
+                    seat.licence_id,
+                    before=records.released_seat_facts(seat.pupil.basispoort_id, seat.licence_id),
                 )
                 for seat in seats
-            ]
+            ),
+            records.IMPORT,
         )
         Seat.objects.filter(pk__in=[s.pk for s in seats]).delete()
         if seats:
-            school_changed(school)
+            announce_licences_changed(school)
     return len(seats)

@@ -1,11 +1,11 @@
 """The publisher's back office: catalogue and licences are edited here; links and the
-audit log are shown for support but changed only through the coordinator's screens."""
+audit log (app ``audit``) are shown for support but changed only through the coordinator's screens."""
 
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from licenses.models import AuditEvent, GroupLink, Licence, LicenceKind, Method, Product, Seat
+from licenses.models import GroupLink, Licence, LicenceKind, Method, Product, Seat
 
 
 class ProductInline(admin.TabularInline):
@@ -73,12 +73,3 @@ class SeatAdmin(LinkAdmin):
     list_display = ["licence", "pupil", "school", "created_at"]
     list_select_related = ["licence__product__method", "pupil", "school"]
     search_fields = ["=school__basispoort_id", "=school__brin", "=pupil__basispoort_id"]
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(LinkAdmin):
-    list_display = ["created_at", "actor_label", "action", "subject", "school"]
-    list_filter = ["action"]
-    list_select_related = ["school"]
-    search_fields = ["=school__basispoort_id", "=school__brin", "actor_label"]
-    date_hierarchy = "created_at"

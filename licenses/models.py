@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -20,12 +19,6 @@ def validate_school_year(value: str) -> None:
     match = SCHOOL_YEAR_RE.match(value)
     if not match or int(match[2]) != int(match[1]) + 1:
         raise ValidationError(_("Een schooljaar schrijf je als 2026-2027."))
-
-
-def school_year_of(day: dt.date) -> str:
-    """Dutch school years run from 1 August to 31 July."""
-    start = day.year if day.month >= 8 else day.year - 1
-    return f"{start}-{start + 1}"
 
 
 class ProductType(models.TextChoices):
@@ -169,62 +162,12 @@ class Seat(models.Model):
         return f"{self.licence} → {self.pupil}"
 
 
-class AuditAction(models.TextChoices):
-    LINK_GROUP = "link_group", _("Groep gekoppeld")
-    UNLINK_GROUP = "unlink_group", _("Groep ontkoppeld")
-    ASSIGN_SEAT = "assign_seat", _("Leerling gekoppeld")
-    RELEASE_SEAT = "release_seat", _("Leerling ontkoppeld")
-    LICENCE_CHANGED = "licence_changed", _("Licentie gewijzigd")
-    LOGIN_METHOD_CHANGED = "login_method_changed", _("Inlogmethode van een groep gewijzigd")
-    LOGIN_CODE_CHANGED = "login_code_changed", _("Inlogcode van een leerling gewijzigd")
-    RESULT_LINK_ADDED = "result_link_added", _("Resultaatkoppeling toegevoegd")
-    RESULT_LINK_KEY_CHANGED = "result_link_key_changed", _("Sleutel van een resultaatkoppeling gewijzigd")
-    RESULT_LINK_REMOVED = "result_link_removed", _("Resultaatkoppeling verwijderd")
-    RESULT_LINK_STATUS = "result_link_status", _("Status van een resultaatkoppeling gewijzigd")
-
-
-class AuditEvent(models.Model):
-    """Who changed what, when, from what to what. Rows are never updated or deleted by the app."""
-
-    created_at = models.DateTimeField(_("tijdstip"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("door"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    actor_label = models.CharField(
-        _("door (naam)"), max_length=200, help_text=_("Naam op het moment van de wijziging, of 'import'.")
-    )
-    school = models.ForeignKey(
-        School, verbose_name=_("school"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    licence = models.ForeignKey(
-        Licence, verbose_name=_("licentie"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    action = models.CharField(_("actie"), max_length=30, choices=AuditAction.choices)
-    subject = models.CharField(_("onderwerp"), max_length=300)
-    before = models.JSONField(_("voor"), null=True, blank=True)
-    after = models.JSONField(_("na"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("logboekregel")
-        verbose_name_plural = _("logboek")
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["school", "-created_at"]), models.Index(fields=["licence", "-created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label}: {self.get_action_display()} {self.subject}"
-
-
 class GroupYearLevels(models.Model):
     """The year levels a group had in the roster of one school year.
 
     Kept so that the next school year's proposals still know which jaargroep last year's
     linked groups had after the school administration renamed a group or moved it up a year
-    (same key, new name and jaargroep). Written by ``licenses.new_year.remember_year_levels``.
+    (same key, new name and jaargroep). Written by ``licenses.year_levels.remember_year_levels``.
     """
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+")

@@ -31,39 +31,23 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
-from licenses.actions import LinkRefused, actor_label
 from licenses.models import (
-    AuditAction,
-    AuditEvent,
     GroupLink,
     GroupYearLevels,
     Licence,
     LicenceKind,
     Seat,
-    school_year_of,
 )
 from roster.models import Group, Pupil, School
+from roster.school_year import next_school_year, previous_school_year, school_year_of, sorted_year_levels
 
 REASON = "nieuw schooljaar"
 # The last day of the window in the new school year: the end of October.
 AUTUMN_END_MONTH, AUTUMN_END_DAY = 10, 31
 KEY_RE = re.compile(r"^([gp])-(\d{1,18})-(\d{1,18})$")
-
-
-def next_school_year(year: str) -> str:
-    start = int(year[:4]) + 1
-    return f"{start}-{start + 1}"
-
-
-def previous_school_year(year: str) -> str:
-    start = int(year[:4]) - 1
-    return f"{start}-{start + 1}"
 
 
 def autumn_end(year: str) -> dt.date:
@@ -199,10 +183,6 @@ class NewYearPlan:
         return {proposal.key: (plan, proposal) for plan in self.licences for proposal in [*plan.groups, *plan.pupils]}
 
 
-def level_sort_key(level: str) -> tuple[int, int, str]:
-    return (0, int(level), "") if level.isdigit() else (1, 0, level)
-
-
 def _current_levels(school: School) -> tuple[list[Group], dict[int, set[str]]]:
     """All groups of the school, and each group's year levels now: its own jaargroep, or for a
     combination group (no jaargroep of its own) those of its active pupils."""
@@ -311,7 +291,7 @@ def build_plan(school: School, today: dt.date | None = None, *, for_update: bool
                 name = names_then.get(group_id) or (group.name if group else "")
                 for level in levels_then.get(group_id, levels_now.get(group_id, set())):
                     last_levels[level].append(name)
-            item.last_year_levels = sorted(last_levels, key=level_sort_key)
+            item.last_year_levels = sorted_year_levels(last_levels)
             wanted = covers & set(last_levels)
             for group in groups:
                 if not group.active or group.is_subgroup:
@@ -327,7 +307,7 @@ def build_plan(school: School, today: dt.date | None = None, *, for_update: bool
                     GroupProposal(
                         key=f"g-{licence.pk}-{group.pk}",
                         group=group,
-                        levels=sorted(levels_now[group.pk], key=level_sort_key),
+                        levels=sorted_year_levels(levels_now[group.pk]),
                         last_year=names,
                     )
                 )
@@ -349,172 +329,3 @@ def build_plan(school: School, today: dt.date | None = None, *, for_update: bool
                 else:
                     item.no_room.append(line)
     return plan
-
-
-# Applying ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Applied:
-    groups: int
-    pupils: int
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.groups or self.pupils)
-
-
-def summary(applied: Applied) -> str:
-    """ "12 groepen en 41 leerlingen gekoppeld." with the right plural for each number."""
-    if not applied.changed:
-        return _("Er was niets meer te koppelen; er is niets veranderd.")
-    groups = ngettext("%(count)d groep", "%(count)d groepen", applied.groups) % {"count": applied.groups}
-    pupils = ngettext("%(count)d leerling", "%(count)d leerlingen", applied.pupils) % {"count": applied.pupils}
-    return _("%(groups)s en %(pupils)s gekoppeld.") % {"groups": groups, "pupils": pupils}
-
-
-def parse_keys(values: list[str]) -> set[str]:
-    """The ticked proposals; anything that is not a proposal key refuses the whole request."""
-    keys = set()
-    for value in values:
-        if not isinstance(value, str) or not KEY_RE.match(value):
-            raise LinkRefused(_("Dit voorstel bestaat niet. Laad de pagina opnieuw en probeer het nog eens."))
-        keys.add(value)
-    return keys
-
-
-def apply_new_year(*, school: School, keys: list[str], actor, today: dt.date | None = None) -> Applied:
-    """Link every ticked proposal, all or nothing, under the target licences' row locks.
-
-    A ticked proposal that another coordinator has meanwhile linked is skipped, so applying
-    twice changes nothing the second time. A key that is no (longer a) proposal refuses all.
-    """
-    today = today or timezone.localdate()
-    chosen = parse_keys(keys)
-    with transaction.atomic():
-        plan = build_plan(school, today, for_update=True)
-        if plan is None:
-            raise LinkRefused(_("Er zijn geen licenties voor een nieuw schooljaar."))
-        if plan.stale:
-            raise LinkRefused(
-                _(
-                    "De nieuwe groepenindeling is nog niet binnen; er is niets gekoppeld. "
-                    "Controleer eerst de schooladministratie."
-                )
-            )
-        proposals = plan.proposals()
-        already = _already_linked(plan)
-        unknown = chosen - proposals.keys() - already
-        if unknown:
-            raise LinkRefused(
-                _("De voorstellen zijn intussen veranderd; er is niets gekoppeld. Bekijk de voorstellen opnieuw.")
-            )
-        picked = [proposals[key] for key in sorted(chosen & proposals.keys())]
-        group_links, seats, events = [], [], []
-        per_licence_seats: dict[int, int] = defaultdict(int)
-        label = actor_label(actor)
-        for item, proposal in picked:
-            licence = item.licence
-            if isinstance(proposal, GroupProposal):
-                group = proposal.group
-                group_links.append(GroupLink(licence=licence, group=group, school=school))
-                events.append(
-                    AuditEvent(
-                        action=AuditAction.LINK_GROUP,
-                        subject=f"{group.name} – {licence.product.name} {licence.school_year} ({REASON})"[:300],
-                        school=school,
-                        licence=licence,
-                        actor=actor,
-                        actor_label=label,
-                        after={"group": group.las_key, "group_name": group.name, "reason": REASON},
-                    )
-                )
-            else:
-                per_licence_seats[licence.pk] += 1
-                if per_licence_seats[licence.pk] > item.seats_free:
-                    raise LinkRefused(
-                        _("Er zijn geen licenties meer beschikbaar voor %(product)s.")
-                        % {"product": licence.product.name}
-                    )
-                pupil = proposal.pupil
-                seats.append(Seat(licence=licence, pupil_id=pupil.pupil_id, school=school))
-                events.append(
-                    AuditEvent(
-                        action=AuditAction.ASSIGN_SEAT,
-                        subject=f"{pupil.name} – {licence.product.name} {licence.school_year} ({REASON})"[:300],
-                        school=school,
-                        licence=licence,
-                        actor=actor,
-                        actor_label=label,
-                        after={"pupil_id": pupil.pupil_id, "pupil_name": pupil.name, "reason": REASON},
-                    )
-                )
-        GroupLink.objects.bulk_create(group_links)
-        Seat.objects.bulk_create(seats)
-        AuditEvent.objects.bulk_create(events)
-    return Applied(groups=len(group_links), pupils=len(seats))
-
-
-def _already_linked(plan: NewYearPlan) -> set[str]:
-    """Keys of links that exist already: ticking them again is harmless."""
-    keys = set()
-    for item in plan.licences:
-        keys.update(f"g-{item.licence.pk}-{group.pk}" for group in item.groups_already)
-    if any(not item.is_per_group for item in plan.licences):
-        for licence_id, pupil_id in Seat.objects.filter(
-            licence__in=[item.licence for item in plan.licences if not item.is_per_group]
-        ).values_list("licence_id", "pupil_id"):
-            keys.add(f"p-{licence_id}-{pupil_id}")
-    return keys
-
-
-# The nightly snapshot ---------------------------------------------------------------------
-
-
-def remember_year_levels(school_ids: list[int] | None = None, chunk: int = 500) -> int:
-    """Write each active group's name and year levels for the school year of its school's roster.
-
-    Runs before the nightly import, so when a new group division arrives (groups renamed,
-    moved up, merged), last year's levels of every group are still known. Set-based: three
-    queries and one upsert per chunk of schools. Returns the number of rows written.
-    """
-    schools = School.objects.filter(active=True, mutation_timestamp__isnull=False)
-    if school_ids is not None:
-        schools = schools.filter(pk__in=school_ids)
-    ids = list(schools.order_by("pk").values_list("pk", "mutation_timestamp"))
-    written = 0
-    for start in range(0, len(ids), chunk):
-        part = ids[start : start + chunk]
-        year_of = {pk: school_year_of(timezone.localtime(ts).date()) for pk, ts in part}
-        levels: dict[int, set[str]] = defaultdict(set)
-        for group_id, level in (
-            Pupil.objects.filter(school_id__in=year_of, active=True, group__isnull=False)
-            .values_list("group_id", "jaargroep")
-            .distinct()
-            .order_by()
-        ):
-            if level:
-                levels[group_id].add(level)
-        rows = []
-        for group_id, school_id, name, jaargroep in Group.objects.filter(
-            school_id__in=year_of, active=True, is_subgroup=False
-        ).values_list("pk", "school_id", "name", "jaargroep"):
-            found = {jaargroep} if jaargroep else levels.get(group_id, set())
-            rows.append(
-                GroupYearLevels(
-                    group_id=group_id,
-                    school_id=school_id,
-                    school_year=year_of[school_id],
-                    name=name,
-                    levels=sorted(found, key=level_sort_key),
-                )
-            )
-        GroupYearLevels.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["group", "school_year"],
-            update_fields=["name", "levels"],
-            batch_size=2000,
-        )
-        written += len(rows)
-    return written

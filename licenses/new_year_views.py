@@ -1,6 +1,6 @@
 """ "Nieuw schooljaar": review the proposed links for the coming school year and apply them.
 
-Line one of every view is the access helper; the change goes through licenses.new_year.
+Line one of every view is the access helper; the change goes through licenses.new_year_apply.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from licenses import new_year
+from licenses import new_year, new_year_apply
 from licenses.actions import LinkRefused
 from roster.access import school_for_request
 
@@ -23,20 +23,18 @@ def new_school_year(request: HttpRequest, school_id: int) -> HttpResponse:
     here = reverse("licence_new_year", args=[access.school.pk])
     if request.method == "POST":
         try:
-            applied = new_year.apply_new_year(
-                school=access.school, keys=request.POST.getlist("voorstel"), actor=request.user
+            applied = new_year_apply.apply_new_year(
+                school=access.school, keys=request.POST.getlist("voorstel"), actor=access.actor
             )
         except LinkRefused as refused:
             messages.error(request, str(refused))
         else:
             level = messages.SUCCESS if applied.changed else messages.INFO
-            messages.add_message(request, level, new_year.summary(applied))
+            messages.add_message(request, level, new_year_apply.summary(applied))
         return redirect(here)
     plan = new_year.build_plan(access.school, timezone.localdate())
-    context = {
-        "access": access,
-        "school": access.school,
-        "plan": plan,
-        "subtab": "nieuw_schooljaar",
-    }
+    context = access.context(
+        plan=plan,
+        subtab="nieuw_schooljaar",
+    )
     return render(request, "licenses/new_year.html", context)

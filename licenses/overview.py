@@ -9,9 +9,11 @@ from dataclasses import dataclass, field, replace
 from django.db.models import Count, F
 from django.utils.translation import gettext as _
 
-from licenses.models import GroupLink, Licence, LicenceKind, ProductType, Seat, school_year_of
+from bingel_admin.numbers import percent
+from licenses.models import GroupLink, Licence, LicenceKind, ProductType, Seat
 from roster.models import Group, Pupil, School
 from roster.naming import labels, pupil_number
+from roster.school_year import school_year_of
 
 
 def current_licences(school: School, kind: str, today: dt.date):
@@ -82,7 +84,7 @@ class PupilLicenceRow:
 
     @property
     def percent_used(self) -> int:
-        return round(100 * self.used / self.licence.seats) if self.licence.seats else 100
+        return percent(self.used, self.licence.seats, when_empty=100, capped=False)
 
 
 def pupil_licence_rows(school: School, today: dt.date) -> list[PupilLicenceRow]:

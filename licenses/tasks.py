@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from licenses.new_year import remember_year_levels
+from licenses.year_levels import remember_year_levels
 
 
 @shared_task(name="licenses.tasks.remember_year_levels")

@@ -16,13 +16,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.models import AuditEvent
 from licenses import actions, fragments
-from licenses.models import AuditEvent, GroupLink, Licence, LicenceKind, Seat
+from licenses.models import GroupLink, Licence, LicenceKind, Seat
 from licenses.overview import coverage_warnings, group_licence_rows, pupil_licence_rows, seat_warnings
 from roster.access import school_for_request
 from roster.models import Group, Pupil
 from roster.naming import label_pupils
 
+# The one wording of the handbook's lesson-week warning, on "Licenties per groep" and "Kies het kind".
 LESSON_WEEK_NOTE = gettext_lazy(
     "Let op! Voeg je tijdens een lesweek een leerling toe aan een groep, dan moet de leerkracht "
     "de lopende lesweek (Basis digitaal) of het lopende blok/thema (Basis papier of oefensoftware) "
@@ -46,13 +48,12 @@ def licences_per_group(request: HttpRequest, school_id: int) -> HttpResponse:
     return render(
         request,
         "licenses/per_group.html",
-        {
-            "access": access,
-            "school": access.school,
-            "rows": rows,
-            "warnings": coverage_warnings(access.school, rows),
-            "subtab": "per_groep",
-        },
+        access.context(
+            rows=rows,
+            warnings=coverage_warnings(access.school, rows),
+            subtab="per_groep",
+            lesson_week_note=LESSON_WEEK_NOTE,
+        ),
     )
 
 
@@ -62,27 +63,24 @@ def link_groups(request: HttpRequest, school_id: int, licence_id: int) -> HttpRe
     licence = get_object_or_404(Licence, pk=licence_id, school=access.school, kind=LicenceKind.PER_GROUP)
     back = reverse("licences_per_group", args=[access.school.pk]) + f"#licentie-{licence.pk}"
     level = request.POST.get("jaargroep", "").strip()
-    if level:
-        linked = GroupLink.objects.filter(licence=licence).values("group_id")
-        group_ids = list(
-            Group.objects.filter(school=access.school, active=True, jaargroep=level)
-            .exclude(pk__in=linked)
-            .values_list("pk", flat=True)
-        )
-        if not group_ids:
-            messages.info(request, _("Alle groepen van jaargroep %(level)s zijn al gekoppeld.") % {"level": level})
-            return redirect(back)
-    else:
-        group_ids = [gid for gid in map(_int, request.POST.getlist("group")) if gid is not None]
-    if not group_ids:
+    group_ids = [gid for gid in map(_int, request.POST.getlist("group")) if gid is not None]
+    if not level and not group_ids:
         messages.error(request, _("Kies eerst een groep en klik dan op ‘Toevoegen’."))
         return redirect(back)
     try:
-        new, already = actions.link_groups(
-            school=access.school, licence_id=licence.pk, group_ids=group_ids, actor=request.user
-        )
+        if level:
+            new, already = actions.link_year_group(
+                school=access.school, licence_id=licence.pk, level=level, actor=access.actor
+            )
+        else:
+            new, already = actions.link_groups(
+                school=access.school, licence_id=licence.pk, group_ids=group_ids, actor=access.actor
+            )
     except actions.LinkRefused as refused:
         messages.error(request, str(refused))
+        return redirect(back)
+    if level and not new and not already:
+        messages.info(request, _("Alle groepen van jaargroep %(level)s zijn al gekoppeld.") % {"level": level})
         return redirect(back)
     if new:
         messages.success(
@@ -112,7 +110,7 @@ def unlink_group(request: HttpRequest, school_id: int, licence_id: int, group_id
         what=group.name,
         linked=GroupLink.objects.filter(licence=licence, group=group).exists(),
         unlink=lambda: actions.unlink_group(
-            school=access.school, licence_id=licence.pk, group_id=group.pk, actor=request.user
+            school=access.school, licence_id=licence.pk, group_id=group.pk, actor=access.actor
         ),
         back=reverse("licences_per_group", args=[access.school.pk]) + f"#licentie-{licence.pk}",
         subtab="per_groep",
@@ -127,14 +125,12 @@ def _confirm_then_unlink(request, access, licence, *, what, linked, unlink, back
         if not linked:
             messages.info(request, gone)
             return redirect(back)
-        context = {
-            "access": access,
-            "school": access.school,
-            "what": what,
-            "licence": licence,
-            "back": back,
-            "subtab": subtab,
-        }
+        context = access.context(
+            what=what,
+            licence=licence,
+            back=back,
+            subtab=subtab,
+        )
         return render(request, "licenses/confirm_unlink.html", context)
     try:
         outcome = unlink()
@@ -160,13 +156,11 @@ def licences_per_pupil(request: HttpRequest, school_id: int) -> HttpResponse:
     return render(
         request,
         "licenses/per_pupil.html",
-        {
-            "access": access,
-            "school": access.school,
-            "rows": rows,
-            "warnings": seat_warnings(rows),
-            "subtab": "per_kind",
-        },
+        access.context(
+            rows=rows,
+            warnings=seat_warnings(rows),
+            subtab="per_kind",
+        ),
     )
 
 
@@ -192,14 +186,14 @@ def assign_seat(request: HttpRequest, school_id: int, licence_id: int) -> HttpRe
             messages.error(request, _("Kies eerst een kind en klik dan op ‘Toevoegen’."))
         else:
             try:
-                outcome = actions.assign_seat(
-                    school=access.school, licence_id=licence.pk, pupil_id=pupil_id, actor=request.user
+                assigned = actions.assign_seat(
+                    school=access.school, licence_id=licence.pk, pupil_id=pupil_id, actor=access.actor
                 )
             except actions.LinkRefused as refused:
                 messages.error(request, str(refused))
             else:
-                pupil = Pupil.objects.get(pk=pupil_id)
-                if outcome is actions.Outcome.ALREADY:
+                pupil = assigned.pupil
+                if assigned.outcome is actions.Outcome.ALREADY:
                     messages.info(
                         request, _("%(name)s was al gekoppeld; er is niets veranderd.") % {"name": pupil.full_name}
                     )
@@ -221,18 +215,16 @@ def assign_seat(request: HttpRequest, school_id: int, licence_id: int) -> HttpRe
             .order_by("last_name", "first_name", "pk")
         )
         pupils = [pupil for pupil in everyone if not pupil.has_seat]
-    context = {
-        "access": access,
-        "school": access.school,
-        "licence": licence,
-        "available": max(licence.seats - used, 0),
-        "used": used,
-        "groups": groups,
-        "group": group,
-        "pupils": pupils,
-        "subtab": "per_kind",
-        "lesson_week_note": LESSON_WEEK_NOTE,
-    }
+    context = access.context(
+        licence=licence,
+        available=max(licence.seats - used, 0),
+        used=used,
+        groups=groups,
+        group=group,
+        pupils=pupils,
+        subtab="per_kind",
+        lesson_week_note=LESSON_WEEK_NOTE,
+    )
     if request.htmx:
         return render(request, "licenses/_pupil_choice.html", context)
     return render(request, "licenses/assign_seat.html", context)
@@ -252,7 +244,7 @@ def release_seat(request: HttpRequest, school_id: int, licence_id: int, pupil_id
         what=pupil.full_name,
         linked=Seat.objects.filter(licence=licence, pupil=pupil).exists(),
         unlink=lambda: actions.release_seat(
-            school=access.school, licence_id=licence.pk, pupil_id=pupil.pk, actor=request.user
+            school=access.school, licence_id=licence.pk, pupil_id=pupil.pk, actor=access.actor
         ),
         back=reverse("licences_per_pupil", args=[access.school.pk]) + f"#licentie-{licence.pk}",
         subtab="per_kind",
@@ -273,5 +265,5 @@ def audit_log(request: HttpRequest, school_id: int) -> HttpResponse:
     return render(
         request,
         "licenses/audit_log.html",
-        {"access": access, "school": access.school, "page": page, "licences": licences, "chosen": chosen},
+        access.context(page=page, licences=licences, chosen=chosen),
     )

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from audit.records import Actor
 from bingel_admin.observability import school_id_var
 from roster.models import Appointment, AppointmentRole, Group, Role, School, Staff
 
@@ -27,6 +28,16 @@ class SchoolAccess:
     staff: Staff
     appointment: Appointment
     roles: frozenset[str]
+    user: object = None  # the signed-in account, for the audit row's ``actor``
+
+    @property
+    def actor(self) -> Actor:
+        """Who this person is in the audit log: the roster person, as the roster names them."""
+        return Actor(label=self.staff.full_name, user_id=getattr(self.user, "pk", None))
+
+    def context(self, **extra) -> dict:
+        """The template context every school page starts with: the access object and its school."""
+        return {"access": self, "school": self.school, **extra}
 
     @property
     def is_coordinator(self) -> bool:
@@ -90,6 +101,12 @@ def person_name(user) -> str:
     return staff.full_name if staff is not None else gettext("onbekende medewerker")
 
 
+def actor_for_user(user) -> Actor:
+    """The audit actor for an account outside a school request (a back-office or test caller):
+    named after the roster person behind it, never after the identity provider's claims."""
+    return Actor(label=person_name(user), user_id=user.pk)
+
+
 def current_appointments(basispoort_id: int, today: dt.date | None = None) -> QuerySet[Appointment]:
     """Appointments that give rights today: active, not ended, at an active school, with a role."""
     today = today or timezone.localdate()
@@ -127,7 +144,9 @@ def school_for_request(request: HttpRequest, school_id: int, *, coordinator: boo
         raise Http404
     school_id_var.set(appointment.school_id)  # for log records written during this request
     roles = frozenset(AppointmentRole.objects.filter(appointment=appointment).values_list("role", flat=True))
-    access = SchoolAccess(school=appointment.school, staff=appointment.staff, appointment=appointment, roles=roles)
+    access = SchoolAccess(
+        school=appointment.school, staff=appointment.staff, appointment=appointment, roles=roles, user=request.user
+    )
     if coordinator and not access.is_coordinator:
         raise Http404
     return access

@@ -19,14 +19,7 @@ from roster.models import LoginMethod, Pupil
 def _context(access, group, **extra) -> dict:
     # Coordinators see these pages inside the Beheer tabs; a group's own teacher under their start page.
     frame = "beheer/base.html" if access.is_coordinator else "roster/_teacher_frame.html"
-    return {
-        "access": access,
-        "school": access.school,
-        "group": group,
-        "frame": frame,
-        "may_change": may_change_codes(access),
-        **extra,
-    }
+    return access.context(group=group, frame=frame, may_change=may_change_codes(access), **extra)
 
 
 @never_cache
@@ -64,7 +57,7 @@ def group_method(request: HttpRequest, school_id: int, group_id: int) -> HttpRes
             _context(access, group, current=current, methods=LoginMethod.choices),
         )
     try:
-        count = login_codes.switch_group_method(group=group, method=request.POST.get("method", ""), actor=request.user)
+        count = login_codes.switch_group_method(group=group, method=request.POST.get("method", ""), actor=access.actor)
     except login_codes.CodeRefused as refused:
         messages.error(request, str(refused))
         return redirect(back)
@@ -91,7 +84,7 @@ def pupil_code(request: HttpRequest, school_id: int, group_id: int, pupil_id: in
         else:
             raw = request.POST.get("code", "")
         try:
-            login_codes.set_pupil_code(pupil=pupil, raw_code=raw, actor=request.user)
+            login_codes.set_pupil_code(pupil=pupil, raw_code=raw, actor=access.actor)
         except login_codes.CodeRefused as refused:
             error = str(refused)
         else:

@@ -1,6 +1,6 @@
 """Pupil login codes: per group either a short row of pictures or a number code.
 
-Codes are secrets about children. They are stored encrypted (integrations.crypto, the same
+Codes are secrets about children. They are stored encrypted (bingel_admin.crypto, the same
 keys as the LVS authorisation keys), shown only on the codes pages of the pupil's own group,
 and never written to a log or an audit row: the audit says *that* a code changed, not to what.
 """
@@ -16,9 +16,10 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from integrations import crypto
-from licenses.actions import record
-from licenses.models import AuditAction
+from audit import records
+from audit.models import AuditAction
+from audit.records import Actor
+from bingel_admin import crypto
 from roster.models import Group, GroupLoginMethod, LoginMethod, Pupil, PupilLoginCode, School
 from roster.naming import label_pupils
 
@@ -126,7 +127,7 @@ def _store(pupil: Pupil, method: str, code: str) -> None:
     )
 
 
-def switch_group_method(*, group: Group, method: str, actor) -> int:
+def switch_group_method(*, group: Group, method: str, actor: Actor | None) -> int:
     """Give the whole group new codes in ``method``; returns how many pupils got one."""
     if method not in LoginMethod.values:
         raise CodeRefused(_("Kies plaatjes of een cijfercode."))
@@ -141,19 +142,18 @@ def switch_group_method(*, group: Group, method: str, actor) -> int:
             code = generate(method, taken)
             taken.add(code)
             _store(pupil, method, code)
-        record(
-            action=AuditAction.LOGIN_METHOD_CHANGED,
-            subject=_("%(group)s: nieuwe inlogcodes (%(method)s)")
-            % {"group": group.name, "method": LoginMethod(method).label},
-            school=group.school,
-            actor=actor,
-            before={"group": group.las_key, "method": before},
-            after={"group": group.las_key, "method": method, "pupils": len(pupils)},
+        entry = records.Entry(
+            AuditAction.LOGIN_METHOD_CHANGED,
+            _("%(group)s: nieuwe inlogcodes (%(method)s)") % {"group": group.name, "method": LoginMethod(method).label},
+            group.school_id,
+            before=records.login_method_facts(group.las_key, before),
+            after=records.login_method_facts(group.las_key, method, pupils=len(pupils)),
         )
+        records.record(entry, actor)
     return len(pupils)
 
 
-def set_pupil_code(*, pupil: Pupil, raw_code: str, actor) -> None:
+def set_pupil_code(*, pupil: Pupil, raw_code: str, actor: Actor | None) -> None:
     """Set one pupil's code (typed or chosen), refused when a classmate already has it."""
     if pupil.group is None or not pupil.active:
         raise CodeRefused(_("Deze leerling zit niet (meer) in een groep."))
@@ -166,13 +166,13 @@ def set_pupil_code(*, pupil: Pupil, raw_code: str, actor) -> None:
                 _("Een andere leerling in %(group)s heeft deze code al. Kies een andere.") % {"group": pupil.group.name}
             )
         _store(pupil, method, code)
-        record(
-            action=AuditAction.LOGIN_CODE_CHANGED,
-            subject=_("%(name)s: inlogcode gewijzigd") % {"name": pupil.full_name},
-            school=pupil.school,
-            actor=actor,
-            after={"pupil": pupil.basispoort_id, "method": method},
+        entry = records.Entry(
+            AuditAction.LOGIN_CODE_CHANGED,
+            _("%(name)s: inlogcode gewijzigd") % {"name": pupil.full_name},
+            pupil.school_id,
+            after=records.login_code_facts(pupil.basispoort_id, method),
         )
+        records.record(entry, actor)
 
 
 def suggestion_for(pupil: Pupil) -> str:

@@ -292,7 +292,7 @@ class GroupLoginMethod(models.Model):
 
 
 class PupilLoginCode(models.Model):
-    """A pupil's login code, encrypted at rest like every other secret (integrations.crypto).
+    """A pupil's login code, encrypted at rest like every other secret (bingel_admin.crypto).
 
     The code is a secret about a child: it is only ever decrypted to show it on the codes
     pages of the pupil's own group, never logged, never put in an audit row.

@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from licenses.models import AuditEvent
+from audit import records
 from roster.models import Appointment, ImportRun, Pupil, Staff
 
 logger = logging.getLogger(__name__)
@@ -75,35 +74,7 @@ def purge_inactive(now: dt.datetime | None = None, days: int | None = None) -> P
 
 def _pseudonymise_pupil_events(pupils: set[tuple[int, int]]) -> None:
     """Replace the name and id of these (school id, Basispoort id) pupils in their audit rows."""
-    bp_ids = [bp_id for _school, bp_id in pupils]
-    events = AuditEvent.objects.filter(school_id__in={school for school, _bp in pupils}).filter(
-        Q(before__pupil__in=bp_ids) | Q(after__pupil__in=bp_ids)
-    )
-    changed = []
-    for event in events:
-        bp_id = next(
-            (
-                facts["pupil"]
-                for facts in (event.before, event.after)
-                if isinstance(facts, dict) and (event.school_id, facts.get("pupil")) in pupils
-            ),
-            None,
-        )
-        if bp_id is None:
-            continue  # the same Basispoort id at another school in this batch: not this pupil
-        alias = pseudonym("leerling", bp_id)
-        event.subject = f"{alias} – {event.subject.split(' – ', 1)[1]}" if " – " in event.subject else alias
-        event.before = _strip_pupil(event.before, alias)
-        event.after = _strip_pupil(event.after, alias)
-        changed.append(event)
-    AuditEvent.objects.bulk_update(changed, ["subject", "before", "after"], batch_size=500)
-
-
-def _strip_pupil(facts: dict | None, alias: str) -> dict | None:
-    if not facts:
-        return facts
-    kept = {key: value for key, value in facts.items() if key not in {"pupil", "pupil_name"}}
-    return {**kept, "pupil": alias}
+    records.pseudonymise_pupils(pupils, lambda bp_id: pseudonym("leerling", bp_id))
 
 
 def _forget_staff(staff: Staff) -> None:
@@ -112,6 +83,6 @@ def _forget_staff(staff: Staff) -> None:
     users = get_user_model().objects.filter(
         socialaccount__provider="basispoort", socialaccount__uid=str(staff.basispoort_id)
     )
-    AuditEvent.objects.filter(actor__in=users).update(actor_label=alias)
+    records.pseudonymise_actor(users.values_list("pk", flat=True), alias)
     users.delete()
     staff.delete()

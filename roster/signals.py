@@ -1,7 +1,30 @@
-"""Signals the roster sends to the layers above it, which subscribe without roster knowing them."""
+"""What the roster tells the apps above it, without importing them.
+
+``roster`` is the ground floor: it never imports ``licenses`` or ``integrations``. When the
+import changes something those apps care about, it sends a signal defined here; the app above
+connects its receiver in its ``AppConfig.ready()``. Receivers run synchronously, inside the
+import's transaction for the school, so their changes commit or roll back with it; a receiver
+that talks to another system does so after commit.
+"""
+
+from __future__ import annotations
 
 from django.dispatch import Signal
 
+# Sent by the import for pupils who left a school (kwargs: ``school``, ``pupil_ids``). A receiver
+# returns how many things (seats) it freed for them, which the import reports.
+pupils_departed = Signal()
+
 # Sent inside the import's transaction for each school whose people or groups changed
-# (``school_id``); receivers that act on it should do so after commit.
+# (``school_id``); receivers that act on it should do so after commit (the licence registry push).
 roster_changed = Signal()
+
+
+def announce_departed_pupils(school, pupil_ids: list[int]) -> int:
+    """Tell the apps above that these pupils left ``school``; how many seats they freed."""
+    responses = pupils_departed.send(sender=type(school), school=school, pupil_ids=pupil_ids)
+    return sum(freed for _receiver, freed in responses if isinstance(freed, int))
+
+
+def announce_roster_changed(school) -> None:
+    roster_changed.send(sender=type(school), school_id=school.pk)

@@ -1,7 +1,7 @@
 """The nightly roster import on Celery: one run lists the schools and fans out chunks of them.
 
-A Redis lock (``SET NX`` with an expiry, released by whichever chunk closes the run) keeps two
-runs from overlapping; the expiry frees it should a worker die mid-run.
+The lock of ``roster.lock`` (released by whichever chunk closes the run) keeps two runs from
+overlapping; its expiry frees it should a worker die mid-run.
 """
 
 from __future__ import annotations
@@ -10,35 +10,18 @@ import datetime as dt
 import logging
 import uuid
 
-import redis
 from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 
 from roster import importer, retention
 from roster.feed import TransientSourceError
+from roster.lock import LOCK_KEY, LOCK_SECONDS, acquire_lock, release_lock
+from roster.lock import redis_client as _redis
 from roster.models import ImportRun
 from roster.sources import source_from
 
 logger = logging.getLogger(__name__)
-LOCK_KEY = "bingel:roster-import-lock"
-LOCK_SECONDS = 6 * 3600
-_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
-
-
-def _redis() -> redis.Redis | None:
-    return redis.Redis.from_url(settings.REDIS_URL) if settings.REDIS_URL else None
-
-
-def acquire_lock(owner: str) -> bool:
-    client = _redis()
-    return client is None or bool(client.set(LOCK_KEY, owner, nx=True, ex=LOCK_SECONDS))
-
-
-def release_lock(owner: str) -> None:
-    client = _redis()
-    if client is not None:
-        client.eval(_RELEASE, 1, LOCK_KEY, owner)
 
 
 def start_nightly_run(*, full: bool = False) -> ImportRun | None:

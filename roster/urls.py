@@ -3,9 +3,8 @@ from django.urls import path
 from roster import login_code_views, views
 
 # Every pattern here is school-scoped: its view starts with roster.access.school_for_request.
+# The start page and Beheer home, which combine every app, are in portal.urls.
 urlpatterns = [
-    path("", views.start_page, name="school_start"),
-    path("beheer/", views.beheer_home, name="beheer_home"),
     path("beheer/gegevens/", views.beheer_gegevens, name="beheer_gegevens"),
     path("beheer/groepen/", views.beheer_groepen, name="beheer_groepen"),
     path("beheer/groepen/<int:group_id>/", views.beheer_groep, name="beheer_groep"),

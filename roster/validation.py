@@ -19,10 +19,11 @@ from django.utils.dateparse import parse_date
 from roster.feed import RawSchool, SchoolDocument
 from roster.models import Role
 
+# Primary school levels and the special codes the LAS packages use; anything else is kept as text and warned about.
+from roster.school_year import KNOWN_YEAR_LEVELS
+
 BRIN_RE = re.compile(r"^\d{2}[A-Z]{2}$")
 DEPENDANCECODE_RE = re.compile(r"^\d{2}$")
-# Primary school levels and the special codes the LAS packages use; anything else is kept as text and warned about.
-KNOWN_YEAR_LEVELS = frozenset({"0", "1", "2", "3", "4", "5", "6", "7", "8", "S", "V"})
 MAX_EXAMPLES = 5
 
 

@@ -9,57 +9,22 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
-from integrations.status import links_summary, registry_status
-from licenses.overview import warnings as licence_warnings
 from roster import overview
 from roster.access import SchoolAccess, school_for_request
 from roster.models import Group, Role
 from roster.naming import label_pupils
-from roster.reports import latest_sync_summary
 
 PUPILS_PER_PAGE = 50
 SEARCH_MAX_LENGTH = 100
 
 
 @require_GET
-def start_page(request: HttpRequest, school_id: int) -> HttpResponse:
-    access = school_for_request(request, school_id)
-    groups = overview.teacher_groups(access.appointment)
-    context = {
-        "access": access,
-        "school": access.school,
-        "groups": groups,
-        "school_year": overview.current_school_year(),
-        "methods": overview.start_page_licences(access.school, groups),
-    }
-    return render(request, "roster/start_page.html", context)
-
-
-@require_GET
-def beheer_home(request: HttpRequest, school_id: int) -> HttpResponse:
-    access = school_for_request(request, school_id, coordinator=True)
-    school = access.school
-    context = {
-        "access": access,
-        "school": school,
-        "counts": overview.roster_counts(school),
-        "licences": overview.licence_overview(school),
-        "warnings": licence_warnings(school, timezone.localdate()),
-        "result_links": links_summary(school),
-        "sync": latest_sync_summary(school),
-        "registry": registry_status(school),
-    }
-    return render(request, "roster/beheer_home.html", context)
-
-
-@require_GET
 def beheer_gegevens(request: HttpRequest, school_id: int) -> HttpResponse:
     access = school_for_request(request, school_id, coordinator=True)
-    context = {"access": access, "school": access.school, "counts": overview.roster_counts(access.school)}
+    context = access.context(counts=overview.roster_counts(access.school))
     return render(request, "roster/beheer_gegevens.html", context)
 
 
@@ -90,35 +55,29 @@ def beheer_groep(request: HttpRequest, school_id: int, group_id: int) -> HttpRes
 
 def _groups_page(request: HttpRequest, access: SchoolAccess, open_group: Group | None) -> HttpResponse:
     groups = list(overview.groups_with_teachers(access.school))
-    context = {
-        "access": access,
-        "school": access.school,
-        "groups": groups,
-        "open_group_id": open_group.pk if open_group else None,
-        "pupils": label_pupils(overview.pupils_of_group(open_group)) if open_group else None,
-    }
+    context = access.context(
+        groups=groups,
+        open_group_id=open_group.pk if open_group else None,
+        pupils=label_pupils(overview.pupils_of_group(open_group)) if open_group else None,
+    )
     return render(request, "roster/beheer_groepen.html", context)
 
 
 @require_GET
 def beheer_coordinatoren(request: HttpRequest, school_id: int) -> HttpResponse:
     access = school_for_request(request, school_id, coordinator=True)
-    context = {
-        "access": access,
-        "school": access.school,
-        "coordinators": overview.staff_with_role(access.school, Role.ICT_COORDINATOR),
-    }
+    context = access.context(
+        coordinators=overview.staff_with_role(access.school, Role.ICT_COORDINATOR),
+    )
     return render(request, "roster/beheer_coordinatoren.html", context)
 
 
 @require_GET
 def beheer_leerkrachten(request: HttpRequest, school_id: int) -> HttpResponse:
     access = school_for_request(request, school_id, coordinator=True)
-    context = {
-        "access": access,
-        "school": access.school,
-        "teachers": overview.staff_with_role(access.school, *overview.TEACHING_ROLES),
-    }
+    context = access.context(
+        teachers=overview.staff_with_role(access.school, *overview.TEACHING_ROLES),
+    )
     return render(request, "roster/beheer_leerkrachten.html", context)
 
 
@@ -128,5 +87,5 @@ def beheer_leerlingen(request: HttpRequest, school_id: int) -> HttpResponse:
     query = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_LENGTH]
     page = Paginator(overview.search_pupils(access.school, query), PUPILS_PER_PAGE).get_page(request.GET.get("pagina"))
     label_pupils(page.object_list)
-    context = {"access": access, "school": access.school, "query": query, "page": page}
+    context = access.context(query=query, page=page)
     return render(request, "roster/beheer_leerlingen.html", context)

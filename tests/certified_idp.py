@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from roster.demo import DEMO_COORDINATOR, DEMO_TEACHER, DEMO_TEACHER_COORDINATOR
+from demo.world import DEMO_COORDINATOR, DEMO_TEACHER, DEMO_TEACHER_COORDINATOR
 from tests.servers import certified_provider
 from tests.sso import CALLBACK_PATH, Browser, use_provider
 

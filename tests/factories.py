@@ -9,9 +9,10 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
-from licenses.models import Licence, LicenceKind, Method, Product, ProductType, school_year_of
+from licenses.models import Licence, LicenceKind, Method, Product, ProductType
 from roster.access import BASISPOORT_ID_SESSION_KEY, SSO_PROVIDER_ID
 from roster.models import Appointment, AppointmentRole, Group, Pupil, School, Staff
+from roster.school_year import school_year_of
 
 _ids = itertools.count(1)
 

@@ -8,11 +8,11 @@ import secrets
 import pytest
 from django.utils import timezone
 
-from integrations import crypto
+from bingel_admin import crypto
+from demo.reference_lvs import ReferenceLvs, running
 from integrations.actions import IncomingResult, store_results
 from integrations.api import token_digest
 from integrations.models import LvsSupplier, ResultKind, ResultLink, ServiceToken
-from integrations.reference_lvs import ReferenceLvs, running
 from roster.models import Pupil, School
 
 LVS_KEY = "Mm-ref-9f3c1b7a2d4e-Q8"

@@ -14,12 +14,14 @@ from pathlib import Path
 from django.core.management import call_command
 from django.utils import timezone
 
-from licenses.models import GroupLink, Licence, LicenceKind, Seat, school_year_of
-from licenses.new_year import next_school_year, remember_year_levels
-from roster.demo import SCHOOL_A, demo_schools, stays_back
+from demo.next_year import stays_back
+from demo.world import SCHOOL_A, demo_schools
+from licenses.models import GroupLink, Licence, LicenceKind, Seat
+from licenses.year_levels import remember_year_levels
 from roster.feed import FolderSource
 from roster.importer import sync_roster
 from roster.models import Group, Pupil, School
+from roster.school_year import next_school_year, school_year_of
 
 
 @dataclass

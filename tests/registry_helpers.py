@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.reference_registry import Pki, ReferenceRegistry, make_pki, running
+from demo.reference_registry import Pki, ReferenceRegistry, make_pki, running
 from integrations.registry.client import RegistryClient
 
 

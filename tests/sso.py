@@ -29,7 +29,7 @@ def _idp(request, tmp_path_factory, live_server, tamper: str = ""):
     tmp = tmp_path_factory.mktemp("idp")
     feed = tmp_path_factory.getbasetemp() / "idp-feed"
     if not feed.exists():
-        from roster.demo import demo_schools
+        from demo.world import demo_schools
         from roster.feed import write_folder
 
         write_folder(feed, demo_schools())

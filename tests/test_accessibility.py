@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from roster.demo import DEMO_COORDINATOR, DEMO_TEACHER, SCHOOL_A
+from demo.world import DEMO_COORDINATOR, DEMO_TEACHER, SCHOOL_A
 from roster.models import Group, School
 from tests.live_login import log_in_browser
 

@@ -34,7 +34,7 @@ def changelist_urls():
     return [
         reverse(f"admin:{m._meta.app_label}_{m._meta.model_name}_changelist")
         for m in admin.site._registry
-        if m._meta.app_label in {"roster", "licenses"}
+        if m._meta.app_label in {"audit", "roster", "licenses"}
     ]
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from audit.models import AuditAction, AuditEvent
 from licenses import actions
-from licenses.models import AuditAction, AuditEvent
 from tests.factories import login_as
 
 pytestmark = pytest.mark.django_db

@@ -5,15 +5,24 @@ from __future__ import annotations
 
 import pytest
 
+from audit.models import AuditAction, AuditEvent
+from audit.records import IMPORT_ACTOR
 from licenses import actions
-from licenses.models import AuditAction, AuditEvent, GroupLink, Seat
+from licenses.models import GroupLink, Seat
+from roster.access import actor_for_user
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def user(django_user_model):
+def account(django_user_model):
     return django_user_model.objects.create(username="bp-ilse", first_name="Ilse", last_name="Bakker")
+
+
+@pytest.fixture
+def user(account):
+    """The audit actor of this account (named as the roster names the person behind it)."""
+    return actor_for_user(account)
 
 
 def only_event() -> AuditEvent:
@@ -22,7 +31,7 @@ def only_event() -> AuditEvent:
     return events[0]
 
 
-def test_linking_a_group_is_audited_with_the_group_after(world, licences, user):
+def test_linking_a_group_is_audited_with_the_group_after(world, licences, account, user):
     actions.link_groups(
         school=world.school_a, licence_id=licences.group_licence.pk, group_ids=[licences.group_4a.pk], actor=user
     )
@@ -32,7 +41,7 @@ def test_linking_a_group_is_audited_with_the_group_after(world, licences, user):
         world.school_a.pk,
         licences.group_licence.pk,
     )
-    assert (event.actor_id, event.actor_label, event.before) == (user.pk, "Ilse Bakker", None)
+    assert (event.actor_id, event.actor_label, event.before) == (account.pk, "Ilse Bakker", None)
     assert event.after == {"group": licences.group_4a.las_key, "group_name": "Groep 4a"}
 
 
@@ -80,7 +89,7 @@ def test_seats_of_pupils_who_left_are_released_and_audited_as_the_import(world, 
         Seat.objects.create(licence=licences.pupil_licence, pupil=pupil, school=world.school_a)
     assert actions.release_seats_of_departed_pupils(world.school_a, [leaving.pk]) == 1
     event = only_event()
-    assert (event.action, event.actor_id, event.actor_label) == (AuditAction.RELEASE_SEAT, None, actions.IMPORT_ACTOR)
+    assert (event.action, event.actor_id, event.actor_label) == (AuditAction.RELEASE_SEAT, None, IMPORT_ACTOR)
     assert event.before == {"pupil": leaving.basispoort_id, "licence": licences.pupil_licence.pk}
     assert list(Seat.objects.values_list("pupil_id", flat=True)) == [staying.pk]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from roster.demo import DEMO_COORDINATOR, DEMO_TEACHER
+from demo.world import DEMO_COORDINATOR, DEMO_TEACHER
 from roster.models import Pupil
 from tests.browser import screenshot
 from tests.live_login import log_in_browser

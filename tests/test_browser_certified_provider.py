@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from roster.demo import DEMO_COORDINATOR, DEMO_TEACHER
+from demo.world import DEMO_COORDINATOR, DEMO_TEACHER
 from roster.models import School
 from tests.browser import screenshot
 from tests.certified_idp import PEOPLE

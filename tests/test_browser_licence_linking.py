@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from demo.world import DEMO_COORDINATOR, SCHOOL_A
 from licenses.models import GroupLink, Seat
-from roster.demo import DEMO_COORDINATOR, SCHOOL_A
 from roster.models import School
 from tests.browser import log_in_through_basispoort, screenshot
 

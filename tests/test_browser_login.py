@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from roster.demo import DEMO_COORDINATOR
+from demo.world import DEMO_COORDINATOR
 from tests.browser import log_in_through_basispoort, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]

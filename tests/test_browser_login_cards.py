@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from roster.demo import DEMO_COORDINATOR, SCHOOL_A
+from demo.world import DEMO_COORDINATOR, SCHOOL_A
 from roster.models import School
 from tests.browser import ARTIFACTS, log_in_through_basispoort, screenshot
 

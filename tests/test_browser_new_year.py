@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from licenses.models import GroupLink, Licence, Seat, school_year_of
-from licenses.new_year import next_school_year
-from roster.demo import DEMO_COORDINATOR, SCHOOL_A
+from demo.world import DEMO_COORDINATOR, SCHOOL_A
+from licenses.models import GroupLink, Licence, Seat
 from roster.feed import FolderSource
 from roster.importer import sync_roster
 from roster.models import Group, School
+from roster.school_year import next_school_year, school_year_of
 from tests.browser import log_in_through_basispoort, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]

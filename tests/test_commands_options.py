@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from roster.demo import demo_schools, generated_school
+from demo.world import demo_schools, generated_school
 from roster.models import School, SchoolImportResult, SchoolResultStatus
 from tests.roster_feed import group, pupil, school, write_feed
 

@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from licenses.models import AuditEvent, GroupLink, Seat
+from audit.models import AuditEvent
+from licenses.models import GroupLink, Seat
 from tests.factories import login_as
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,8 @@ import sys
 
 import requests
 
-from integrations.demo import DEMO_LVS_KEY
-from roster.demo import DEMO_COORDINATOR
+from demo.results import DEMO_LVS_KEY
+from demo.world import DEMO_COORDINATOR
 from tests.servers import ROOT, clean_env, free_port, running
 
 LINK_AND_EXPORT = f"""
@@ -50,7 +50,7 @@ def test_the_demo_imports_its_feed_and_exports_results_on_sqlite(tmp_path):
     assert f"{schools} school(s) changed by the import" in world
 
     port = free_port()
-    lvs_args = [sys.executable, "-m", "integrations.reference_lvs", "--port", str(port), "--key", DEMO_LVS_KEY]
+    lvs_args = [sys.executable, "-m", "demo.reference_lvs", "--port", str(port), "--key", DEMO_LVS_KEY]
     with running(lvs_args, env, f"http://127.0.0.1:{port}/", tmp_path / "lvs.log"):
         manage(env, "demo_results", "--lvs-url", f"http://127.0.0.1:{port}/uwlr", "--per-pupil", "3")
         school_pk = json.loads(manage(env, "shell", "-c", LINK_AND_EXPORT).stdout.strip().splitlines()[-1])["school"]

@@ -8,8 +8,8 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 
+from demo.world import DEMO_COORDINATOR, DEMO_TEACHER, DEMO_TEACHER_COORDINATOR, generated_school
 from licenses.models import GroupLink, Licence, LicenceKind, Seat
-from roster.demo import DEMO_COORDINATOR, DEMO_TEACHER, DEMO_TEACHER_COORDINATOR, generated_school
 from roster.models import Appointment, Group, Pupil, Role, School
 
 pytestmark = pytest.mark.django_db

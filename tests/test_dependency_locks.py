@@ -14,12 +14,17 @@ from packaging.version import Version
 
 from tests.servers import ROOT
 
-RUNTIME_CODE = ["bingel_admin", "roster", "licenses", "integrations"]
+RUNTIME_CODE = ["bingel_admin", "audit", "roster", "licenses", "integrations", "portal", "demo"]
 TOOLING_CODE = ["tests", "bench", "devidp", ".ci"]
-# Stand-ins for outside systems (reference LVS, reference registry) live beside the code that talks
-# to them but only ever run in the demo and the tests: their imports count as tooling.
+# Stand-ins for outside systems (demo/reference_lvs.py, demo/reference_registry.py) are development
+# tools that only ever run in the demo and the tests: their imports count as tooling.
 STAND_IN = "reference_*.py"
-FIRST_PARTY = {"bingel_admin", "roster", "licenses", "integrations", "tests", "devidp_site", "common"}
+FIRST_PARTY = {
+    *RUNTIME_CODE,
+    "tests",
+    "devidp_site",
+    "common",
+}
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\;]+)", re.MULTILINE)
 
 

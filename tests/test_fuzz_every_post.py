@@ -15,8 +15,9 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from audit.models import AuditEvent
 from integrations.models import LearningResult, ResultLink
-from licenses.models import AuditEvent, GroupLink, Seat
+from licenses.models import GroupLink, Seat
 from roster.models import PupilLoginCode
 from tests.factories import login_as
 from tests.lvs_helpers import make_service_token

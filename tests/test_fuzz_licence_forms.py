@@ -11,7 +11,8 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from licenses.models import AuditEvent, GroupLink, Seat
+from audit.models import AuditEvent
+from licenses.models import GroupLink, Seat
 from tests.factories import login_as
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from audit.models import AuditAction, AuditEvent
 from licenses import actions
-from licenses.models import AuditAction, AuditEvent, Seat
+from licenses.models import Seat
 from tests.factories import login_as
 
 pytestmark = pytest.mark.django_db
@@ -76,8 +77,8 @@ def test_assigning_twice_is_harmless(world, licences):
         "pupil_id": licences.pupils[0].pk,
         "actor": None,
     }
-    assert actions.assign_seat(**args) is actions.Outcome.DONE
-    assert actions.assign_seat(**args) is actions.Outcome.ALREADY
+    assert actions.assign_seat(**args).outcome is actions.Outcome.DONE
+    assert actions.assign_seat(**args).outcome is actions.Outcome.ALREADY
     assert Seat.objects.count() == 1 and AuditEvent.objects.count() == 1
 
 

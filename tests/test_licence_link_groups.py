@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from audit.models import AuditAction, AuditEvent
 from licenses import actions
-from licenses.models import AuditAction, AuditEvent, GroupLink
+from licenses.models import GroupLink
 from tests.factories import login_as, make_licence, make_product
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,9 @@ import psycopg
 import pytest
 from django.db import OperationalError, connection
 
+from audit.models import AuditEvent
 from licenses import actions
-from licenses.models import AuditEvent, GroupLink, Seat
+from licenses.models import GroupLink, Seat
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,8 +7,9 @@ import threading
 import pytest
 from django.db import connection
 
+from audit.models import AuditEvent
 from licenses import actions
-from licenses.models import AuditEvent, Seat
+from licenses.models import Seat
 from tests.factories import make_pupil
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from licenses.models import AuditEvent
+from audit.models import AuditEvent
 from roster import login_codes
 from roster.models import LoginMethod, Role
 from tests.factories import appoint, login_as, make_pupil, make_staff

@@ -8,7 +8,7 @@ import logging
 import pytest
 from django.urls import reverse
 
-from licenses.models import AuditAction, AuditEvent
+from audit.models import AuditAction, AuditEvent
 from roster import login_codes
 from roster.models import LoginMethod, Pupil, PupilLoginCode
 from tests.factories import appoint, login_as, make_pupil, make_staff

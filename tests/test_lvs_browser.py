@@ -1,4 +1,5 @@
-"""In a real browser: the demo coordinator adds a Momento link with a key and sees its status."""
+"""In a real browser: the demo coordinator adds a Momento link with a key and sees its status
+change from "Wordt gecontroleerd…" to "Actief" when the key check (a Celery task) has run."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from demo.world import DEMO_COORDINATOR
+from integrations import tasks
 from integrations.models import LinkStatus, ResultLink
-from roster.demo import DEMO_COORDINATOR
 from roster.models import School, Staff
 from tests.browser import screenshot
 from tests.factories import login_as
@@ -37,6 +39,10 @@ def test_coordinator_adds_a_momento_link_and_sees_it_active(page, live_server, d
 
     page.wait_for_url(f"{app}/school/{school.pk}/beheer/resultaatkoppelingen/")
     row = page.get_by_role("row", name="Momento")
+    assert row.get_by_text("Wordt gecontroleerd…").is_visible()
+    # The worker's part, run here: the page was served without waiting for the supplier.
+    tasks.check_key(ResultLink.objects.get(school=school).pk)
+    row.get_by_text("Actief").wait_for(timeout=15_000)  # the status cell polls every 2 s
     assert row.get_by_text("Actief").is_visible()
     assert "••••" + LVS_KEY[-4:] in row.inner_text()
     assert page.get_by_text("De leverancier heeft de sleutel geaccepteerd").is_visible()

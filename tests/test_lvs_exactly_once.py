@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from demo.reference_lvs import OK, PLAIN_500, SLOW, ReferenceLvs, running
 from integrations import export
 from integrations.models import BatchStatus, DeliveryBatch
-from integrations.reference_lvs import OK, PLAIN_500, SLOW, ReferenceLvs, running
 from tests.factories import make_pupil
 from tests.lvs_helpers import LVS_KEY, make_result_link, make_supplier, store
 

@@ -8,10 +8,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from demo.reference_lvs import KEY_FAULT, OK, PLAIN_500, SERVER_FAULT, SLOW, ReferenceLvs, running
 from integrations import export
 from integrations.actions import change_key, remove_link
 from integrations.models import BatchStatus, Delivery, DeliveryBatch, LinkStatus, ResultLink
-from integrations.reference_lvs import KEY_FAULT, OK, PLAIN_500, SERVER_FAULT, SLOW, ReferenceLvs, running
 from roster.models import Pupil
 from tests.factories import make_pupil
 from tests.lvs_helpers import LVS_KEY, make_result_link, make_supplier, store

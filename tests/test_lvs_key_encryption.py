@@ -8,7 +8,7 @@ import sys
 from cryptography.fernet import Fernet
 from django.core.management import call_command
 
-from integrations import crypto
+from bingel_admin import crypto
 from tests.lvs_helpers import LVS_KEY, make_result_link
 from tests.servers import ROOT, clean_env
 

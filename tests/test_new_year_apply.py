@@ -11,9 +11,11 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from audit.models import AuditEvent
 from licenses.actions import LinkRefused
-from licenses.models import AuditEvent, GroupLink, Licence, Seat
-from licenses.new_year import Applied, apply_new_year, build_plan, summary
+from licenses.models import GroupLink, Licence, Seat
+from licenses.new_year import build_plan
+from licenses.new_year_apply import Applied, apply_new_year, summary
 from roster.models import Pupil, Role, Staff
 from tests.factories import login_as
 from tests.new_year_world import build_moved_world

@@ -52,8 +52,8 @@ def test_the_notice_counts_what_is_still_unlinked(licences_2027):
 
 
 def test_beheer_home_shows_it_with_a_link_to_the_page(licences_2027, client):
-    from licenses.models import Licence, school_year_of
-    from licenses.new_year import next_school_year
+    from licenses.models import Licence
+    from roster.school_year import next_school_year, school_year_of
 
     # Today's coming year, whatever today is.
     Licence.objects.filter(school_year="2027-2028").update(
@@ -72,8 +72,8 @@ def test_beheer_home_shows_it_with_a_link_to_the_page(licences_2027, client):
 
 
 def test_in_english(licences_2027, client):
-    from licenses.models import Licence, school_year_of
-    from licenses.new_year import next_school_year
+    from licenses.models import Licence
+    from roster.school_year import next_school_year, school_year_of
 
     year = next_school_year(school_year_of(dt.date.today()))
     Licence.objects.filter(school_year="2027-2028").update(school_year=year)

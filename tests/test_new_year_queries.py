@@ -9,9 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from licenses.models import GroupLink, LicenceKind, Seat, school_year_of
-from licenses.new_year import next_school_year, remember_year_levels
+from licenses.models import GroupLink, LicenceKind, Seat
+from licenses.year_levels import remember_year_levels
 from roster.models import Group, Pupil, Role
+from roster.school_year import next_school_year, school_year_of
 from tests.factories import appoint, login_as, make_licence, make_product, make_school, make_staff
 
 pytestmark = pytest.mark.django_db

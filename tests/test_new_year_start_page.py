@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from licenses.models import GroupLink, school_year_of
-from licenses.new_year import next_school_year
+from licenses.models import GroupLink
+from roster.school_year import next_school_year, school_year_of
 from tests.factories import login_as, make_licence, make_product
 
 pytestmark = pytest.mark.django_db

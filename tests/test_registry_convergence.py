@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection
 
-from integrations.reference_registry import HOLD, ReferenceRegistry, running
+from demo.reference_registry import HOLD, ReferenceRegistry, running
 from integrations.registry import sync
 from integrations.registry.client import Transient
 from licenses import actions

@@ -11,8 +11,8 @@ from celery.signals import task_prerun
 from django.conf import settings as django_settings
 
 from bingel_admin.celery import app
+from demo.reference_registry import ERROR_503, TOO_MANY
 from integrations.models import RegistrySchool
-from integrations.reference_registry import ERROR_503, TOO_MANY
 from integrations.tasks import registry_backoff
 from licenses import actions
 from roster.models import Role

@@ -13,9 +13,10 @@ import pytest
 from django.core.management import call_command
 
 from bingel_admin.celery import app
-from licenses.models import Licence, school_year_of
-from roster.demo import DEMO_COORDINATOR, DEMO_TEACHER, SCHOOL_A
+from demo.world import DEMO_COORDINATOR, DEMO_TEACHER, SCHOOL_A
+from licenses.models import Licence
 from roster.models import School
+from roster.school_year import school_year_of
 from tests.browser import log_in_through_basispoort, screenshot
 from tests.servers import dev_identity_provider
 from tests.sso import CALLBACK_PATH, Browser, use_provider

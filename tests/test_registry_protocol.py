@@ -10,7 +10,7 @@ import trustme
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from integrations.reference_registry import ERROR_500, ERROR_503, LOST_REPLY, TOO_MANY, ReferenceRegistry, running
+from demo.reference_registry import ERROR_500, ERROR_503, LOST_REPLY, TOO_MANY, ReferenceRegistry, running
 from integrations.registry import protocol
 from integrations.registry.client import CertificateRefused, Invalid, Stored, Transient
 from tests.registry_helpers import client_for

@@ -9,8 +9,9 @@ from bingel_admin.celery import app
 from integrations.models import RegistryPushState, RegistrySchool, RegistrySet
 from integrations.registry import sync
 from licenses import actions
-from licenses.models import LicenceKind, school_year_of
+from licenses.models import LicenceKind
 from roster.models import Role
+from roster.school_year import school_year_of
 from tests.factories import appoint, make_group, make_licence, make_product, make_pupil, make_staff
 from tests.registry_helpers import client_for
 

@@ -10,8 +10,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from licenses import actions
-from licenses.models import AuditEvent, Seat
+from licenses.models import Seat
 from roster.models import Appointment, Pupil, Staff
 from roster.retention import pseudonym, purge_inactive
 from tests.factories import make_pupil
@@ -92,7 +93,7 @@ def test_old_import_reports_are_removed(tmp_path):
 
 
 def test_only_the_purged_pupils_own_audit_rows_are_rewritten(world, settings):
-    from licenses.models import AuditAction
+    from audit.models import AuditAction
 
     gone = make_pupil(
         world.school_a, None, "Weg", "Kind", basispoort_id=4242, active=False, left_at=NOW - dt.timedelta(days=400)

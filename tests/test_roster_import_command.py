@@ -13,8 +13,8 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from roster.lock import LOCK_KEY
 from roster.models import ImportRun, Pupil, SchoolImportResult
-from roster.tasks import LOCK_KEY
 from tests.roster_feed import group, pupil, school, staff, write_feed
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection, transaction
 
 from licenses.models import LicenceKind, Seat
-from roster import importer
+from roster.importer import apply as importer
 from roster.models import Pupil
 from tests.factories import make_licence, make_product
 from tests.roster_feed import group, import_feed, pupil, school, staff

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from licenses.actions import IMPORT_ACTOR
-from licenses.models import AuditAction, AuditEvent, LicenceKind, Seat
+from audit.models import AuditAction, AuditEvent
+from audit.records import IMPORT_ACTOR
+from licenses.models import LicenceKind, Seat
 from roster.models import Pupil, SchoolImportResult
 from tests.factories import make_licence, make_product
 from tests.roster_feed import group, import_feed, pupil, school, staff

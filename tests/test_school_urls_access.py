@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from licenses.models import AuditEvent, GroupLink, Seat
+from audit.models import AuditEvent
+from licenses.models import GroupLink, Seat
 from tests.factories import login_as
 from tests.test_page_query_bounds import MAX_QUERIES
 
@@ -35,6 +36,7 @@ RIGHTS = {
     "resultlink_add": "coordinator",
     "resultlink_change_key": "coordinator",
     "resultlink_remove": "coordinator",
+    "resultlink_status": "coordinator",
     # A group's login codes are for its coordinators and its own teachers; the walked groups have
     # no teacher, so only coordinators get in here (tests/test_login_codes.py covers teachers).
     "group_login_codes": "coordinator",
@@ -59,6 +61,7 @@ GET_ONLY = {
     "licences_per_pupil",
     "audit_log",
     "resultlinks",
+    "resultlink_status",
     "group_login_codes",
     "group_login_codes_print",
 }
@@ -73,6 +76,7 @@ EXTRA_KWARGS = {
     "licence_release_seat": lambda o: {"licence_id": o["pupil_licence"].pk, "pupil_id": o["pupil"].pk},
     "resultlink_change_key": lambda o: {"link_id": o["result_link"].pk},
     "resultlink_remove": lambda o: {"link_id": o["result_link"].pk},
+    "resultlink_status": lambda o: {"link_id": o["result_link"].pk},
     "group_login_codes": lambda o: {"group_id": o["group"].pk},
     "group_login_codes_print": lambda o: {"group_id": o["group"].pk},
     "group_login_method": lambda o: {"group_id": o["group"].pk},

@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from bingel_admin.celery import app as celery_app
-from roster.demo import DEMO_TEACHER
+from demo.world import DEMO_TEACHER
 from tests.factories import BACK_OFFICE_PASSWORD
 
 

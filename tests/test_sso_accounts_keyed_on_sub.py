@@ -10,7 +10,7 @@ from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 
-from roster.demo import DEMO_COORDINATOR, DEMO_TEACHER, DEMO_TEACHER_COORDINATOR
+from demo.world import DEMO_COORDINATOR, DEMO_TEACHER, DEMO_TEACHER_COORDINATOR
 from tests.certified_idp import PADDED_SUB, PEOPLE, SHARED_EMAIL, UNKNOWN_SUB, CertifiedBrowser
 
 pytestmark = pytest.mark.live

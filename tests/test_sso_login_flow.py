@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from roster.demo import DEMO_COORDINATOR, DEMO_TEACHER, SCHOOL_A, SCHOOL_C
+from demo.world import DEMO_COORDINATOR, DEMO_TEACHER, SCHOOL_A, SCHOOL_C
 from roster.models import School
 from tests.sso import Browser, query_of, use_provider, with_query
 

@@ -14,8 +14,9 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
+from audit.models import AuditAction, AuditEvent
 from integrations.models import BatchStatus, DeliveryBatch, LinkStatus, ResultLink
-from licenses.models import AuditAction, AuditEvent, Licence, LicenceKind, ProductType, Seat
+from licenses.models import Licence, LicenceKind, ProductType, Seat
 from roster.login_codes import ensure_codes
 from roster.models import Group, Pupil, Role, School, Staff
 from tests.factories import appoint, make_group, make_licence, make_product, make_pupil, make_school, make_staff

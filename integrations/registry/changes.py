@@ -1,6 +1,7 @@
 """Collect the schools whose entitlements changed, after commit, and queue one push per school.
 
-Call ``school_changed(school)`` inside the transaction that changed who may use what. Nothing
+``school_changed(school)`` runs inside the transaction that changed who may use what (through
+the roster's and the licence app's signals, see ``integrations.apps``). Nothing
 happens unless that transaction commits; then the school is marked as waiting and, unless a
 push is already queued for it, one is queued a few seconds ahead
 (``LICENCE_REGISTRY_DEBOUNCE_SECONDS``): many clicks, one push. Never inside a request's work:
@@ -46,6 +47,11 @@ def _collected(school_id: int) -> None:
 
 def on_roster_changed(sender, school_id: int, **kwargs) -> None:
     """Receiver of ``roster.signals.roster_changed``: the import moved, added or removed people."""
+    school_changed(school_id)
+
+
+def on_licences_changed(sender, school_id: int, **kwargs) -> None:
+    """Receiver of ``licenses.signals.licences_changed``: links or seats of the school changed."""
     school_changed(school_id)
 
 

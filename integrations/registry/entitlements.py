@@ -20,8 +20,9 @@ from django.db.models import Q
 from django.utils import timezone, translation
 
 from integrations.registry import protocol
-from licenses.models import GroupLink, Licence, LicenceKind, ProductType, Seat, school_year_of
+from licenses.models import GroupLink, Licence, LicenceKind, ProductType, Seat
 from roster.models import Appointment, Pupil, School
+from roster.school_year import school_year_of
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from integrations import crypto
+from bingel_admin import crypto
 from integrations.models import ResultLink
 from roster.models import PupilLoginCode
 

@@ -8,9 +8,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from roster.feed import SourceError
 from roster.importer import sync_roster
+from roster.lock import acquire_lock, release_lock
 from roster.models import SchoolResultStatus
 from roster.sources import source_from
-from roster.tasks import acquire_lock, release_lock
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from integrations.demo import DEMO_LVS_KEY, DEMO_LVS_URL, ensure_suppliers, store_demo_results
+from demo.results import DEMO_LVS_KEY, DEMO_LVS_URL, ensure_suppliers, store_demo_results
 
 
 class Command(BaseCommand):

@@ -1,12 +1,13 @@
-"""End-to-end check of the development identity provider, run by hand.
+"""End-to-end check of the development identity provider, run by the test suite
+(``tests/test_devidp_end_to_end.py``; it was ``devidp/selfcheck.py``, run by hand).
 
-Not part of the main test suite. It writes a throwaway roster feed and data folder in a
+It writes a throwaway roster feed and data folder in a
 temporary directory, starts the IdP on a free port and drives a complete authorization
 code flow (PKCE S256, nonce) with ``requests``, verifying the ID token against the
 published JWKS. It then restarts the IdP once per ``DEVIDP_TAMPER`` value and checks that
 the same verification rejects the token for the expected reason.
 
-    .venv/bin/python devidp/selfcheck.py
+    .venv/bin/python -m pytest tests/test_devidp_end_to_end.py
 """
 
 import base64
@@ -27,7 +28,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import jwt
 import requests
 
-MANAGE = Path(__file__).resolve().parent / "manage.py"
+MANAGE = Path(__file__).resolve().parent.parent / "devidp" / "manage.py"
 CLIENT_ID = "bingel-beheer-dev"
 CLIENT_SECRET = "bingel-beheer-dev-secret"
 # Nothing listens here: the flow reads the code from the Location header and never follows it.
@@ -429,7 +430,3 @@ def main():
             with running_idp({**env, "DEVIDP_TAMPER": tamper}, tmp / f"server-{tamper}.log") as base:
                 check_tampered(base, tamper)
     print("all checks passed")
-
-
-if __name__ == "__main__":
-    main()

@@ -12,13 +12,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from licenses.demo import ensure_catalogue, ensure_licences, ensure_next_year_licences
-from licenses.models import school_year_of
-from licenses.new_year import next_school_year, remember_year_levels
-from roster.demo import demo_schools, demo_schools_next_year, generated_school
+from demo.licences import ensure_catalogue, ensure_licences, ensure_next_year_licences
+from demo.next_year import demo_schools_next_year
+from demo.world import demo_schools, generated_school
+from licenses.year_levels import remember_year_levels
 from roster.feed import FolderSource, write_folder
 from roster.importer import sync_roster
 from roster.models import School
+from roster.school_year import next_school_year, school_year_of
 
 
 class Command(BaseCommand):

@@ -9,8 +9,9 @@ import datetime as dt
 
 from django.db import transaction
 
-from licenses.models import GroupLink, Licence, LicenceKind, Method, Product, ProductType, Seat, school_year_of
+from licenses.models import GroupLink, Licence, LicenceKind, Method, Product, ProductType, Seat
 from roster.models import Group, Pupil, School
+from roster.school_year import school_year_of
 
 ALL_LEVELS = [str(n) for n in range(1, 9)]
 CATALOGUE = [

@@ -1,6 +1,6 @@
 """A reference LVS: a small, real UWLR 2.2 ``BrengLeerresultaten`` SOAP service.
 
-For the demo (``python -m integrations.reference_lvs --port 8002 --key …``) and for the tests
+For the demo (``python -m demo.reference_lvs --port 8002 --key …``) and for the tests
 (``running(ReferenceLvs(...))`` in a thread). It does what a supplier's service does: checks the
 ``autorisatie`` header and the key, validates the body against the official XSD, stores each
 ``resultaat`` under its key (a repeated key is recognised, not stored twice), and answers with a

@@ -1,6 +1,6 @@
 """A reference licence registry: a real HTTPS server that requires a client certificate.
 
-For the demo (``python -m integrations.reference_registry --port 8003 --pki var/registry-pki``)
+For the demo (``python -m demo.reference_registry --port 8003 --pki var/registry-pki``)
 and the tests (``running(ReferenceRegistry(...), pki)`` in a thread). It keeps, per school and
 product, the set with the highest ``versie`` it has seen (deletions leave a tombstone with their
 version, so an older PUT cannot bring a set back), answers ``GET licenties/{id}`` with digests

@@ -1,0 +1,46 @@
+"""The roster import, in three modules of one reason each.
+
+- ``apply``: apply one school's Basispoort document to the database, all or nothing.
+- ``sql``: the set-based SQL helpers that write many rows in a few statements.
+- ``run``: running an import: sources, chunks of schools, fan-out, and the record of every run.
+
+The Redis lock that keeps two runs apart is ``roster.lock``. The names callers use are here.
+"""
+
+from roster.importer.apply import ApplyResult, apply_school_document, source_timestamp
+from roster.importer.run import (
+    ChunkSummary,
+    SchoolOutcome,
+    apply_chunk,
+    close_failed,
+    fail_unfinished,
+    finish_if_done,
+    import_schools,
+    prepare_school,
+    record_outcomes,
+    stale_runs,
+    start_run,
+    sync_roster,
+    write_chunk,
+)
+from roster.importer.sql import update_rows
+
+__all__ = [
+    "ApplyResult",
+    "ChunkSummary",
+    "SchoolOutcome",
+    "apply_chunk",
+    "apply_school_document",
+    "close_failed",
+    "fail_unfinished",
+    "finish_if_done",
+    "import_schools",
+    "prepare_school",
+    "record_outcomes",
+    "source_timestamp",
+    "stale_runs",
+    "start_run",
+    "sync_roster",
+    "update_rows",
+    "write_chunk",
+]
