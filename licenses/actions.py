@@ -143,7 +143,7 @@ def unlink_group(*, school: School, licence_id: int, group_id: int, actor: Actor
 
 def assign_seat(
     *, school: School, licence_id: int, pupil_id: int, actor: Actor | None, today: dt.date | None = None
-) -> Outcome:
+) -> SeatAssigned:
     """Give one pupil a seat of a per-pupil licence, never more seats than bought."""
     today = today or timezone.localdate()
     with transaction.atomic():

@@ -29,6 +29,27 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def production_env(**extra: str) -> dict[str, str]:
+    """A complete production environment for a child process that loads the settings (nothing it
+    names is contacted): every variable production refuses to start without, plus ``extra``."""
+    from cryptography.fernet import Fernet
+
+    return clean_env(
+        DJANGO_SETTINGS_MODULE="bingel_admin.settings",
+        DJANGO_ENV="production",
+        SECRET_KEY="x" * 20 + "production-secret-for-the-check-only-0123456789",
+        DEBUG="false",
+        DATABASE_URL="postgres://u:p@db:5432/bingel",
+        REDIS_URL="redis://redis:6379/0",
+        ALLOWED_HOSTS="beheer.example.nl",
+        BASISPOORT_OIDC_SERVER_URL="https://login.basispoort.example/oidc",
+        BASISPOORT_OIDC_CLIENT_ID="bingel-beheer",
+        BASISPOORT_OIDC_CLIENT_SECRET="s",
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        **extra,
+    )
+
+
 def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

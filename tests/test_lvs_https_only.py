@@ -11,14 +11,13 @@ import subprocess
 import sys
 
 import pytest
-from cryptography.fernet import Fernet
 from django.urls import reverse
 
 from integrations import export
 from integrations.models import LinkStatus, LvsSupplier
 from tests.factories import back_office_login
 from tests.lvs_helpers import make_result_link
-from tests.servers import ROOT, clean_env
+from tests.servers import ROOT, production_env
 
 pytestmark = pytest.mark.django_db
 
@@ -65,19 +64,7 @@ def test_nothing_is_sent_to_an_http_address_saved_before_the_rule(world, referen
 
 
 def test_production_requires_https_by_default():
-    env = clean_env(
-        DJANGO_SETTINGS_MODULE="bingel_admin.settings",
-        DJANGO_ENV="production",
-        SECRET_KEY="x" * 20 + "production-secret-for-the-check-only-0123456789",
-        DEBUG="false",
-        DATABASE_URL="postgres://u:p@db:5432/bingel",
-        REDIS_URL="redis://redis:6379/0",
-        ALLOWED_HOSTS="beheer.example.nl",
-        BASISPOORT_OIDC_SERVER_URL="https://login.basispoort.example/oidc",
-        BASISPOORT_OIDC_CLIENT_ID="bingel-beheer",
-        BASISPOORT_OIDC_CLIENT_SECRET="s",
-        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
-    )
+    env = production_env()
     code = (
         "import django, json; django.setup(); from django.conf import settings; "
         "print(json.dumps(settings.LVS_REQUIRE_HTTPS))"

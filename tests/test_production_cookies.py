@@ -7,11 +7,10 @@ import subprocess
 import sys
 
 import pytest
-from cryptography.fernet import Fernet
 from django.urls import reverse
 
 from tests.factories import login_as
-from tests.servers import ROOT, clean_env
+from tests.servers import ROOT, production_env
 
 PRINT_COOKIE_SETTINGS = (
     "import django, json; django.setup(); from django.conf import settings; "
@@ -22,19 +21,7 @@ PRINT_COOKIE_SETTINGS = (
 
 @pytest.fixture(scope="module")
 def production_cookie_settings() -> dict:
-    env = clean_env(
-        DJANGO_SETTINGS_MODULE="bingel_admin.settings",
-        DJANGO_ENV="production",
-        SECRET_KEY="x" * 20 + "production-secret-for-the-check-only-0123456789",
-        DEBUG="false",
-        DATABASE_URL="postgres://u:p@db:5432/bingel",
-        REDIS_URL="redis://redis:6379/0",
-        ALLOWED_HOSTS="beheer.example.nl",
-        BASISPOORT_OIDC_SERVER_URL="https://login.basispoort.example/oidc",
-        BASISPOORT_OIDC_CLIENT_ID="bingel-beheer",
-        BASISPOORT_OIDC_CLIENT_SECRET="s",
-        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
-    )
+    env = production_env()
     result = subprocess.run(
         [sys.executable, "-c", PRINT_COOKIE_SETTINGS], cwd=ROOT, env=env, capture_output=True, text=True
     )

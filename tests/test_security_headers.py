@@ -7,12 +7,11 @@ import subprocess
 import sys
 
 import pytest
-from cryptography.fernet import Fernet
 from django.test import Client
 from django.urls import reverse
 
 from tests.factories import login_as
-from tests.servers import ROOT, clean_env
+from tests.servers import ROOT, production_env
 
 pytestmark = pytest.mark.django_db
 
@@ -45,19 +44,7 @@ def test_no_inline_script_or_style_in_school_pages(world, client):
 
 
 def test_production_passes_the_deploy_checklist():
-    env = clean_env(
-        DJANGO_SETTINGS_MODULE="bingel_admin.settings",
-        DJANGO_ENV="production",
-        SECRET_KEY="x" * 20 + "production-secret-for-the-check-only-0123456789",
-        DEBUG="false",
-        DATABASE_URL="postgres://u:p@db:5432/bingel",
-        REDIS_URL="redis://redis:6379/0",
-        ALLOWED_HOSTS="beheer.example.nl",
-        BASISPOORT_OIDC_SERVER_URL="https://login.basispoort.example/oidc",
-        BASISPOORT_OIDC_CLIENT_ID="bingel-beheer",
-        BASISPOORT_OIDC_CLIENT_SECRET="s",
-        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
-    )
+    env = production_env()
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
