@@ -185,3 +185,24 @@ class GroupYearLevels(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group} {self.school_year}: {', '.join(self.levels)}"
+
+
+class PageStamp(models.Model):
+    """What the cached parts of the licence pages were rendered from (``licenses.page_cache``).
+
+    One row per school, plus row 0 for the catalogue every school shares. Every change to what
+    those pages show replaces the row's token inside the changing transaction, so a request that
+    reads the new token also reads the changed data.
+    """
+
+    CATALOGUE = 0
+
+    scope = models.BigIntegerField(_("school (0: catalogus)"), primary_key=True)
+    token = models.UUIDField(_("stempel"))
+
+    class Meta:
+        verbose_name = _("stempel van de licentiepagina's")
+        verbose_name_plural = _("stempels van de licentiepagina's")
+
+    def __str__(self) -> str:
+        return f"{self.scope}: {self.token}"

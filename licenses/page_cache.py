@@ -1,0 +1,131 @@
+"""The long parts of the licence pages, rendered once and kept until something they show changes.
+
+"Licenties per groep", "Licenties per kind" and "Nieuw schooljaar" spend most of their time
+on the licence cards: hundreds of rows for the largest school. Those cards are the same for
+every coordinator of a school, so they are kept in the ``pages`` cache under a key made of
+
+- the page, the school and the language;
+- the school's and the catalogue's ``PageStamp`` tokens: every change to what the cards show
+  (links, seats, the roster import, back-office edits of licences and the catalogue, the
+  year-level snapshot, key rotation) replaces a token inside its own transaction
+  (``licenses.receivers``), so a request that reads the new token also reads the new data, and
+  what was rendered before is never asked for again;
+- the date (which school years are current) and anything else the caller names;
+- a digest of the templates and the code that render the cards, so a release never serves
+  what the previous one rendered.
+
+The view still runs the access check first; only the cards come from the cache, never the page
+around them (the person's name, messages, the CSRF token). A form's CSRF field is kept as a
+placeholder and filled in per request. Responses keep ``Cache-Control: no-store``: nothing is
+cached in the browser.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from django.core.cache import caches
+from django.middleware.csrf import get_token
+from django.template.loader import get_template
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+from licenses.models import PageStamp
+
+CACHE_ALIAS = "pages"
+# Entries are found again only while nothing changed; the timeout just frees what nobody asks for.
+TIMEOUT_SECONDS = 24 * 3600
+# Alphanumeric like a real token, so escaping leaves it as it is; replaced per request.
+CSRF_PLACEHOLDER = "csrfplaceholder0licencecards0cachedpart000000000000000000000000"
+
+# What renders the cached parts: a change to any of these makes every key new.
+_TEMPLATES = [
+    "licenses/_group_cards.html",
+    "licenses/_pupil_cards.html",
+    "licenses/_new_year_cards.html",
+    "licenses/_warnings.html",
+]
+_MODULES = ["fragments.py", "overview.py", "new_year.py", "page_cache.py"]
+_digest: str | None = None
+
+
+def _code_digest() -> str:
+    global _digest
+    if _digest is None:
+        sha = hashlib.sha256()
+        for name in _TEMPLATES:
+            sha.update(get_template(name).template.source.encode())
+        here = Path(__file__).resolve().parent
+        for module in _MODULES:
+            sha.update((here / module).read_bytes())
+        for module in ["naming.py", "school_year.py"]:
+            sha.update((here.parent / "roster" / module).read_bytes())
+        _digest = sha.hexdigest()[:16]
+    return _digest
+
+
+def bump(school_ids: Iterable[int]) -> None:
+    """Give these schools (or ``PageStamp.CATALOGUE``) a new token: what was rendered is stale.
+
+    Call it inside the transaction that makes the change; one upsert for all ids.
+    """
+    ids = sorted(set(school_ids))
+    if ids:
+        PageStamp.objects.bulk_create(
+            [PageStamp(scope=scope, token=uuid.uuid4()) for scope in ids],
+            update_conflicts=True,
+            unique_fields=["scope"],
+            update_fields=["token"],
+        )
+
+
+def stamp(school_id: int) -> str:
+    """The tokens the school's cached parts are valid for (one query; a first visit makes them)."""
+    scopes = [PageStamp.CATALOGUE, school_id]
+    tokens = dict(PageStamp.objects.filter(scope__in=scopes).values_list("scope", "token"))
+    if len(tokens) < len(scopes):
+        # Never rendered before: start with tokens of its own, never a key an earlier database used.
+        PageStamp.objects.bulk_create(
+            [PageStamp(scope=scope, token=uuid.uuid4()) for scope in scopes if scope not in tokens],
+            ignore_conflicts=True,
+        )
+        tokens = dict(PageStamp.objects.filter(scope__in=scopes).values_list("scope", "token"))
+    return f"{tokens[PageStamp.CATALOGUE].hex}.{tokens[school_id].hex}"
+
+
+def cards(request, page: str, school_id: int, render: Callable[[], str], *, extra: str = "") -> SafeString:
+    """The rendered part ``page`` of this school's page: from the cache, or ``render()`` and kept.
+
+    ``render`` must build the part from the database after this call read the stamp, and put
+    ``CSRF_PLACEHOLDER`` where a form needs its token.
+    """
+    key = ":".join(
+        [
+            "licence-cards",
+            page,
+            str(school_id),
+            get_language() or "",
+            stamp(school_id),
+            timezone.localdate().isoformat(),
+            extra,
+            _code_digest(),
+        ]
+    )
+    cache = caches[CACHE_ALIAS]
+    html = cache.get(key)
+    if html is None:
+        html = str(render())
+        cache.set(key, html, TIMEOUT_SECONDS)
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+    # Rendered by Django templates (autoescaped) or licenses.fragments (every value escaped).
+    return mark_safe(html)  # noqa: S308
+
+
+def csrf_context() -> dict:
+    """Context for a cached part's template: ``{% csrf_token %}`` renders the placeholder."""
+    return {"csrf_token": CSRF_PLACEHOLDER}
