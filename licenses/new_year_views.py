@@ -37,7 +37,10 @@ def new_school_year(request: HttpRequest, school_id: int) -> HttpResponse:
 
     def render_cards() -> str:
         plan = new_year.build_plan(school, timezone.localdate())
-        return render_to_string("licenses/_new_year_cards.html", {"plan": plan, **page_cache.csrf_context()})
+        return render_to_string(
+            "licenses/_new_year_cards.html",
+            {"school": school, "subtab": "nieuw_schooljaar", "plan": plan, **page_cache.csrf_context()},
+        )
 
     # The roster's school year (from the last change in Basispoort) decides what is proposed.
     roster_changed = school.mutation_timestamp.isoformat() if school.mutation_timestamp else ""

@@ -50,17 +50,20 @@ def licences_per_group(request: HttpRequest, school_id: int) -> HttpResponse:
         fragments.group_options(rows)
         return render_to_string(
             "licenses/_group_cards.html",
-            {"school": school, "rows": rows, "warnings": coverage_warnings(school, rows), **page_cache.csrf_context()},
+            {
+                "school": school,
+                "subtab": "per_groep",
+                "lesson_week_note": LESSON_WEEK_NOTE,
+                "rows": rows,
+                "warnings": coverage_warnings(school, rows),
+                **page_cache.csrf_context(),
+            },
         )
 
     return render(
         request,
         "licenses/per_group.html",
-        access.context(
-            cards=page_cache.cards(request, "per_groep", school.pk, render_cards),
-            subtab="per_groep",
-            lesson_week_note=LESSON_WEEK_NOTE,
-        ),
+        access.context(cards=page_cache.cards(request, "per_groep", school.pk, render_cards), subtab="per_groep"),
     )
 
 
@@ -163,7 +166,8 @@ def licences_per_pupil(request: HttpRequest, school_id: int) -> HttpResponse:
         for row in rows:
             row.rows_html = fragments.seat_rows(school.pk, row)
         return render_to_string(
-            "licenses/_pupil_cards.html", {"school": school, "rows": rows, "warnings": seat_warnings(rows)}
+            "licenses/_pupil_cards.html",
+            {"school": school, "subtab": "per_kind", "rows": rows, "warnings": seat_warnings(rows)},
         )
 
     return render(
