@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from licenses import new_year, new_year_apply, page_cache
+from licenses import fragments, new_year, new_year_apply, page_cache
 from licenses.actions import LinkRefused
 from roster.access import school_for_request
 
@@ -37,6 +37,8 @@ def new_school_year(request: HttpRequest, school_id: int) -> HttpResponse:
 
     def render_cards() -> str:
         plan = new_year.build_plan(school, timezone.localdate())
+        if plan:
+            fragments.new_year_parts(plan)
         return render_to_string(
             "licenses/_new_year_cards.html",
             {"school": school, "subtab": "nieuw_schooljaar", "plan": plan, **page_cache.csrf_context()},

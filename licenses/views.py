@@ -48,6 +48,8 @@ def licences_per_group(request: HttpRequest, school_id: int) -> HttpResponse:
     def render_cards() -> str:
         rows = group_licence_rows(school, timezone.localdate())
         fragments.group_options(rows)
+        for row in rows:
+            row.chips_html = fragments.linked_chips(school.pk, row)
         return render_to_string(
             "licenses/_group_cards.html",
             {
