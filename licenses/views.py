@@ -47,9 +47,6 @@ def licences_per_group(request: HttpRequest, school_id: int) -> HttpResponse:
 
     def render_cards() -> str:
         rows = group_licence_rows(school, timezone.localdate())
-        fragments.group_options(rows)
-        for row in rows:
-            row.chips_html = fragments.linked_chips(school.pk, row)
         return render_to_string(
             "licenses/_group_cards.html",
             {
@@ -57,8 +54,8 @@ def licences_per_group(request: HttpRequest, school_id: int) -> HttpResponse:
                 "subtab": "per_groep",
                 "lesson_week_note": LESSON_WEEK_NOTE,
                 "rows": rows,
+                "cards_html": fragments.group_cards(school.pk, rows, page_cache.CSRF_PLACEHOLDER),
                 "warnings": coverage_warnings(school, rows),
-                **page_cache.csrf_context(),
             },
         )
 
