@@ -25,11 +25,10 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import caches
 from django.middleware.csrf import get_token
-from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -42,14 +41,25 @@ TIMEOUT_SECONDS = 24 * 3600
 # Alphanumeric like a real token, so escaping leaves it as it is; replaced per request.
 CSRF_PLACEHOLDER = "csrfplaceholder0licencecards0cachedpart000000000000000000000000"
 
-# What renders the cached parts: a change to any of these makes every key new.
-_TEMPLATES = [
-    "licenses/_group_cards.html",
-    "licenses/_pupil_cards.html",
-    "licenses/_new_year_cards.html",
-    "licenses/_warnings.html",
+# What renders the cached parts (templates, code, translations): a release that changes any of
+# these makes every key new.
+_SOURCES = [
+    "templates/licenses/_group_cards.html",
+    "templates/licenses/_pupil_cards.html",
+    "templates/licenses/_new_year_cards.html",
+    "templates/licenses/_warnings.html",
+    "templates/licenses/_subtabs.html",
+    "licenses/fragments.py",
+    "licenses/overview.py",
+    "licenses/new_year.py",
+    "licenses/page_cache.py",
+    "licenses/views.py",
+    "licenses/new_year_views.py",
+    "roster/naming.py",
+    "roster/school_year.py",
+    "portal/tabs.py",
+    "locale/en/LC_MESSAGES/django.mo",
 ]
-_MODULES = ["fragments.py", "overview.py", "new_year.py", "page_cache.py"]
 _digest: str | None = None
 
 
@@ -57,13 +67,8 @@ def _code_digest() -> str:
     global _digest
     if _digest is None:
         sha = hashlib.sha256()
-        for name in _TEMPLATES:
-            sha.update(get_template(name).template.source.encode())
-        here = Path(__file__).resolve().parent
-        for module in _MODULES:
-            sha.update((here / module).read_bytes())
-        for module in ["naming.py", "school_year.py"]:
-            sha.update((here.parent / "roster" / module).read_bytes())
+        for path in _SOURCES:
+            sha.update((settings.BASE_DIR / path).read_bytes())
         _digest = sha.hexdigest()[:16]
     return _digest
 
