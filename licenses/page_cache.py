@@ -7,9 +7,9 @@ every coordinator of a school, so they are kept in the ``pages`` cache under a k
 - the page, the school and the language;
 - the school's and the catalogue's ``PageStamp`` tokens: every change to what the cards show
   (links, seats, the roster import, back-office edits of licences and the catalogue, the
-  year-level snapshot, key rotation) replaces a token inside its own transaction
-  (``licenses.receivers``), so a request that reads the new token also reads the new data, and
-  what was rendered before is never asked for again;
+  year-level snapshot, key rotation) replaces a token when its transaction commits
+  (``licenses.receivers``, ``bump``), so a request that reads the new token also reads the new
+  data, and what was rendered before is never asked for again;
 - the date (which school years are current) and anything else the caller names;
 - a digest of the templates and the code that render the cards, so a release never serves
   what the previous one rendered.
@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import transaction
 from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -76,30 +77,53 @@ def _code_digest() -> str:
 def bump(school_ids: Iterable[int]) -> None:
     """Give these schools (or ``PageStamp.CATALOGUE``) a new token: what was rendered is stale.
 
-    Call it inside the transaction that makes the change; one upsert for all ids.
+    Call it inside the transaction that makes the change, so the new token and the change
+    commit together. Each school has a few token slots; a change takes the first slot no other
+    open transaction holds (``SKIP LOCKED``), so the roster import and a coordinator changing the
+    same school at the same moment never wait for each other.
     """
-    ids = sorted(set(school_ids))
-    if ids:
-        PageStamp.objects.bulk_create(
-            [PageStamp(scope=scope, token=uuid.uuid4()) for scope in ids],
-            update_conflicts=True,
-            unique_fields=["scope"],
-            update_fields=["token"],
+    for scope in sorted(set(school_ids)):
+        _replace_a_token(scope)
+
+
+def _replace_a_token(scope: int) -> None:
+    with transaction.atomic():
+        free = (
+            PageStamp.objects.select_for_update(skip_locked=True)
+            .filter(scope=scope)
+            .order_by("slot")
+            .values_list("pk", flat=True)
+            .first()
         )
+        if free is not None:
+            PageStamp.objects.filter(pk=free).update(token=uuid.uuid4())
+            return
+        # No slots yet (nothing was rendered for this school), or every slot held by an open
+        # transaction (then this one waits for the first): new rows are new tokens already.
+        _make_slots([scope])
+        PageStamp.objects.filter(scope=scope, slot=0).update(token=uuid.uuid4())
+
+
+def _make_slots(scopes: list[int]) -> None:
+    PageStamp.objects.bulk_create(
+        [PageStamp(scope=scope, slot=slot, token=uuid.uuid4()) for scope in scopes for slot in range(PageStamp.SLOTS)],
+        ignore_conflicts=True,
+    )
 
 
 def stamp(school_id: int) -> str:
     """The tokens the school's cached parts are valid for (one query; a first visit makes them)."""
     scopes = [PageStamp.CATALOGUE, school_id]
-    tokens = dict(PageStamp.objects.filter(scope__in=scopes).values_list("scope", "token"))
-    if len(tokens) < len(scopes):
-        # Never rendered before: start with tokens of its own, never a key an earlier database used.
-        PageStamp.objects.bulk_create(
-            [PageStamp(scope=scope, token=uuid.uuid4()) for scope in scopes if scope not in tokens],
-            ignore_conflicts=True,
-        )
-        tokens = dict(PageStamp.objects.filter(scope__in=scopes).values_list("scope", "token"))
-    return f"{tokens[PageStamp.CATALOGUE].hex}.{tokens[school_id].hex}"
+
+    def read() -> list[tuple[int, str]]:
+        return list(PageStamp.objects.filter(scope__in=scopes).order_by("scope", "slot").values_list("scope", "token"))
+
+    tokens = read()
+    if {scope for scope, _token in tokens} != set(scopes):
+        # Never rendered before: tokens of its own, never a key that an earlier database used.
+        _make_slots(scopes)
+        tokens = read()
+    return hashlib.sha256("".join(token.hex for _scope, token in tokens).encode()).hexdigest()[:32]
 
 
 def cards(request, page: str, school_id: int, render: Callable[[], str], *, extra: str = "") -> SafeString:
