@@ -7,7 +7,7 @@ every coordinator of a school, so they are kept in the ``pages`` cache under a k
 - the page, the school and the language;
 - the school's and the catalogue's ``PageStamp`` tokens: every change to what the cards show
   (links, seats, the roster import, back-office edits of licences and the catalogue, the
-  year-level snapshot, key rotation) replaces a token when its transaction commits
+  year-level snapshot, key rotation) replaces a token inside its own transaction
   (``licenses.receivers``, ``bump``), so a request that reads the new token also reads the new
   data, and what was rendered before is never asked for again;
 - the date (which school years are current) and anything else the caller names;
