@@ -207,6 +207,17 @@ STORAGES = {
     },
 }
 
+# "default" stays in-process (rate limits of the login libraries); "pages" keeps the rendered
+# licence cards (licenses.page_cache), shared by every worker through Redis where there is one.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "pages"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"}
+    ),
+}
+
 # Sessions and cookies: the session cookie is never readable from script and is not sent on
 # cross-site sub-requests; "Lax" still lets the SSO provider redirect back to us.
 SESSION_COOKIE_HTTPONLY = True

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from licenses.new_year import NewYearPlan
 from licenses.overview import GroupLicenceRow, PupilLicenceRow
 
 
@@ -59,3 +60,137 @@ def group_options(rows: list[GroupLicenceRow]) -> None:
             html += "".join(cache[g.pk] for g in others)
         # Every value above went through html.escape (or is an int formatted with :d).
         row.options_html = mark_safe(html)  # noqa: S308
+
+
+def linked_chips(school_id: int, row: GroupLicenceRow) -> SafeString:
+    """The <li> chips of one per-group licence's linked groups, each with its "Ontkoppelen" link."""
+    probe = reverse("licence_unlink_group", args=[school_id, row.licence.pk, 0])
+    prefix = escape(probe[: -len("0/")])
+    unlink = escape(_("Ontkoppelen"))
+    html = "\n".join(
+        f'<li>{escape(group.name)} <a class="chip-action" href="{prefix}{group.pk:d}/">{unlink}'
+        f'<span class="visually-hidden"> {escape(group.name)}</span></a></li>'
+        for group in row.linked
+    )
+    # Every value above went through html.escape (or is an int formatted with :d).
+    return mark_safe(html)  # noqa: S308
+
+
+def new_year_parts(plan: NewYearPlan) -> None:
+    """Set the HTML of each licence's proposal checkboxes and lists on ``plan.licences`` (the page
+    lists hundreds of them for the largest school)."""
+    level = escape(_("jaargroep"))
+    this_year = escape(_("dit jaar"))
+    no_room = escape(_("geen plaats meer"))
+    for item in plan.licences:
+        item.groups_html = mark_safe(  # noqa: S308 (escaped below)
+            "\n".join(
+                _checkbox(
+                    proposal.key,
+                    escape(proposal.group.name),
+                    f"{level} {escape(', '.join(proposal.levels))}"
+                    + (f"; {this_year}: {escape(', '.join(proposal.last_year))}" if proposal.last_year else ""),
+                )
+                for proposal in item.groups
+            )
+        )
+        item.groups_already_html = escape(", ".join(group.name for group in item.groups_already))
+        item.pupils_html = mark_safe(  # noqa: S308 (escaped below)
+            "\n".join(
+                _checkbox(
+                    proposal.key,
+                    escape(proposal.pupil.name),
+                    f"{escape(proposal.pupil.group_name)}, {level} {escape(proposal.pupil.jaargroep)}",
+                )
+                for proposal in item.pupils
+            )
+        )
+        item.no_room_html = mark_safe(  # noqa: S308 (escaped below)
+            "".join(
+                f'<li>{escape(line.name)} <span class="muted">({escape(line.group_name)})</span> – {no_room}</li>'
+                for line in item.no_room
+            )
+        )
+        item.not_covered_html = mark_safe(  # noqa: S308 (escaped below)
+            "".join(
+                f'<li>{escape(line.name)} <span class="muted">({escape(line.group_name)}, {level} '
+                f"{escape(line.jaargroep or '–')})</span></li>"
+                for line in item.not_covered
+            )
+        )
+
+
+def _checkbox(key: str, label: str, detail: str) -> str:
+    """One ticked proposal; ``label`` and ``detail`` are escaped HTML already."""
+    key = escape(key)
+    return (
+        f'<div class="check"><input type="checkbox" name="voorstel" value="{key}" id="{key}" checked>\n'
+        f'<label for="{key}">{label} <span class="muted">({detail})</span></label></div>'
+    )
+
+
+def group_cards(school_id: int, rows: list[GroupLicenceRow], csrf_token: str) -> SafeString:
+    """The <section> card of every per-group licence: facts, linked groups, the link forms.
+
+    ``csrf_token`` goes into both forms as it is (``page_cache.CSRF_PLACEHOLDER`` while cached).
+    """
+    group_options(rows)
+    t = {
+        key: escape(text)
+        for key, text in {
+            "method": _("Methode"),
+            "type": _("Productsoort"),
+            "year": _("Schooljaar"),
+            "linked": _("Gekoppelde groepen"),
+            "none": _("Nog niet aan een groep gekoppeld."),
+            "link": _("Koppelen"),
+            "choose": _("Kies de groep"),
+            "add": _("Toevoegen"),
+            "level": _("Of koppel in één keer alle groepen van jaargroep"),
+            "add_all": _("Alle toevoegen"),
+            "all": _("Alle groepen zijn gekoppeld."),
+        }.items()
+    }
+    csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
+    # One reverse(); each licence's id goes where the probe has 0.
+    head, tail = (escape(part) for part in reverse("licence_link_groups", args=[school_id, 0]).split("/0/", 1))
+    cards = []
+    for row in rows:
+        licence, product = row.licence, row.licence.product
+        pk = int(licence.pk)
+        action = f"{head}/{pk:d}/{tail}"
+        linked = (
+            f'<ul class="chips">\n{linked_chips(school_id, row)}\n</ul>'
+            if row.linked
+            else f'<span class="empty">{t["none"]}</span>'
+        )
+        if row.unlinked:
+            levels = ""
+            if row.unlinked_levels:
+                options = "".join(f'<option value="{escape(lv)}">{escape(lv)}</option>' for lv in row.unlinked_levels)
+                levels = (
+                    f'\n<form method="post" action="{action}" class="bulk-form">{csrf}'
+                    f'<label for="jaargroep-{pk:d}">{t["level"]}</label>'
+                    f'<select id="jaargroep-{pk:d}" name="jaargroep">{options}</select>'
+                    f'<button type="submit" class="button">{t["add_all"]}</button></form>'
+                )
+            forms = (
+                f'<details class="link-form"><summary class="button">{t["link"]}</summary>'
+                f'<form method="post" action="{action}">{csrf}'
+                f'<label for="groep-{pk:d}">{t["choose"]}</label>'
+                f'<select id="groep-{pk:d}" name="group" required>{row.options_html}</select>'
+                f'<button type="submit" class="button button--primary">{t["add"]}</button></form>{levels}</details>'
+            )
+        else:
+            forms = f'<p class="muted">{t["all"]}</p>'
+        cards.append(
+            f'<section class="card licence" id="licentie-{pk:d}" aria-labelledby="licentie-{pk:d}-titel">\n'
+            f'<h2 id="licentie-{pk:d}-titel">{escape(product.name)}</h2>\n<dl class="facts">\n'
+            f"<dt>{t['method']}</dt><dd>{escape(product.method.name)}</dd>\n"
+            f"<dt>{t['type']}</dt><dd>{escape(str(product.get_product_type_display()))}</dd>\n"
+            f"<dt>{t['year']}</dt><dd>{escape(licence.school_year)}</dd>\n"
+            f"<dt>{t['linked']}</dt>\n<dd>{linked}</dd>\n</dl>\n{forms}\n</section>"
+        )
+    # Every value above went through html.escape (or is an int formatted with :d); the option
+    # lists and chips come from the functions above, which escape theirs.
+    return mark_safe("\n".join(cards))  # noqa: S308

@@ -185,3 +185,28 @@ class GroupYearLevels(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group} {self.school_year}: {', '.join(self.levels)}"
+
+
+class PageStamp(models.Model):
+    """What the cached parts of the licence pages were rendered from (``licenses.page_cache``).
+
+    A few token slots per school, plus those of scope 0 for the catalogue every school shares.
+    Every change to what those pages show replaces one slot's token inside the changing
+    transaction, so a request that reads the new token also reads the changed data; the key of
+    a cached part holds all slots' tokens.
+    """
+
+    CATALOGUE = 0
+    SLOTS = 4
+
+    scope = models.BigIntegerField(_("school (0: catalogus)"))
+    slot = models.PositiveSmallIntegerField(_("stempelplaats"))
+    token = models.UUIDField(_("stempel"))
+
+    class Meta:
+        verbose_name = _("stempel van de licentiepagina's")
+        verbose_name_plural = _("stempels van de licentiepagina's")
+        constraints = [models.UniqueConstraint(fields=["scope", "slot"], name="page_stamp_scope_slot")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}/{self.slot}: {self.token}"

@@ -8,11 +8,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from licenses import new_year, new_year_apply
+from licenses import fragments, new_year, new_year_apply, page_cache
 from licenses.actions import LinkRefused
 from roster.access import school_for_request
 
@@ -32,9 +33,18 @@ def new_school_year(request: HttpRequest, school_id: int) -> HttpResponse:
             level = messages.SUCCESS if applied.changed else messages.INFO
             messages.add_message(request, level, new_year_apply.summary(applied))
         return redirect(here)
-    plan = new_year.build_plan(access.school, timezone.localdate())
-    context = access.context(
-        plan=plan,
-        subtab="nieuw_schooljaar",
-    )
-    return render(request, "licenses/new_year.html", context)
+    school = access.school
+
+    def render_cards() -> str:
+        plan = new_year.build_plan(school, timezone.localdate())
+        if plan:
+            fragments.new_year_parts(plan)
+        return render_to_string(
+            "licenses/_new_year_cards.html",
+            {"school": school, "subtab": "nieuw_schooljaar", "plan": plan, **page_cache.csrf_context()},
+        )
+
+    # The roster's school year (from the last change in Basispoort) decides what is proposed.
+    roster_changed = school.mutation_timestamp.isoformat() if school.mutation_timestamp else ""
+    cards = page_cache.cards(request, "nieuw_schooljaar", school.pk, render_cards, extra=roster_changed)
+    return render(request, "licenses/new_year.html", access.context(cards=cards, subtab="nieuw_schooljaar"))

@@ -1,8 +1,15 @@
-"""How licences follow the roster: receivers of the signals ``roster.signals`` sends."""
+"""How licences follow the roster, and how the licence pages' cached parts learn of changes.
+
+Receivers of the signals ``roster.signals`` and ``licenses.signals`` send, and of model saves
+and deletes (the back office edits licences and the catalogue through the Django admin).
+"""
 
 from __future__ import annotations
 
-from roster.signals import pupils_departed
+from django.db.models.signals import post_delete, post_save
+
+from roster.models import Group, Pupil
+from roster.signals import pupils_departed, roster_changed
 
 
 def release_seats_of_departed(sender, *, school, pupil_ids: list[int], **kwargs) -> int:
@@ -12,5 +19,41 @@ def release_seats_of_departed(sender, *, school, pupil_ids: list[int], **kwargs)
     return release_seats_of_departed_pupils(school, pupil_ids)
 
 
+def school_pages_changed(sender, *, school_id: int, **kwargs) -> None:
+    """``roster_changed`` / ``licences_changed``: the import or a coordinator changed the school."""
+    from licenses.page_cache import bump
+
+    bump([school_id])
+
+
+def school_row_saved(sender, instance, **kwargs) -> None:
+    """A licence, link, seat, group or pupil saved or deleted one at a time (back office, scripts)."""
+    from licenses.page_cache import bump
+
+    bump([instance.school_id])
+
+
+def catalogue_saved(sender, instance, **kwargs) -> None:
+    """A method or product renamed, retyped or removed: every school's cards may name it."""
+    from licenses.models import PageStamp
+    from licenses.page_cache import bump
+
+    bump([PageStamp.CATALOGUE])
+
+
 def connect() -> None:
+    from licenses.models import GroupLink, Licence, Method, Product, Seat
+    from licenses.signals import licences_changed
+
     pupils_departed.connect(release_seats_of_departed, dispatch_uid="licenses.release_seats_of_departed")
+    roster_changed.connect(school_pages_changed, dispatch_uid="licenses.pages.roster")
+    licences_changed.connect(school_pages_changed, dispatch_uid="licenses.pages.licences")
+    for model in (Licence, GroupLink, Seat, Group):
+        post_save.connect(school_row_saved, sender=model, dispatch_uid=f"licenses.pages.save.{model.__name__}")
+        post_delete.connect(school_row_saved, sender=model, dispatch_uid=f"licenses.pages.delete.{model.__name__}")
+    # Pupils leave through the import (roster_changed) and the purge of inactive ones, whose seats
+    # go with them (Seat's delete above); a pupil saved on their own is renamed or moved.
+    post_save.connect(school_row_saved, sender=Pupil, dispatch_uid="licenses.pages.save.Pupil")
+    for model in (Method, Product):
+        post_save.connect(catalogue_saved, sender=model, dispatch_uid=f"licenses.pages.save.{model.__name__}")
+        post_delete.connect(catalogue_saved, sender=model, dispatch_uid=f"licenses.pages.delete.{model.__name__}")

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.models import AuditEvent
-from licenses import actions, fragments
+from licenses import actions, fragments, page_cache
 from licenses.models import GroupLink, Licence, LicenceKind, Seat
 from licenses.overview import coverage_warnings, group_licence_rows, pupil_licence_rows, seat_warnings
 from roster.access import school_for_request
@@ -42,18 +43,26 @@ def _int(value) -> int | None:
 @require_GET
 def licences_per_group(request: HttpRequest, school_id: int) -> HttpResponse:
     access = school_for_request(request, school_id, coordinator=True)
-    today = timezone.localdate()
-    rows = group_licence_rows(access.school, today)
-    fragments.group_options(rows)
+    school = access.school
+
+    def render_cards() -> str:
+        rows = group_licence_rows(school, timezone.localdate())
+        return render_to_string(
+            "licenses/_group_cards.html",
+            {
+                "school": school,
+                "subtab": "per_groep",
+                "lesson_week_note": LESSON_WEEK_NOTE,
+                "rows": rows,
+                "cards_html": fragments.group_cards(school.pk, rows, page_cache.CSRF_PLACEHOLDER),
+                "warnings": coverage_warnings(school, rows),
+            },
+        )
+
     return render(
         request,
         "licenses/per_group.html",
-        access.context(
-            rows=rows,
-            warnings=coverage_warnings(access.school, rows),
-            subtab="per_groep",
-            lesson_week_note=LESSON_WEEK_NOTE,
-        ),
+        access.context(cards=page_cache.cards(request, "per_groep", school.pk, render_cards), subtab="per_groep"),
     )
 
 
@@ -149,18 +158,21 @@ def _confirm_then_unlink(request, access, licence, *, what, linked, unlink, back
 @require_GET
 def licences_per_pupil(request: HttpRequest, school_id: int) -> HttpResponse:
     access = school_for_request(request, school_id, coordinator=True)
-    today = timezone.localdate()
-    rows = pupil_licence_rows(access.school, today)
-    for row in rows:
-        row.rows_html = fragments.seat_rows(access.school.pk, row)
+    school = access.school
+
+    def render_cards() -> str:
+        rows = pupil_licence_rows(school, timezone.localdate())
+        for row in rows:
+            row.rows_html = fragments.seat_rows(school.pk, row)
+        return render_to_string(
+            "licenses/_pupil_cards.html",
+            {"school": school, "subtab": "per_kind", "rows": rows, "warnings": seat_warnings(rows)},
+        )
+
     return render(
         request,
         "licenses/per_pupil.html",
-        access.context(
-            rows=rows,
-            warnings=seat_warnings(rows),
-            subtab="per_kind",
-        ),
+        access.context(cards=page_cache.cards(request, "per_kind", school.pk, render_cards), subtab="per_kind"),
     )
 
 

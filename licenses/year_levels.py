@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from django.utils import timezone
 
+from licenses import page_cache
 from licenses.models import (
     GroupYearLevels,
 )
@@ -58,5 +59,7 @@ def remember_year_levels(school_ids: list[int] | None = None, chunk: int = 500) 
             update_fields=["name", "levels"],
             batch_size=2000,
         )
+        # "Nieuw schooljaar" matches on these levels: its cached part is rendered again.
+        page_cache.bump(year_of)
         written += len(rows)
     return written

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -29,6 +29,7 @@ class SchoolAccess:
     appointment: Appointment
     roles: frozenset[str]
     user: object = None  # the signed-in account, for the audit row's ``actor``
+    other_schools: bool = False  # appointed at another school too (the top bar's "Andere school")
 
     @property
     def actor(self) -> Actor:
@@ -37,7 +38,7 @@ class SchoolAccess:
 
     def context(self, **extra) -> dict:
         """The template context every school page starts with: the access object and its school."""
-        return {"access": self, "school": self.school, **extra}
+        return {"access": self, "school": self.school, "has_other_schools": self.other_schools, **extra}
 
     @property
     def is_coordinator(self) -> bool:
@@ -107,18 +108,19 @@ def actor_for_user(user) -> Actor:
     return Actor(label=person_name(user), user_id=user.pk)
 
 
+def _gives_rights(basispoort_id: int, today: dt.date, via: str = "") -> Q:
+    """An appointment of this person that is active, not ended, at an active school (``via``:
+    the path to the appointment from the model queried)."""
+    return Q(**{f"{via}staff__basispoort_id": basispoort_id, f"{via}active": True, f"{via}school__active": True}) & (
+        Q(**{f"{via}end_date__isnull": True}) | Q(**{f"{via}end_date__gte": today})
+    )
+
+
 def current_appointments(basispoort_id: int, today: dt.date | None = None) -> QuerySet[Appointment]:
     """Appointments that give rights today: active, not ended, at an active school, with a role."""
     today = today or timezone.localdate()
-    return (
-        Appointment.objects.filter(
-            staff__basispoort_id=basispoort_id,
-            active=True,
-            school__active=True,
-            roles__isnull=False,
-        )
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-        .distinct()
+    return Appointment.objects.filter(
+        _gives_rights(basispoort_id, today), Exists(AppointmentRole.objects.filter(appointment=OuterRef("pk")))
     )
 
 
@@ -137,15 +139,27 @@ def school_for_request(request: HttpRequest, school_id: int, *, coordinator: boo
     basispoort_id = basispoort_id_of(request)
     if basispoort_id is None:
         raise Http404
-    appointment = (
-        current_appointments(basispoort_id).filter(school_id=school_id).select_related("school", "staff").first()
+    # One query for every page: the roles of all of this person's current appointments (a handful
+    # at most), each with its appointment, school and staff. The appointment at this school gives
+    # the rights; one elsewhere makes the top bar offer "Andere school". Only an appointment with
+    # a role gives rights, as in ``current_appointments``.
+    granted = list(
+        AppointmentRole.objects.filter(_gives_rights(basispoort_id, timezone.localdate(), via="appointment__"))
+        .select_related("appointment__school", "appointment__staff")
+        .order_by("appointment_id")
     )
-    if appointment is None:
+    here = [row for row in granted if str(row.appointment.school_id) == str(school_id)]
+    if not here:
         raise Http404
+    appointment = here[0].appointment
     school_id_var.set(appointment.school_id)  # for log records written during this request
-    roles = frozenset(AppointmentRole.objects.filter(appointment=appointment).values_list("role", flat=True))
     access = SchoolAccess(
-        school=appointment.school, staff=appointment.staff, appointment=appointment, roles=roles, user=request.user
+        school=appointment.school,
+        staff=appointment.staff,
+        appointment=appointment,
+        roles=frozenset(row.role for row in here if row.appointment_id == appointment.pk),
+        user=request.user,
+        other_schools=any(row.appointment.school_id != appointment.school_id for row in granted),
     )
     if coordinator and not access.is_coordinator:
         raise Http404

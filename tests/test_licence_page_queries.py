@@ -69,3 +69,21 @@ def test_same_query_bound_for_small_and_largest_school(page, client, django_asse
     with django_assert_max_num_queries(bound) as large_queries:
         assert client.get(reverse(page, args=[large.pk])).status_code == 200
     assert len(large_queries.captured_queries) == len(small_queries.captured_queries)
+
+
+@pytest.mark.parametrize("page", ["licences_per_group", "licences_per_pupil"])
+def test_cached_cards_need_the_same_few_queries_for_any_school(page, client, django_assert_max_num_queries):
+    """A second visit takes the cards from the cache: the session, the account, the access check
+    and the school's stamp."""
+    counts = []
+    for school, coordinator in (
+        build_school("klein", groups=3, pupils=50, licences=4, seats_taken=10),
+        build_school("groot", groups=50, pupils=1200, licences=60, seats_taken=800),
+    ):
+        login_as(client, coordinator)
+        url = reverse(page, args=[school.pk])
+        assert client.get(url).status_code == 200
+        with django_assert_max_num_queries(4) as warm:
+            assert client.get(url).status_code == 200
+        counts.append(len(warm.captured_queries))
+    assert counts[0] == counts[1]

@@ -62,13 +62,17 @@ def build(name: str, groups: int, pupils: int, products: int):
 
 
 def queries_for(client, school, coordinator) -> tuple[int, str]:
+    """Queries of the first visit (the page built) plus those of the second (its cards cached)."""
     login_as(client, coordinator)
     url = f"/school/{school.pk}/beheer/licenties/nieuw-schooljaar/"
-    client.get(url)
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(captured), response.content.decode()
+    counts = []
+    for _visit in range(2):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200
+        counts.append(len(captured))
+    assert counts[1] < counts[0]
+    return sum(counts), response.content.decode()
 
 
 def test_query_count_does_not_grow_with_the_school(client):
@@ -79,7 +83,7 @@ def test_query_count_does_not_grow_with_the_school(client):
     assert small_html.count('name="voorstel"') < large_html.count('name="voorstel"')
     assert large_html.count('name="voorstel"') > 200
     assert small_count == large_count
-    assert large_count <= 20
+    assert large_count <= 26
 
 
 def test_beheer_home_notice_adds_a_fixed_number_of_queries(client):

@@ -3,6 +3,8 @@ from django.db import transaction
 
 from bingel_admin import crypto
 from integrations.models import ResultLink
+from licenses import page_cache
+from licenses.models import PageStamp
 from roster.models import PupilLoginCode
 
 # Every model field that holds a value encrypted with FIELD_ENCRYPTION_KEYS.
@@ -21,5 +23,7 @@ class Command(BaseCommand):
                     model.objects.filter(pk=pk).update(**{field: crypto.rotate(token)})
                     count += 1
                 counts[model._meta.verbose_name_plural] = count
+            # Nothing rendered before the rotation is served after it (licenses.page_cache).
+            page_cache.bump([PageStamp.CATALOGUE])
         summary = ", ".join(f"{count} {name}" for name, count in counts.items())
         self.stdout.write(f"Re-encrypted: {summary}; the older keys can now be removed from FIELD_ENCRYPTION_KEYS.")

@@ -1,0 +1,160 @@
+"""The long parts of the licence pages, rendered once and kept until something they show changes.
+
+"Licenties per groep", "Licenties per kind" and "Nieuw schooljaar" spend most of their time
+on the licence cards: hundreds of rows for the largest school. Those cards are the same for
+every coordinator of a school, so they are kept in the ``pages`` cache under a key made of
+
+- the page, the school and the language;
+- the school's and the catalogue's ``PageStamp`` tokens: every change to what the cards show
+  (links, seats, the roster import, back-office edits of licences and the catalogue, the
+  year-level snapshot, key rotation) replaces a token inside its own transaction
+  (``licenses.receivers``, ``bump``), so a request that reads the new token also reads the new
+  data, and what was rendered before is never asked for again;
+- the date (which school years are current) and anything else the caller names;
+- a digest of the templates and the code that render the cards, so a release never serves
+  what the previous one rendered.
+
+The view still runs the access check first; only the cards come from the cache, never the page
+around them (the person's name, messages, the CSRF token). A form's CSRF field is kept as a
+placeholder and filled in per request. Responses keep ``Cache-Control: no-store``: nothing is
+cached in the browser.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import transaction
+from django.middleware.csrf import get_token
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+from licenses.models import PageStamp
+
+CACHE_ALIAS = "pages"
+# Entries are found again only while nothing changed; the timeout just frees what nobody asks for.
+TIMEOUT_SECONDS = 24 * 3600
+# Alphanumeric like a real token, so escaping leaves it as it is; replaced per request.
+CSRF_PLACEHOLDER = "csrfplaceholder0licencecards0cachedpart000000000000000000000000"
+
+# What renders the cached parts (templates, code, translations): a release that changes any of
+# these makes every key new.
+_SOURCES = [
+    "templates/licenses/_group_cards.html",
+    "templates/licenses/_pupil_cards.html",
+    "templates/licenses/_new_year_cards.html",
+    "templates/licenses/_warnings.html",
+    "templates/licenses/_subtabs.html",
+    "licenses/fragments.py",
+    "licenses/overview.py",
+    "licenses/new_year.py",
+    "licenses/page_cache.py",
+    "licenses/views.py",
+    "licenses/new_year_views.py",
+    "roster/naming.py",
+    "roster/school_year.py",
+    "portal/tabs.py",
+    "locale/en/LC_MESSAGES/django.mo",
+]
+_digest: str | None = None
+
+
+def _code_digest() -> str:
+    global _digest
+    if _digest is None:
+        sha = hashlib.sha256()
+        for path in _SOURCES:
+            sha.update((settings.BASE_DIR / path).read_bytes())
+        _digest = sha.hexdigest()[:16]
+    return _digest
+
+
+def bump(school_ids: Iterable[int]) -> None:
+    """Give these schools (or ``PageStamp.CATALOGUE``) a new token: what was rendered is stale.
+
+    Call it inside the transaction that makes the change, so the new token and the change
+    commit together. Each school has a few token slots; a change takes the first slot no other
+    open transaction holds (``SKIP LOCKED``), so the roster import and a coordinator changing the
+    same school at the same moment never wait for each other.
+    """
+    for scope in sorted(set(school_ids)):
+        _replace_a_token(scope)
+
+
+def _replace_a_token(scope: int) -> None:
+    with transaction.atomic():
+        free = (
+            PageStamp.objects.select_for_update(skip_locked=True)
+            .filter(scope=scope)
+            .order_by("slot")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if free is not None:
+            PageStamp.objects.filter(pk=free).update(token=uuid.uuid4())
+            return
+        # No slots yet (nothing was rendered for this school), or every slot held by an open
+        # transaction (then this one waits for the first): new rows are new tokens already.
+        _make_slots([scope])
+        PageStamp.objects.filter(scope=scope, slot=0).update(token=uuid.uuid4())
+
+
+def _make_slots(scopes: list[int]) -> None:
+    PageStamp.objects.bulk_create(
+        [PageStamp(scope=scope, slot=slot, token=uuid.uuid4()) for scope in scopes for slot in range(PageStamp.SLOTS)],
+        ignore_conflicts=True,
+    )
+
+
+def stamp(school_id: int) -> str:
+    """The tokens the school's cached parts are valid for (one query; a first visit makes them)."""
+    scopes = [PageStamp.CATALOGUE, school_id]
+
+    def read() -> list[tuple[int, str]]:
+        return list(PageStamp.objects.filter(scope__in=scopes).order_by("scope", "slot").values_list("scope", "token"))
+
+    tokens = read()
+    if {scope for scope, _token in tokens} != set(scopes):
+        # Never rendered before: tokens of its own, never a key that an earlier database used.
+        _make_slots(scopes)
+        tokens = read()
+    return hashlib.sha256("".join(token.hex for _scope, token in tokens).encode()).hexdigest()[:32]
+
+
+def cards(request, page: str, school_id: int, render: Callable[[], str], *, extra: str = "") -> SafeString:
+    """The rendered part ``page`` of this school's page: from the cache, or ``render()`` and kept.
+
+    ``render`` must build the part from the database after this call read the stamp, and put
+    ``CSRF_PLACEHOLDER`` where a form needs its token.
+    """
+    key = ":".join(
+        [
+            "licence-cards",
+            page,
+            str(school_id),
+            get_language() or "",
+            stamp(school_id),
+            timezone.localdate().isoformat(),
+            extra,
+            _code_digest(),
+        ]
+    )
+    cache = caches[CACHE_ALIAS]
+    html = cache.get(key)
+    if html is None:
+        html = str(render())
+        cache.set(key, html, TIMEOUT_SECONDS)
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+    # Rendered by Django templates (autoescaped) or licenses.fragments (every value escaped).
+    return mark_safe(html)  # noqa: S308
+
+
+def csrf_context() -> dict:
+    """Context for a cached part's template: ``{% csrf_token %}`` renders the placeholder."""
+    return {"csrf_token": CSRF_PLACEHOLDER}
