@@ -30,6 +30,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, setup_django
 
+# The rendered cards live in Redis, as in production (settings CACHES["pages"]); a database of
+# its own, emptied at the start, so nothing an earlier run kept is served.
+BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+os.environ["REDIS_URL"] = BENCH_REDIS_URL
 setup_django("bingel_bench", allowed_hosts="127.0.0.1,testserver")
 
 from django.conf import settings  # noqa: E402
@@ -182,6 +186,10 @@ def main() -> None:
     if not shutil.which("wrk") and "--server-time-only" not in sys.argv:
         raise SystemExit("wrk is missing: apt-get install wrk")
     load_before = load()
+    from django.core.cache import caches
+
+    caches["pages"].clear()
+    print(f"Page cache: {type(caches['pages']).__name__} at {BENCH_REDIS_URL}")
     school, client = build()
     pages = [
         ("Licenties per groep", reverse("licences_per_group", args=[school.pk])),
