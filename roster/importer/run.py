@@ -2,9 +2,10 @@
 
 A run (``sync_roster``, or the nightly Celery tasks in ``roster.tasks``) fetches, parses and
 validates schools in threads, skips those whose ``mutationTimestamp`` did not change, applies
-the rest in chunks of schools per transaction (a chunk that fails in the database is retried
-school by school), and records one ``SchoolImportResult`` per school. Applying one school is
-``roster.importer.apply``; the lock that keeps two runs apart is ``roster.lock``.
+the rest in chunks of schools per transaction, with the same statements for the whole chunk
+(a chunk that fails is retried school by school), and records one ``SchoolImportResult`` per
+school. Applying the documents is ``roster.importer.apply``; the lock that keeps two runs
+apart is ``roster.lock``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from roster.feed import SchoolDocument, Source, SourceError, TransientSourceError
-from roster.importer.apply import ApplyResult, apply_school_document, source_timestamp
+from roster.importer.apply import ApplyResult, apply_school_documents, source_timestamp
 from roster.importer.sql import _relax_commit
 from roster.models import (
     ImportRun,
@@ -95,33 +96,36 @@ def prepare_school(
 
 
 def apply_chunk(outcomes: list[SchoolOutcome], now: dt.datetime) -> None:
-    """Apply the validated schools of a chunk in one transaction; if that fails, each school alone."""
+    """Apply the validated schools of a chunk in one transaction; if that fails, each school alone.
+
+    The chunk is written with the same statements whatever its number of schools
+    (``apply_school_documents``); each school's share of the time is the chunk's divided by them.
+    """
     todo = [o for o in outcomes if o.doc is not None]
     if not todo:
         return
     try:
-        with transaction.atomic():
-            _relax_commit()
-            for outcome in todo:
-                _apply_timed(outcome, now)
+        _apply_timed(todo, now)
     except Exception:
         logger.warning("Chunk of %d schools failed; retrying them one by one", len(todo), exc_info=True)
         for outcome in todo:
             outcome.result, outcome.status = None, ""
             try:
-                with transaction.atomic():
-                    _relax_commit()
-                    _apply_timed(outcome, now)
+                _apply_timed([outcome], now)
             except Exception as exc:
                 logger.exception("Roster import of school %s failed", outcome.basispoort_id)
                 outcome.fail(ErrorCode.DATABASE, f"{type(exc).__name__}: {exc}")
 
 
-def _apply_timed(outcome: SchoolOutcome, now: dt.datetime) -> None:
+def _apply_timed(outcomes: list[SchoolOutcome], now: dt.datetime) -> None:
     started = time.perf_counter()
-    outcome.result = apply_school_document(outcome.doc, now=now)
-    outcome.status = SchoolResultStatus.IMPORTED
-    outcome.duration += time.perf_counter() - started
+    with transaction.atomic():
+        _relax_commit()
+        results = apply_school_documents([o.doc for o in outcomes], now=now)
+    share = (time.perf_counter() - started) / len(outcomes)
+    for outcome, result in zip(outcomes, results, strict=True):
+        outcome.result, outcome.status = result, SchoolResultStatus.IMPORTED
+        outcome.duration += share
 
 
 def _nonzero(counter: Counter) -> dict[str, int]:

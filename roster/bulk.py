@@ -1,0 +1,92 @@
+"""Set-based writes of plain tuples, shared by the roster import and the login codes.
+
+PostgreSQL gets the fast paths (``COPY``, ``UPDATE … FROM (VALUES …)``); SQLite (the local demo)
+a plain Django fallback. Rows are tuples in the order of the given field names, never model
+instances: building a million of those costs more than writing them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.db import connection
+
+# PostgreSQL takes at most 65,535 parameters per statement.
+_MAX_PARAMETERS = 60_000
+# Below this many rows an INSERT is as quick as a COPY and keeps the SQLite path the same.
+COPY_FROM = 50
+
+
+def insert_rows(model, fields: Sequence[str], rows: Sequence[tuple]) -> None:
+    """Insert rows (tuples in the order of ``fields``, attribute names such as ``group_id``)."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql" or len(rows) < COPY_FROM:
+        model.objects.bulk_create([model(**dict(zip(fields, row, strict=True))) for row in rows], batch_size=1000)
+        return
+    meta = model._meta
+    columns = ", ".join(f'"{meta.get_field(name).column}"' for name in fields)
+    with connection.cursor() as cursor, cursor.cursor.copy(f'COPY "{meta.db_table}" ({columns}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def update_values(model, fields: Sequence[str], rows: Sequence[tuple]) -> None:
+    """Update rows given as ``(pk, *values in the order of fields)`` with one ``UPDATE … FROM (VALUES …)``.
+
+    Django's bulk_update builds a CASE per field and row, which costs more than the rest of a
+    night's import together.
+    """
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        objects = [model(pk=row[0], **dict(zip(fields, row[1:], strict=True))) for row in rows]
+        model.objects.bulk_update(objects, fields, batch_size=500)
+        return
+    per_statement = _MAX_PARAMETERS // (len(fields) + 1)
+    if len(rows) > per_statement:
+        for start in range(0, len(rows), per_statement):
+            update_values(model, fields, rows[start : start + per_statement])
+        return
+    meta = model._meta
+    columns = [meta.get_field(name) for name in fields]
+    assignments = ", ".join(f'"{f.column}" = v."{f.column}"::{f.db_type(connection)}' for f in columns)
+    names = ", ".join(f'"{f.column}"' for f in columns)
+    row_sql = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
+    # psycopg adapts Python values itself; only values Django stores differently need preparing.
+    prepare = [_preparer(f) for f in columns]
+    params = [value for row in rows for value in _prepared(row, prepare)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{meta.db_table}" AS t SET {assignments} '  # noqa: S608 - names come from the model, values are parameters
+            f"FROM (VALUES {', '.join([row_sql] * len(rows))}) AS v(id, {names}) WHERE t.id = v.id::bigint",
+            params,
+        )
+
+
+def _preparer(field):
+    if field.get_internal_type() in {
+        "CharField",
+        "TextField",
+        "BooleanField",
+        "BigIntegerField",
+        "IntegerField",
+        "ForeignKey",
+        "DateTimeField",
+        "DateField",
+        "EmailField",
+    }:
+        return None
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _prepared(row: tuple, prepare: list) -> Iterable:
+    yield row[0]
+    for value, prep in zip(row[1:], prepare, strict=True):
+        yield value if prep is None else prep(value)
+
+
+def delete_pks(model, pks: Iterable[int]) -> None:
+    pks = list(pks)
+    for start in range(0, len(pks), _MAX_PARAMETERS):
+        model.objects.filter(pk__in=pks[start : start + _MAX_PARAMETERS]).delete()
