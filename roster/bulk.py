@@ -17,18 +17,39 @@ _MAX_PARAMETERS = 60_000
 COPY_FROM = 50
 
 
-def insert_rows(model, fields: Sequence[str], rows: Sequence[tuple]) -> None:
-    """Insert rows (tuples in the order of ``fields``, attribute names such as ``group_id``)."""
+def insert_rows(model, fields: Sequence[str], rows: Sequence[tuple], *, ids: bool = False) -> list[int]:
+    """Insert rows (tuples in the order of ``fields``, attribute names such as ``group_id``).
+
+    With ``ids``, returns the new rows' primary keys in the order of ``rows``: on PostgreSQL
+    they are drawn from the table's sequence first and written with the rows, so that a COPY
+    (which returns nothing) needs no second query to find them.
+    """
     if not rows:
-        return
+        return []
     if connection.vendor != "postgresql" or len(rows) < COPY_FROM:
-        model.objects.bulk_create([model(**dict(zip(fields, row, strict=True))) for row in rows], batch_size=1000)
-        return
+        objects = [model(**dict(zip(fields, row, strict=True))) for row in rows]
+        model.objects.bulk_create(objects, batch_size=1000)
+        return [obj.pk for obj in objects] if ids else []
     meta = model._meta
-    columns = ", ".join(f'"{meta.get_field(name).column}"' for name in fields)
-    with connection.cursor() as cursor, cursor.cursor.copy(f'COPY "{meta.db_table}" ({columns}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row(row)
+    columns = [f'"{meta.get_field(name).column}"' for name in fields]
+    new_ids: list[int] = []
+    with connection.cursor() as cursor:
+        if ids:
+            cursor.execute(
+                "SELECT nextval(q.seq) FROM (SELECT pg_get_serial_sequence(%s, %s) AS seq) AS q, "
+                "generate_series(1, %s)",
+                [f'"{meta.db_table}"', meta.pk.column, len(rows)],
+            )
+            new_ids = [row[0] for row in cursor.fetchall()]
+            columns.insert(0, f'"{meta.pk.column}"')
+        with cursor.cursor.copy(f'COPY "{meta.db_table}" ({", ".join(columns)}) FROM STDIN') as copy:
+            if ids:
+                for pk, row in zip(new_ids, rows, strict=True):
+                    copy.write_row((pk, *row))
+            else:
+                for row in rows:
+                    copy.write_row(row)
+    return new_ids
 
 
 def update_values(model, fields: Sequence[str], rows: Sequence[tuple]) -> None:

@@ -9,6 +9,7 @@ taken in a group is checked on fingerprints, so no classmate's code is decrypted
 
 from __future__ import annotations
 
+import itertools
 import secrets
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -57,19 +58,30 @@ def number_length() -> int:
 
 
 _random = secrets.SystemRandom()
-_PICTURE_NAMES = list(PICTURES)
+# Every row of three different pictures: one random draw per code instead of three.
+_PICTURE_CODES = ["-".join(names) for names in itertools.permutations(PICTURES, PICTURES_PER_CODE)]
+
+
+def _draw(method: str) -> str:
+    if method == LoginMethod.PICTURES:
+        return _PICTURE_CODES[_random.randrange(len(_PICTURE_CODES))]
+    length = number_length()
+    return str(_random.randrange(10**length)).zfill(length)
 
 
 def generate(method: str, taken: set[str], *, key: Callable[[str], str] | None = None) -> str:
     """A fresh code for this method that no one in ``taken`` has (``taken`` holds ``key(code)``
     when a key is given: fingerprints, so the codes taken need not be decrypted)."""
+    return _fresh(method, taken, key or str)[0]
+
+
+def _fresh(method: str, taken: set[str], key: Callable[[str], str]) -> tuple[str, str]:
+    """A fresh code and its ``key``, which is not in ``taken``."""
     for _attempt in range(1000):
-        if method == LoginMethod.PICTURES:
-            code = "-".join(_random.sample(_PICTURE_NAMES, PICTURES_PER_CODE))
-        else:
-            code = "".join(_random.choices("0123456789", k=number_length()))
-        if (key(code) if key else code) not in taken:
-            return code
+        code = _draw(method)
+        keyed = key(code)
+        if keyed not in taken:
+            return code, keyed
     raise CodeRefused(_("Er is geen vrije code meer te vinden voor deze groep."))
 
 
@@ -242,8 +254,7 @@ def ensure_codes_for_schools(school_ids: list[int], moved: Iterable[int] = ()) -
         if stored_pk is not None and stored_method == method and stored_fingerprint not in in_use:
             in_use.add(stored_fingerprint)
             continue
-        code = generate(method, in_use, key=crypto.fingerprint)
-        fingerprint = crypto.fingerprint(code)
+        code, fingerprint = _fresh(method, in_use, crypto.fingerprint)
         in_use.add(fingerprint)
         if stored_pk is None:
             new_rows.append((pupil_id, method, crypto.encrypt(code), fingerprint, now))

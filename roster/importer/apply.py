@@ -211,7 +211,8 @@ def _apply_groups(docs: list[SchoolDocument], schools: list[School], results: li
     maps, new, changed = [], [], []
     for doc, school, result in zip(docs, schools, results, strict=True):
         have = existing.get(school.pk, {})
-        seen: dict[str, int | Group] = {}
+        seen: dict[str, int] = {}
+        pending: list[str] = []  # new groups: seen holds their place in ``new`` until they have an id
         for key, is_subgroup in (("groepen", False), ("subgroepen", True)):
             for item in doc.roster.get(key) or []:
                 las_key = _text(item.get("lasKey"))
@@ -226,9 +227,9 @@ def _apply_groups(docs: list[SchoolDocument], schools: list[School], results: li
                 )
                 found = have.get(las_key)
                 if found is None:
-                    group = Group(school_id=school.pk, las_key=las_key, **dict(zip(GROUP_FIELDS, values, strict=True)))
-                    new.append(group)
-                    seen[las_key] = group
+                    seen[las_key] = len(new)
+                    pending.append(las_key)
+                    new.append((school.pk, las_key, *values))
                     result.created["group"] += 1
                     continue
                 seen[las_key] = found[0]
@@ -239,10 +240,13 @@ def _apply_groups(docs: list[SchoolDocument], schools: list[School], results: li
             if las_key not in seen and values[-1]:
                 changed.append((pk, *values[:-1], False))
                 result.deactivated["group"] += 1
-        maps.append(seen)
-    Group.objects.bulk_create(new)
+        maps.append((seen, pending))
+    new_ids = insert_rows(Group, ("school_id", "las_key", *GROUP_FIELDS), new, ids=True)
     update_values(Group, GROUP_FIELDS, changed)
-    return [{key: g if isinstance(g, int) else g.pk for key, g in seen.items()} for seen in maps]
+    for seen, pending in maps:
+        for las_key in pending:
+            seen[las_key] = new_ids[seen[las_key]]
+    return [seen for seen, _pending in maps]
 
 
 def _apply_staff(
@@ -293,10 +297,10 @@ def _apply_staff(
         existing[school_id][staff_id] = (pk, tuple(values))
         owner[pk] = by_school[school_id]
     gone, changed, new = [], [], []
-    active: list[dict[int, int | Appointment]] = []
+    active: list[dict[int, int]] = []
     for listed, school, result in zip(people, schools, results, strict=True):
         have = existing.get(school.pk, {})
-        mine: dict[int, int | Appointment] = {}
+        mine: dict[int, int] = {}
         for bp, person in listed.items():
             staff_id = staff_pk[bp]
             values = (
@@ -308,11 +312,8 @@ def _apply_staff(
             )
             found = have.get(staff_id)
             if found is None:
-                appointment = Appointment(
-                    school_id=school.pk, staff_id=staff_id, **dict(zip(APPOINTMENT_FIELDS, values, strict=True))
-                )
-                new.append(appointment)
-                mine[staff_id] = appointment
+                mine[staff_id] = -1 - len(new)  # its place in ``new`` until it has an id
+                new.append((school.pk, staff_id, *values))
                 result.created["appointment"] += 1
                 continue
             mine[staff_id] = found[0]
@@ -329,10 +330,10 @@ def _apply_staff(
     # Gone first: they free las_keys the changed and new appointments may take over.
     update_values(Appointment, APPOINTMENT_FIELDS, gone)
     update_values(Appointment, APPOINTMENT_FIELDS, changed)
-    Appointment.objects.bulk_create(new)
-    for appointment in new:
-        owner[appointment.pk] = by_school[appointment.school_id]
-    active_pk = [{staff_id: a if isinstance(a, int) else a.pk for staff_id, a in mine.items()} for mine in active]
+    new_ids = insert_rows(Appointment, ("school_id", "staff_id", *APPOINTMENT_FIELDS), new, ids=True)
+    for pk, row in zip(new_ids, new, strict=True):
+        owner[pk] = by_school[row[0]]
+    active_pk = [{staff_id: pk if pk >= 0 else new_ids[-1 - pk] for staff_id, pk in mine.items()} for mine in active]
 
     roles = AppointmentRole.objects.filter(appointment__school_id__in=school_ids)
     have_roles = {(appt_id, role): pk for pk, appt_id, role in roles.values_list("pk", "appointment_id", "role")}
@@ -410,13 +411,12 @@ def _apply_pupils(
         result.deactivated["pupil"] += len(gone)
         listed.append(seen)
         left_by_school.append(gone)
-    insert_rows(Pupil, ("school_id", "basispoort_id", *PUPIL_FIELDS), new)
+    new_ids = insert_rows(Pupil, ("school_id", "basispoort_id", *PUPIL_FIELDS), new, ids=True)
     update_values(Pupil, PUPIL_FIELDS, changed)
     update_values(Pupil, ("active", "left_at"), left)
 
     pupil_pk = {(school_id, bp): found[0] for school_id, have in existing.items() for bp, found in have.items()}
-    if new:
-        pupil_pk.update(_new_pupil_ids(new))
+    pupil_pk.update({(row[0], row[1]): pk for pk, row in zip(new_ids, new, strict=True)})
     by_school = {s.pk: r for s, r in zip(schools, results, strict=True)}
     owner = {pk: by_school[school_id] for (school_id, _bp), pk in pupil_pk.items()}
     through = Pupil.subgroups.through
@@ -437,23 +437,6 @@ def _apply_pupils(
     for school, result, gone in zip(schools, results, left_by_school, strict=True):
         if gone:
             result.deactivated["seat"] += announce_departed_pupils(school, gone)
-
-
-# Values per statement stay well below PostgreSQL's 65,535 parameters.
-_IDS_PER_QUERY = 20_000
-
-
-def _new_pupil_ids(rows: list[tuple]) -> dict[tuple[int, int], int]:
-    """The ids PostgreSQL gave the pupils just inserted (COPY returns none), by (school, Basispoort id)."""
-    ids = {}
-    school_ids = sorted({row[0] for row in rows})
-    for start in range(0, len(rows), _IDS_PER_QUERY):
-        part = [row[1] for row in rows[start : start + _IDS_PER_QUERY]]
-        for school_id, bp, pk in Pupil.objects.filter(school_id__in=school_ids, basispoort_id__in=part).values_list(
-            "school_id", "basispoort_id", "pk"
-        ):
-            ids[(school_id, bp)] = pk
-    return ids
 
 
 def _sync_pairs(
