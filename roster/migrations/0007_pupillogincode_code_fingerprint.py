@@ -13,16 +13,17 @@ BATCH = 2000
 
 def fill_fingerprints(apps, schema_editor):
     from bingel_admin import crypto
+    from roster.bulk import update_values
 
     codes = apps.get_model("roster", "PupilLoginCode")
     rows = codes.objects.filter(code_fingerprint="").values_list("pk", "code_encrypted")
     batch = []
     for pk, token in rows.iterator(chunk_size=BATCH):
-        batch.append(codes(pk=pk, code_fingerprint=crypto.fingerprint(crypto.decrypt(token))))
+        batch.append((pk, crypto.fingerprint(crypto.decrypt(token))))
         if len(batch) >= BATCH:
-            codes.objects.bulk_update(batch, ["code_fingerprint"])
+            update_values(codes, ["code_fingerprint"], batch)
             batch = []
-    codes.objects.bulk_update(batch, ["code_fingerprint"])
+    update_values(codes, ["code_fingerprint"], batch)
 
 
 class Migration(migrations.Migration):
