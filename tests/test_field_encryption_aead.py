@@ -105,3 +105,24 @@ def test_production_refuses_to_start_without_its_own_fingerprint_key():
         assert failed.returncode != 0 and "FIELD_FINGERPRINT_KEY" in failed.stderr
     started = start(FIELD_FINGERPRINT_KEY="production-fingerprint-key-for-this-check-0123")
     assert started.returncode == 0, started.stderr
+
+
+def test_the_migration_fills_the_fingerprints_of_codes_stored_before(world, settings):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("roster.migrations.0007_pupillogincode_code_fingerprint")
+    group = world.school_a.groups.first()
+    old_key = settings.FIELD_ENCRYPTION_KEYS[0]
+    for n, code in enumerate(["1357", "2468"]):
+        pupil = make_pupil(world.school_a, group, f"Kind{n}", "Peters")
+        PupilLoginCode.objects.create(
+            pupil=pupil, method="cijfers", code_encrypted=Fernet(old_key).encrypt(code.encode()).decode()
+        )
+
+    migration.fill_fingerprints(apps, None)
+
+    assert sorted(PupilLoginCode.objects.values_list("code_fingerprint", flat=True)) == sorted(
+        [crypto.fingerprint("1357"), crypto.fingerprint("2468")]
+    )
