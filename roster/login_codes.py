@@ -241,9 +241,12 @@ def ensure_codes_for_schools(school_ids: list[int], moved: Iterable[int] = ()) -
     methods = dict(GroupLoginMethod.objects.filter(group_id__in=group_ids).values_list("group_id", "method"))
     taken: dict[tuple[int, str], set[str]] = {}
     concerned = {row[0] for row in attention}
-    for pupil_id, group_id, method, fingerprint in PupilLoginCode.objects.filter(
-        pupil__group_id__in=group_ids, pupil__active=True
-    ).values_list("pupil_id", "pupil__group_id", "method", "code_fingerprint"):
+    # From the pupils' side, by school: PostgreSQL then walks the chunk's pupils by index and
+    # looks up each one's code, instead of scanning every code in the country.
+    classmates = Pupil.objects.filter(
+        school_id__in=school_ids, group_id__in=group_ids, active=True, login_code__isnull=False
+    ).values_list("pk", "group_id", "login_code__method", "login_code__code_fingerprint")
+    for pupil_id, group_id, method, fingerprint in classmates:
         if pupil_id not in concerned:
             taken.setdefault((group_id, method), set()).add(fingerprint)
     now = timezone.now()

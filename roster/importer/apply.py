@@ -335,7 +335,10 @@ def _apply_staff(
         owner[pk] = by_school[row[0]]
     active_pk = [{staff_id: pk if pk >= 0 else new_ids[-1 - pk] for staff_id, pk in mine.items()} for mine in active]
 
-    roles = AppointmentRole.objects.filter(appointment__school_id__in=school_ids)
+    # By the appointments' ids rather than a join on their school: an index lookup per
+    # appointment instead of a scan of every school's pairs.
+    appointment_ids = sorted(owner)
+    roles = AppointmentRole.objects.filter(appointment_id__in=appointment_ids)
     have_roles = {(appt_id, role): pk for pk, appt_id, role in roles.values_list("pk", "appointment_id", "role")}
     want_roles = {
         (mine[staff_pk[bp]], role)
@@ -349,7 +352,7 @@ def _apply_staff(
     through = Appointment.groups.through
     have_members = {
         (appointment_id, group_id): pk
-        for pk, appointment_id, group_id in through.objects.filter(appointment__school_id__in=school_ids).values_list(
+        for pk, appointment_id, group_id in through.objects.filter(appointment_id__in=appointment_ids).values_list(
             "pk", "appointment_id", "group_id"
         )
     }
