@@ -434,6 +434,10 @@ ROSTER_IMPORT_CHUNK_SIZE = envint("ROSTER_IMPORT_CHUNK_SIZE", 20)
 ROSTER_FETCH_WORKERS = envint("ROSTER_FETCH_WORKERS", 4)
 # Chunks written at the same time, each on its own connection; tests write in their own transaction.
 ROSTER_IMPORT_WRITERS = envint("ROSTER_IMPORT_WRITERS", 1 if DJANGO_ENV == "test" else 2)
+# Processes `manage.py sync_roster` shares a run's schools among on PostgreSQL (the nightly Celery
+# run spreads its chunks over the workers instead): parsing, validating and comparing the schools
+# is Python work, one CPU per process.
+ROSTER_IMPORT_PROCESSES = envint("ROSTER_IMPORT_PROCESSES", 1 if DJANGO_ENV == "test" else 2)
 ROSTER_TASK_RETRIES = envint("ROSTER_TASK_RETRIES", 3)
 # A run still "running" after this many hours is closed as failed by the sweep (and its lock freed).
 ROSTER_RUN_MAX_HOURS = envint("ROSTER_RUN_MAX_HOURS", 6)
