@@ -362,7 +362,9 @@ def sync_roster(
     """A whole run in this process: what ``manage.py sync_roster`` and the demo use."""
     run, ids = start_run(source, trigger=trigger, full=full, only=only)
     try:
-        processes = settings.ROSTER_IMPORT_PROCESSES if connection.vendor == "postgresql" else 1
+        # Forking means closing this process's connection first, which an open transaction forbids.
+        forkable = connection.vendor == "postgresql" and not connection.in_atomic_block
+        processes = settings.ROSTER_IMPORT_PROCESSES if forkable else 1
         if processes > 1 and len(ids) > processes * settings.ROSTER_IMPORT_CHUNK_SIZE:
             summary = _import_in_processes(run, source, ids, full=full, progress=progress, processes=processes)
         else:
