@@ -180,6 +180,7 @@ def measure(label: str) -> dict:
     from integrations.registry import sync
 
     counter = QueryCounter()
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     cpu = time.process_time()
     with connection.execute_wrapper(counter):
@@ -197,11 +198,14 @@ def measure(label: str) -> dict:
         "failed": len(report.failed_schools),
         "queries": counter.n,
         "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        # The machine's 1-minute load average before and after: the app, the registry and
+        # PostgreSQL share its CPUs with whatever else runs, and wall time depends on it.
+        "load": (load_before, os.getloadavg()[0]),
     }
     print(
         f"{label}: {wall:.1f} s wall, {row['cpu']:.1f} s CPU, {report.schools} schools, {report.sets_compared} sets "
         f"compared, {report.sends} sent ({report.sent['put']} PUT, {report.sent['delete']} DELETE), "
-        f"{row['failed']} schools failed, {counter.n} queries",
+        f"{row['failed']} schools failed, {counter.n} queries, load {row['load'][0]:.1f} → {row['load'][1]:.1f}",
         flush=True,
     )
     return row
@@ -284,15 +288,18 @@ def main() -> None:
         f"{counts['roster_pupil']:,} pupils, {counts['licenses_licence']:,} licences "
         f"({counts['licenses_grouplink']:,} group links, {counts['licenses_seat']:,} seats), "
         f"reconciled over mutual TLS with the reference registry running as its own process on the same "
-        f"machine, {args.workers} concurrent requests.",
+        f"machine ({os.cpu_count()} CPUs), {args.workers} concurrent requests. Load is the machine's 1-minute "
+        "load average.",
         "",
-        "| phase | wall | CPU (app) | schools | sets compared | sent (PUT + DELETE) | queries | peak RSS (app) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| phase | wall | CPU (app) | schools | sets compared | sent (PUT + DELETE) | queries | peak RSS (app) "
+        "| load before → after |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['label']} | {r['wall']:.1f} s | {r['cpu']:.1f} s | {r['schools']:,} | {r['compared']:,} | "
-            f"{r['sends']:,} ({r['put']:,} + {r['delete']:,}) | {r['queries']:,} | {r['rss']:.0f} MB |"
+            f"{r['sends']:,} ({r['put']:,} + {r['delete']:,}) | {r['queries']:,} | {r['rss']:.0f} MB | "
+            f"{r['load'][0]:.1f} → {r['load'][1]:.1f} |"
         )
     lines += [
         "",
