@@ -29,7 +29,9 @@ def code_of(bp_id: int) -> str:
 
 
 def test_movers_codes_are_checked_by_fingerprint_without_decrypting(monkeypatch):
-    apply_school_document(doc({1: "G4", 2: "G5", 3: "G4"}))
+    # Mees first: the import checks movers in the order they were stored, so his code is taken
+    # in groep 5 before Daan's replacement is drawn, which can then never be Mees's.
+    apply_school_document(doc({3: "G4", 1: "G4", 2: "G5"}))
     by_id = {p.basispoort_id: p for p in Pupil.objects.all()}
     # Daan (1) in groep 4 and Sanne (2) in groep 5 happen to have the same code; Mees (3) another.
     login_codes.set_pupil_code(pupil=by_id[1], raw_code="appel-bal-boom", actor=None)
@@ -39,7 +41,7 @@ def test_movers_codes_are_checked_by_fingerprint_without_decrypting(monkeypatch)
     monkeypatch.setattr(crypto, "decrypt", lambda token: decrypted.append(token) or "")
 
     # Daan and Mees both move to groep 5, where Sanne already has Daan's code.
-    result = apply_school_document(doc({1: "G5", 2: "G5", 3: "G5"}))
+    result = apply_school_document(doc({3: "G5", 1: "G5", 2: "G5"}))
 
     assert decrypted == []
     monkeypatch.undo()
