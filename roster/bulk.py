@@ -74,7 +74,6 @@ def update_values(model, fields: Sequence[str], rows: Sequence[tuple]) -> None:
     assignments = ", ".join(f'"{f.column}" = v."{f.column}"::{f.db_type(connection)}' for f in columns)
     names = ", ".join(f'"{f.column}"' for f in columns)
     row_sql = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
-    # psycopg adapts Python values itself; only values Django stores differently need preparing.
     prepare = [_preparer(f) for f in columns]
     params = [value for row in rows for value in _prepared(row, prepare)]
     with connection.cursor() as cursor:
@@ -85,18 +84,15 @@ def update_values(model, fields: Sequence[str], rows: Sequence[tuple]) -> None:
         )
 
 
+# Field types whose Python values psycopg sends as they are; others go through Django's preparation.
+_PLAIN_TYPES = frozenset(
+    {"CharField", "TextField", "BooleanField", "BigIntegerField", "IntegerField", "ForeignKey"}
+    | {"DateTimeField", "DateField"}
+)
+
+
 def _preparer(field):
-    if field.get_internal_type() in {
-        "CharField",
-        "TextField",
-        "BooleanField",
-        "BigIntegerField",
-        "IntegerField",
-        "ForeignKey",
-        "DateTimeField",
-        "DateField",
-        "EmailField",
-    }:
+    if field.get_internal_type() in _PLAIN_TYPES:
         return None
     return lambda value: field.get_db_prep_save(value, connection)
 
