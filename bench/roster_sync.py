@@ -12,7 +12,8 @@ postgres://postgres@127.0.0.1:5432/bingel_bench_roster, created and migrated whe
   (d) ``sync_roster`` on a second night where 2 % of pupils moved or were renamed, 1 % left
       and 1 % are new.
 
-Each phase runs in its own process, so its peak RSS is its own. The figures are printed and
+Each phase runs in its own process, so its peak RSS is its own; the machine's load average
+before and after each phase is recorded next to it. The figures are printed and
 written to the "Nightly roster import" section of docs/PERFORMANCE.md. The generated feed
 (deterministic; 6,057 schools, ~1.37 M pupils at scale 1) is kept in var/bench-feed and reused.
 """
@@ -332,15 +333,17 @@ def baseline(feed: Path) -> None:
 # --- Driver --------------------------------------------------------------------------------
 
 
-def run_phase(args: list[str], env: dict) -> tuple[float, float]:
-    """Run a child process; return its wall time (s) and its own peak RSS (MB)."""
+def run_phase(args: list[str], env: dict) -> tuple[float, float, float, float]:
+    """Run a child process; return its wall time (s), its own peak RSS (MB) and the machine's
+    one-minute load average just before and just after it (other work on the machine skews the figures)."""
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     child = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(args)} failed")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_maxrss / 1024, load_before, os.getloadavg()[0]
 
 
 def reset(url: str) -> None:
@@ -418,21 +421,26 @@ def main() -> None:
 
     base = phases[0][1]
     targets = {"(b)": 2.0, "(c)": 0.3, "(d)": 1.0}
+    ratio = {name[:3]: wall / base for name, wall, *_ in phases}
     lines = [
         f"`bench/roster_sync.py --scale {args.scale:g}` on {dt.date.today():%Y-%m-%d}: {schools:,} schools, "  # noqa: DTZ011
         f"{counts['pupils']:,} pupils, {counts['groups']:,} groups, {counts['staff']:,} staff "
-        f"({counts['rows']:,} rows: schools, groups, pupils, staff and their appointments); "
-        f"{os.cpu_count()} CPUs, PostgreSQL on the same machine.",
+        f"({counts['rows']:,} rows: schools, groups, pupils, staff and their appointments; every new pupil "
+        f"also gets an encrypted login code); {os.cpu_count()} CPUs, PostgreSQL on the same machine.",
         "",
-        "| phase | wall time | rows/s | peak RSS | × baseline | target |",
-        "|---|---:|---:|---:|---:|---:|",
+        f"**Empty database {ratio['(b)']:.2f}× the baseline (target ≤ 2×), changed night {ratio['(d)']:.2f}× "
+        f"(target ≤ 1×), unchanged night {ratio['(c)']:.2f}× (target ≤ 0.3×)**, all in this one run.",
+        "",
+        "| phase | wall time | rows/s | peak RSS | × baseline | target | load average before → after |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for name, wall, rss in phases:
+    for name, wall, rss, load_before, load_after in phases:
         target = targets.get(name[:3])
         lines.append(
             f"| {name} | {wall:.1f} s | {counts['rows'] / wall:,.0f} | {rss:.0f} MB | {wall / base:.2f} | "
-            f"{f'≤ {target:g}×' if target else '–'} |"
+            f"{f'≤ {target:g}×' if target else '–'} | {load_before:.2f} → {load_after:.2f} |"
         )
+    lines += ["", "Load average: the machine's one-minute figure (`os.getloadavg`) just before and after each phase."]
     print("\n".join(lines))
     if not args.no_report:
         write_report(lines)

@@ -67,6 +67,18 @@ if PRODUCTION and (not FIELD_ENCRYPTION_KEYS or _DEV_FIELD_ENCRYPTION_KEY in FIE
     )
 FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [_DEV_FIELD_ENCRYPTION_KEY]
 
+# Key of the keyed fingerprints (HMAC-SHA256) stored next to pupil login codes, so the import can
+# compare codes without decrypting them; separate from the encryption keys. Changing it needs
+# `manage.py rotate_field_keys`, which recomputes every fingerprint.
+_DEV_FIELD_FINGERPRINT_KEY = "dev-only-fingerprint-key-not-for-production"
+FIELD_FINGERPRINT_KEY = envsecret("FIELD_FINGERPRINT_KEY") or ""
+if PRODUCTION and (len(FIELD_FINGERPRINT_KEY) < 32 or FIELD_FINGERPRINT_KEY == _DEV_FIELD_FINGERPRINT_KEY):
+    raise ImproperlyConfigured(
+        "Set FIELD_FINGERPRINT_KEY (or _FILE): a random secret of at least 32 characters, not one of "
+        "FIELD_ENCRYPTION_KEYS (make one with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)."
+    )
+FIELD_FINGERPRINT_KEY = FIELD_FINGERPRINT_KEY or _DEV_FIELD_FINGERPRINT_KEY
+
 if BUILD:
     # Nothing built here may be signed, encrypted or served: a throwaway key, no encryption key,
     # no host, no database (the dummy backend raises on use) and no broker.
@@ -74,6 +86,7 @@ if BUILD:
     DEBUG = False
     ALLOWED_HOSTS = []
     FIELD_ENCRYPTION_KEYS = []
+    FIELD_FINGERPRINT_KEY = ""
     DATABASE_URL = REDIS_URL = None
 
 INSTALLED_APPS = [
@@ -432,6 +445,10 @@ ROSTER_IMPORT_CHUNK_SIZE = envint("ROSTER_IMPORT_CHUNK_SIZE", 20)
 ROSTER_FETCH_WORKERS = envint("ROSTER_FETCH_WORKERS", 4)
 # Chunks written at the same time, each on its own connection; tests write in their own transaction.
 ROSTER_IMPORT_WRITERS = envint("ROSTER_IMPORT_WRITERS", 1 if DJANGO_ENV == "test" else 2)
+# Processes `manage.py sync_roster` shares a run's schools among on PostgreSQL (the nightly Celery
+# run spreads its chunks over the workers instead): parsing, validating and comparing the schools
+# is Python work, one CPU per process.
+ROSTER_IMPORT_PROCESSES = envint("ROSTER_IMPORT_PROCESSES", 1 if DJANGO_ENV == "test" else 2)
 ROSTER_TASK_RETRIES = envint("ROSTER_TASK_RETRIES", 3)
 # A run still "running" after this many hours is closed as failed by the sweep (and its lock freed).
 ROSTER_RUN_MAX_HOURS = envint("ROSTER_RUN_MAX_HOURS", 6)

@@ -202,7 +202,9 @@ def release_seat(*, school: School, licence_id: int, pupil_id: int, actor: Actor
 
 def release_seats_of_departed_pupils(school: School, pupil_ids: list[int]) -> int:
     """Free the per-pupil seats of pupils who left the school, one audit row per seat."""
-    with transaction.atomic():
+    # No savepoint of its own: it runs inside the import's transaction for the school (whose
+    # failure undoes it anyway), once per school with leavers on a busy night.
+    with transaction.atomic(savepoint=False):
         seats = list(
             Seat.objects.filter(school=school, pupil_id__in=pupil_ids).select_related("licence__product", "pupil")
         )

@@ -3,16 +3,22 @@
 Codes are secrets about children. They are stored encrypted (bingel_admin.crypto, the same
 keys as the LVS authorisation keys), shown only on the codes pages of the pupil's own group,
 and never written to a log or an audit row: the audit says *that* a code changed, not to what.
+Next to each code is its keyed fingerprint (``crypto.fingerprint``): whether a code is already
+taken in a group is checked on fingerprints, so no classmate's code is decrypted for it.
 """
 
 from __future__ import annotations
 
+import itertools
 import secrets
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -20,6 +26,7 @@ from audit import records
 from audit.models import AuditAction
 from audit.records import Actor
 from bingel_admin import crypto
+from roster.bulk import insert_rows, update_values
 from roster.models import Group, GroupLoginMethod, LoginMethod, Pupil, PupilLoginCode, School
 from roster.naming import label_pupils
 
@@ -50,16 +57,31 @@ def number_length() -> int:
     return settings.PUPIL_NUMBER_CODE_LENGTH
 
 
-def generate(method: str, taken: set[str]) -> str:
-    """A fresh code for this method that no one in ``taken`` has."""
+_random = secrets.SystemRandom()
+# Every row of three different pictures: one random draw per code instead of three.
+_PICTURE_CODES = ["-".join(names) for names in itertools.permutations(PICTURES, PICTURES_PER_CODE)]
+
+
+def _draw(method: str) -> str:
+    if method == LoginMethod.PICTURES:
+        return _PICTURE_CODES[_random.randrange(len(_PICTURE_CODES))]
+    length = number_length()
+    return str(_random.randrange(10**length)).zfill(length)
+
+
+def generate(method: str, taken: set[str], *, key: Callable[[str], str] | None = None) -> str:
+    """A fresh code for this method that no one in ``taken`` has (``taken`` holds ``key(code)``
+    when a key is given: fingerprints, so the codes taken need not be decrypted)."""
+    return _fresh(method, taken, key or str)[0]
+
+
+def _fresh(method: str, taken: set[str], key: Callable[[str], str]) -> tuple[str, str]:
+    """A fresh code and its ``key``, which is not in ``taken``."""
     for _attempt in range(1000):
-        if method == LoginMethod.PICTURES:
-            names = list(PICTURES)
-            code = "-".join(secrets.SystemRandom().sample(names, PICTURES_PER_CODE))
-        else:
-            code = "".join(secrets.choice("0123456789") for _ in range(number_length()))
-        if code not in taken:
-            return code
+        code = _draw(method)
+        keyed = key(code)
+        if keyed not in taken:
+            return code, keyed
     raise CodeRefused(_("Er is geen vrije code meer te vinden voor deze groep."))
 
 
@@ -114,16 +136,21 @@ def codes_for_group(group: Group) -> list[ShownCode]:
     return shown
 
 
-def _codes_in_use(group: Group, method: str, except_pupil: int | None = None) -> set[str]:
+def _fingerprints_in_use(group: Group, method: str, except_pupil: int | None = None) -> set[str]:
     rows = PupilLoginCode.objects.filter(pupil__group=group, pupil__active=True, method=method)
     if except_pupil is not None:
         rows = rows.exclude(pupil_id=except_pupil)
-    return {crypto.decrypt(token) for token in rows.values_list("code_encrypted", flat=True)}
+    return set(rows.values_list("code_fingerprint", flat=True))
 
 
 def _store(pupil: Pupil, method: str, code: str) -> None:
     PupilLoginCode.objects.update_or_create(
-        pupil=pupil, defaults={"method": method, "code_encrypted": crypto.encrypt(code)}
+        pupil=pupil,
+        defaults={
+            "method": method,
+            "code_encrypted": crypto.encrypt(code),
+            "code_fingerprint": crypto.fingerprint(code),
+        },
     )
 
 
@@ -161,7 +188,7 @@ def set_pupil_code(*, pupil: Pupil, raw_code: str, actor: Actor | None) -> None:
     code = normalise(method, raw_code)
     with transaction.atomic():
         Group.objects.select_for_update().filter(pk=pupil.group_id).first()
-        if code in _codes_in_use(pupil.group, method, except_pupil=pupil.pk):
+        if crypto.fingerprint(code) in _fingerprints_in_use(pupil.group, method, except_pupil=pupil.pk):
             raise CodeRefused(
                 _("Een andere leerling in %(group)s heeft deze code al. Kies een andere.") % {"group": pupil.group.name}
             )
@@ -177,54 +204,66 @@ def set_pupil_code(*, pupil: Pupil, raw_code: str, actor: Actor | None) -> None:
 
 def suggestion_for(pupil: Pupil) -> str:
     method = method_of(pupil.group)
-    return generate(method, _codes_in_use(pupil.group, method, except_pupil=pupil.pk))
+    return generate(method, _fingerprints_in_use(pupil.group, method, except_pupil=pupil.pk), key=crypto.fingerprint)
 
 
-def ensure_codes(school: School, moved: list[int] = ()) -> int:
+def ensure_codes(school: School, moved: Iterable[int] = ()) -> int:
+    """``ensure_codes_for_schools`` for one school; returns how many pupils got a new code."""
+    return ensure_codes_for_schools([school.pk], moved)[school.pk]
+
+
+def ensure_codes_for_schools(school_ids: list[int], moved: Iterable[int] = ()) -> Counter:
     """Give a code in their group's method to every active pupil in a group who has none, and
     check the pupils who ``moved`` into another group: they keep their code unless it is of the
-    other method or a new classmate already has it. Returns how many pupils got a new code.
+    other method or a new classmate already has it. Returns per school how many pupils got a new code.
 
-    Runs inside each school's roster import, so pupils new since last night can log in. A fixed
-    number of queries per school, whatever its size: a first national import gives over a
-    million pupils a code.
+    Runs inside the roster import's transaction for a chunk of schools, so pupils new since
+    last night can log in. A fixed number of queries per chunk, whatever the number and size of
+    its schools: a first national import gives over a million pupils a code. Clashes are found
+    on fingerprints; nothing stored is decrypted here.
     """
+    given: Counter = Counter(dict.fromkeys(school_ids, 0))
+    moved = list(moved)
     attention = list(
-        Pupil.objects.filter(school=school, active=True, group__isnull=False)
-        .filter(Q(login_code__isnull=True) | Q(pk__in=list(moved)))
-        .select_related("login_code")
+        Pupil.objects.filter(school_id__in=school_ids, active=True, group__isnull=False)
+        .filter(Q(login_code__isnull=True) | Q(pk__in=moved))
         .order_by("group_id", "pk")
+        .values_list(
+            "pk", "school_id", "group_id", "login_code__pk", "login_code__method", "login_code__code_fingerprint"
+        )
     )
     if not attention:
-        return 0
-    group_ids = sorted({p.group_id for p in attention})
+        return given
+    group_ids = sorted({row[2] for row in attention})
     # One lock for all groups concerned, so codes handed out here cannot clash with a
     # coordinator changing a code in the same group at the same moment.
     list(Group.objects.select_for_update().filter(pk__in=group_ids).order_by("pk").values_list("pk", flat=True))
     methods = dict(GroupLoginMethod.objects.filter(group_id__in=group_ids).values_list("group_id", "method"))
     taken: dict[tuple[int, str], set[str]] = {}
-    for group_id, method, token in (
-        PupilLoginCode.objects.filter(pupil__group_id__in=group_ids, pupil__active=True)
-        .exclude(pupil__in=attention)
-        .values_list("pupil__group_id", "method", "code_encrypted")
-    ):
-        taken.setdefault((group_id, method), set()).add(crypto.decrypt(token))
+    concerned = {row[0] for row in attention}
+    # From the pupils' side, by school: PostgreSQL then walks the chunk's pupils by index and
+    # looks up each one's code, instead of scanning every code in the country.
+    classmates = Pupil.objects.filter(
+        school_id__in=school_ids, group_id__in=group_ids, active=True, login_code__isnull=False
+    ).values_list("pk", "group_id", "login_code__method", "login_code__code_fingerprint")
+    for pupil_id, group_id, method, fingerprint in classmates:
+        if pupil_id not in concerned:
+            taken.setdefault((group_id, method), set()).add(fingerprint)
+    now = timezone.now()
     new_rows, changed_rows = [], []
-    for pupil in attention:
-        method = methods.get(pupil.group_id, DEFAULT_METHOD)
-        in_use = taken.setdefault((pupil.group_id, method), set())
-        stored = getattr(pupil, "login_code", None)
-        current = crypto.decrypt(stored.code_encrypted) if stored and stored.method == method else None
-        if current is not None and current not in in_use:
-            in_use.add(current)
+    for pupil_id, school_id, group_id, stored_pk, stored_method, stored_fingerprint in attention:
+        method = methods.get(group_id, DEFAULT_METHOD)
+        in_use = taken.setdefault((group_id, method), set())
+        if stored_pk is not None and stored_method == method and stored_fingerprint not in in_use:
+            in_use.add(stored_fingerprint)
             continue
-        code = generate(method, in_use)
-        in_use.add(code)
-        if stored is None:
-            new_rows.append(PupilLoginCode(pupil=pupil, method=method, code_encrypted=crypto.encrypt(code)))
+        code, fingerprint = _fresh(method, in_use, crypto.fingerprint)
+        in_use.add(fingerprint)
+        if stored_pk is None:
+            new_rows.append((pupil_id, method, crypto.encrypt(code), fingerprint, now))
         else:
-            stored.method, stored.code_encrypted = method, crypto.encrypt(code)
-            changed_rows.append(stored)
-    PupilLoginCode.objects.bulk_create(new_rows, batch_size=1000)
-    PupilLoginCode.objects.bulk_update(changed_rows, ["method", "code_encrypted", "changed_at"], batch_size=500)
-    return len(new_rows) + len(changed_rows)
+            changed_rows.append((stored_pk, method, crypto.encrypt(code), fingerprint, now))
+        given[school_id] += 1
+    insert_rows(PupilLoginCode, ["pupil_id", "method", "code_encrypted", "code_fingerprint", "changed_at"], new_rows)
+    update_values(PupilLoginCode, ["method", "code_encrypted", "code_fingerprint", "changed_at"], changed_rows)
+    return given

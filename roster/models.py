@@ -301,6 +301,9 @@ class PupilLoginCode(models.Model):
     pupil = models.OneToOneField(Pupil, verbose_name=_("leerling"), on_delete=models.CASCADE, related_name="login_code")
     method = models.CharField(_("inlogmethode"), max_length=10, choices=LoginMethod.choices)
     code_encrypted = models.TextField(_("code (versleuteld)"))
+    # A keyed hash of the code (bingel_admin.crypto.fingerprint): the import compares codes for
+    # clashes by it, without decrypting a classmate's code.
+    code_fingerprint = models.CharField(_("vingerafdruk van de code"), max_length=64, default="", editable=False)
     changed_at = models.DateTimeField(_("gewijzigd"), auto_now=True)
 
     class Meta:

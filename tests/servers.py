@@ -46,6 +46,7 @@ def production_env(**extra: str) -> dict[str, str]:
         BASISPOORT_OIDC_CLIENT_ID="bingel-beheer",
         BASISPOORT_OIDC_CLIENT_SECRET="s",
         FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        FIELD_FINGERPRINT_KEY="servers-fingerprint-key-for-the-check-only-0123",
         **extra,
     )
 

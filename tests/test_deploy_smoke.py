@@ -137,6 +137,7 @@ def test_the_image_builds_and_its_services_start_and_work(workspace, deploy_data
             "REDIS_URL": deploy_redis,
             "BASISPOORT_OIDC_CLIENT_SECRET": secrets.token_urlsafe(20),
             "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "FIELD_FINGERPRINT_KEY": secrets.token_urlsafe(32),
         },
     )
     port = free_port()

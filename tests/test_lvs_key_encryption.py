@@ -47,6 +47,7 @@ def test_production_refuses_to_start_without_its_own_field_keys():
         BASISPOORT_OIDC_SERVER_URL="https://login.basispoort.example/oidc",
         BASISPOORT_OIDC_CLIENT_ID="bingel-beheer",
         BASISPOORT_OIDC_CLIENT_SECRET="s",
+        FIELD_FINGERPRINT_KEY="lvs-fingerprint-key-for-the-check-only-0123456",
     )
     code = "import django; django.setup()"
     without = subprocess.run(

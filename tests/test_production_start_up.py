@@ -32,6 +32,7 @@ def production(tmp_path, **extra: str) -> dict[str, str]:
         BASISPOORT_OIDC_CLIENT_ID="bingel-beheer",
         BASISPOORT_OIDC_CLIENT_SECRET="s",
         FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        FIELD_FINGERPRINT_KEY="start-up-fingerprint-key-for-the-check-only-0123",
         **extra,
     )
 

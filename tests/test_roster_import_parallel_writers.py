@@ -30,3 +30,22 @@ def test_parallel_writers_import_every_school_once(tmp_path, settings):
     assert Pupil.objects.count() == len(SCHOOLS)
     assert Staff.objects.filter(basispoort_id=701_400).count() == 1
     assert Appointment.objects.filter(staff__basispoort_id=701_400, active=True).count() == len(SCHOOLS)
+
+
+def test_processes_share_the_schools_and_each_is_imported_once(tmp_path, settings):
+    settings.ROSTER_IMPORT_PROCESSES = 2
+    settings.ROSTER_IMPORT_CHUNK_SIZE = 1
+    shared = staff(701_401, ["Inval"], [])
+    docs = [
+        school(
+            bp, groups=[group("G5")], staff=[shared, staff(bp + 2000, ["Leerkracht"], ["G5"])], pupils=[pupil(bp, "G5")]
+        )
+        for bp in SCHOOLS
+    ]
+    run, summary = import_feed(tmp_path, docs)
+
+    assert run.status == ImportRunStatus.FINISHED
+    assert summary.counts == {SchoolResultStatus.IMPORTED: len(SCHOOLS)}
+    assert SchoolImportResult.objects.filter(run=run).count() == len(SCHOOLS)
+    assert Pupil.objects.filter(login_code__isnull=False).count() == len(SCHOOLS)
+    assert Appointment.objects.filter(staff__basispoort_id=701_401, active=True).count() == len(SCHOOLS)

@@ -48,6 +48,7 @@ def test_production_starts_when_everything_is_set(tmp_path):
         BASISPOORT_OIDC_CLIENT_ID="bingel-beheer",
         BASISPOORT_OIDC_CLIENT_SECRET="s",
         FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        FIELD_FINGERPRINT_KEY="settings-fingerprint-key-for-the-check-only-0123",
     )
     assert result.returncode == 0, result.stderr
     assert "postgresql" in result.stdout

@@ -21,6 +21,7 @@ def production(**changes: str | None) -> dict[str, str]:
         "BASISPOORT_OIDC_CLIENT_ID": "bingel-beheer",
         "BASISPOORT_OIDC_CLIENT_SECRET": "s",
         "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "FIELD_FINGERPRINT_KEY": "sso-fingerprint-key-for-the-check-only-0123456",
         **changes,
     }
     return {name: value for name, value in env.items() if value is not None}

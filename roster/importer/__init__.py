@@ -1,13 +1,14 @@
 """The roster import, in three modules of one reason each.
 
-- ``apply``: apply one school's Basispoort document to the database, all or nothing.
-- ``sql``: the set-based SQL helpers that write many rows in a few statements.
+- ``apply``: apply a chunk of schools' Basispoort documents to the database, all or nothing,
+  with the same statements whatever the number of schools (plain tuples, ``roster.bulk``).
+- ``sql``: the SQL helpers for model instances and the transaction's commit setting.
 - ``run``: running an import: sources, chunks of schools, fan-out, and the record of every run.
 
 The Redis lock that keeps two runs apart is ``roster.lock``. The names callers use are here.
 """
 
-from roster.importer.apply import ApplyResult, apply_school_document, source_timestamp
+from roster.importer.apply import ApplyResult, apply_school_document, apply_school_documents, source_timestamp
 from roster.importer.run import (
     ChunkSummary,
     SchoolOutcome,
@@ -31,6 +32,7 @@ __all__ = [
     "SchoolOutcome",
     "apply_chunk",
     "apply_school_document",
+    "apply_school_documents",
     "close_failed",
     "fail_unfinished",
     "finish_if_done",

@@ -2,9 +2,10 @@
 
 A run (``sync_roster``, or the nightly Celery tasks in ``roster.tasks``) fetches, parses and
 validates schools in threads, skips those whose ``mutationTimestamp`` did not change, applies
-the rest in chunks of schools per transaction (a chunk that fails in the database is retried
-school by school), and records one ``SchoolImportResult`` per school. Applying one school is
-``roster.importer.apply``; the lock that keeps two runs apart is ``roster.lock``.
+the rest in chunks of schools per transaction, with the same statements for the whole chunk
+(a chunk that fails is retried school by school), and records one ``SchoolImportResult`` per
+school. Applying the documents is ``roster.importer.apply``; the lock that keeps two runs
+apart is ``roster.lock``.
 """
 
 from __future__ import annotations
@@ -12,18 +13,19 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import logging
+import multiprocessing
 import time
 from collections import Counter, deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from roster.feed import SchoolDocument, Source, SourceError, TransientSourceError
-from roster.importer.apply import ApplyResult, apply_school_document, source_timestamp
+from roster.importer.apply import ApplyResult, apply_school_documents, source_timestamp
 from roster.importer.sql import _relax_commit
 from roster.models import (
     ImportRun,
@@ -95,33 +97,36 @@ def prepare_school(
 
 
 def apply_chunk(outcomes: list[SchoolOutcome], now: dt.datetime) -> None:
-    """Apply the validated schools of a chunk in one transaction; if that fails, each school alone."""
+    """Apply the validated schools of a chunk in one transaction; if that fails, each school alone.
+
+    The chunk is written with the same statements whatever its number of schools
+    (``apply_school_documents``); each school's share of the time is the chunk's divided by them.
+    """
     todo = [o for o in outcomes if o.doc is not None]
     if not todo:
         return
     try:
-        with transaction.atomic():
-            _relax_commit()
-            for outcome in todo:
-                _apply_timed(outcome, now)
+        _apply_timed(todo, now)
     except Exception:
         logger.warning("Chunk of %d schools failed; retrying them one by one", len(todo), exc_info=True)
         for outcome in todo:
             outcome.result, outcome.status = None, ""
             try:
-                with transaction.atomic():
-                    _relax_commit()
-                    _apply_timed(outcome, now)
+                _apply_timed([outcome], now)
             except Exception as exc:
                 logger.exception("Roster import of school %s failed", outcome.basispoort_id)
                 outcome.fail(ErrorCode.DATABASE, f"{type(exc).__name__}: {exc}")
 
 
-def _apply_timed(outcome: SchoolOutcome, now: dt.datetime) -> None:
+def _apply_timed(outcomes: list[SchoolOutcome], now: dt.datetime) -> None:
     started = time.perf_counter()
-    outcome.result = apply_school_document(outcome.doc, now=now)
-    outcome.status = SchoolResultStatus.IMPORTED
-    outcome.duration += time.perf_counter() - started
+    with transaction.atomic():
+        _relax_commit()
+        results = apply_school_documents([o.doc for o in outcomes], now=now)
+    share = (time.perf_counter() - started) / len(outcomes)
+    for outcome, result in zip(outcomes, results, strict=True):
+        outcome.result, outcome.status = result, SchoolResultStatus.IMPORTED
+        outcome.duration += share
 
 
 def _nonzero(counter: Counter) -> dict[str, int]:
@@ -357,7 +362,13 @@ def sync_roster(
     """A whole run in this process: what ``manage.py sync_roster`` and the demo use."""
     run, ids = start_run(source, trigger=trigger, full=full, only=only)
     try:
-        summary = import_schools(run, source, ids, full=full, progress=progress)
+        # Forking means closing this process's connection first, which an open transaction forbids.
+        forkable = connection.vendor == "postgresql" and not connection.in_atomic_block
+        processes = settings.ROSTER_IMPORT_PROCESSES if forkable else 1
+        if processes > 1 and len(ids) > processes * settings.ROSTER_IMPORT_CHUNK_SIZE:
+            summary = _import_in_processes(run, source, ids, full=full, progress=progress, processes=processes)
+        else:
+            summary = import_schools(run, source, ids, full=full, progress=progress)
     except BaseException as exc:
         # A crash (or Ctrl-C) still ends the run, as failed with the reason; the caller releases the lock.
         reason = f"{type(exc).__name__}: {exc}"
@@ -367,3 +378,46 @@ def sync_roster(
     finish_if_done(run)
     run.refresh_from_db()
     return run, summary
+
+
+# Parts per process: small enough to even out the processes' load, large enough that each part
+# keeps its fetch threads and writers busy.
+_PARTS_PER_PROCESS = 4
+
+
+def _import_in_processes(
+    run: ImportRun,
+    source: Source,
+    ids: list[int],
+    *,
+    full: bool,
+    progress: Callable[[int, int], None] | None,
+    processes: int,
+) -> ChunkSummary:
+    """``import_schools`` on parts of ``ids`` in forked processes, as Celery workers share a nightly
+    run: each part's chunks are still applied and recorded as usual, on the process's own connections."""
+    now = timezone.now()
+    size = -(-len(ids) // (processes * _PARTS_PER_PROCESS))
+    parts = [ids[i : i + size] for i in range(0, len(ids), size)]
+    summary = ChunkSummary()
+    done = 0
+    # A forked process must not share this process's database connection.
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+        futures = {pool.submit(_import_part, run, source, part, full, now): part for part in parts}
+        for future in as_completed(futures):
+            part_summary = future.result()
+            summary.counts.update(part_summary.counts)
+            summary.failed.extend(part_summary.failed)
+            done += len(futures[future])
+            if progress:
+                progress(done, len(ids))
+    return summary
+
+
+def _import_part(run: ImportRun, source: Source, ids: list[int], full: bool, now: dt.datetime) -> ChunkSummary:
+    try:
+        return import_schools(run, source, ids, full=full, now=now)
+    finally:
+        connections.close_all()

@@ -1,19 +1,10 @@
-"""Set-based SQL helpers of the roster import: bulk updates, pair tables, COPY of new pupils.
-
-Each helper writes many rows in a fixed number of statements; PostgreSQL gets the fast paths
-(``UPDATE … FROM (VALUES …)``, ``COPY``), SQLite (the local demo) a plain fallback.
+"""SQL helpers of the roster import for model instances (the few school rows) and for the
+transaction's commit setting. Rows as plain tuples are written by ``roster.bulk``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.db import connection
-
-from roster.models import Pupil, School
-
-if TYPE_CHECKING:
-    from roster.importer.apply import ApplyResult
 
 
 def update_rows(model, rows: list, fields: list[str]) -> None:
@@ -40,53 +31,6 @@ def update_rows(model, rows: list, fields: list[str]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-
-
-def _sync_pairs(model, left: str, right: str, have: set, want: set, result: ApplyResult, label: str) -> None:
-    remove = have - want
-    add = want - have
-    if remove:
-        for left_id in {pair[0] for pair in remove}:
-            model.objects.filter(**{left: left_id, f"{right}__in": [p[1] for p in remove if p[0] == left_id]}).delete()
-        result.deactivated[label] += len(remove)
-    if add:
-        model.objects.bulk_create([model(**{left: a, right: b}) for a, b in add])
-        result.created[label] += len(add)
-
-
-PUPIL_COPY_COLUMNS = [
-    "school_id",
-    "basispoort_id",
-    "eckid",
-    "las_key",
-    "first_name",
-    "infix",
-    "last_name",
-    "initials",
-    "jaargroep",
-    "group_id",
-    "active",
-    "left_at",
-]
-
-
-def _insert_pupils(school: School, pupils: list[Pupil]) -> None:
-    """New pupils are most of a first import's rows; PostgreSQL's COPY takes them several times faster than INSERT."""
-    if connection.vendor != "postgresql" or len(pupils) < 50:
-        Pupil.objects.bulk_create(pupils)
-        return
-    columns = ", ".join(PUPIL_COPY_COLUMNS)
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY roster_pupil ({columns}) FROM STDIN") as copy:
-        for pupil in pupils:
-            copy.write_row([getattr(pupil, column) for column in PUPIL_COPY_COLUMNS])
-    ids = dict(
-        Pupil.objects.filter(school=school, basispoort_id__in=[p.basispoort_id for p in pupils]).values_list(
-            "basispoort_id", "pk"
-        )
-    )
-    for pupil in pupils:
-        pupil.pk = ids[pupil.basispoort_id]
-        pupil._state.adding = False
 
 
 def _relax_commit() -> None:

@@ -5,23 +5,37 @@ from bingel_admin import crypto
 from integrations.models import ResultLink
 from licenses import page_cache
 from licenses.models import PageStamp
+from roster.bulk import update_values
 from roster.models import PupilLoginCode
 
-# Every model field that holds a value encrypted with FIELD_ENCRYPTION_KEYS.
-ENCRYPTED_FIELDS = [(ResultLink, "key_encrypted"), (PupilLoginCode, "code_encrypted")]
+# Every model field that holds a value encrypted with FIELD_ENCRYPTION_KEYS, and the field that
+# holds its keyed fingerprint (FIELD_FINGERPRINT_KEY), if any.
+ENCRYPTED_FIELDS = [(ResultLink, "key_encrypted", None), (PupilLoginCode, "code_encrypted", "code_fingerprint")]
+BATCH = 1000
 
 
 class Command(BaseCommand):
-    help = "Re-encrypt every stored secret (LVS keys, pupil login codes) with the newest key in FIELD_ENCRYPTION_KEYS."
+    help = (
+        "Re-encrypt every stored secret (LVS keys, pupil login codes) with the newest key in "
+        "FIELD_ENCRYPTION_KEYS (old Fernet values become AES-GCM ones) and recompute the login codes' "
+        "fingerprints under FIELD_FINGERPRINT_KEY."
+    )
 
     def handle(self, *args, **options):
         counts = {}
         with transaction.atomic():
-            for model, field in ENCRYPTED_FIELDS:
-                count = 0
-                for pk, token in model.objects.select_for_update().values_list("pk", field).iterator():
-                    model.objects.filter(pk=pk).update(**{field: crypto.rotate(token)})
+            for model, field, fingerprint_field in ENCRYPTED_FIELDS:
+                fields = [field, fingerprint_field] if fingerprint_field else [field]
+                count, batch = 0, []
+                for pk, token in model.objects.select_for_update().values_list("pk", field).iterator(chunk_size=BATCH):
+                    secret = crypto.decrypt(token)
+                    sealed = token if crypto.is_current(token) else crypto.encrypt(secret)
+                    batch.append((pk, sealed, crypto.fingerprint(secret)) if fingerprint_field else (pk, sealed))
                     count += 1
+                    if len(batch) >= BATCH:
+                        update_values(model, fields, batch)
+                        batch = []
+                update_values(model, fields, batch)
                 counts[model._meta.verbose_name_plural] = count
             # Nothing rendered before the rotation is served after it (licenses.page_cache).
             page_cache.bump([PageStamp.CATALOGUE])
