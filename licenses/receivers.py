@@ -20,10 +20,17 @@ def release_seats_of_departed(sender, *, school, pupil_ids: list[int], **kwargs)
 
 
 def school_pages_changed(sender, *, school_id: int, **kwargs) -> None:
-    """``roster_changed`` / ``licences_changed``: the import or a coordinator changed the school."""
+    """``licences_changed``: a coordinator changed links or seats of the school."""
     from licenses.page_cache import bump
 
     bump([school_id])
+
+
+def schools_imported(sender, *, school_ids: list[int], **kwargs) -> None:
+    """``roster_changed``: the import changed people or groups of a chunk's schools."""
+    from licenses.page_cache import bump_imported
+
+    bump_imported(school_ids)
 
 
 def school_row_saved(sender, instance, **kwargs) -> None:
@@ -46,7 +53,7 @@ def connect() -> None:
     from licenses.signals import licences_changed
 
     pupils_departed.connect(release_seats_of_departed, dispatch_uid="licenses.release_seats_of_departed")
-    roster_changed.connect(school_pages_changed, dispatch_uid="licenses.pages.roster")
+    roster_changed.connect(schools_imported, dispatch_uid="licenses.pages.roster")
     licences_changed.connect(school_pages_changed, dispatch_uid="licenses.pages.licences")
     for model in (Licence, GroupLink, Seat, Group):
         post_save.connect(school_row_saved, sender=model, dispatch_uid=f"licenses.pages.save.{model.__name__}")

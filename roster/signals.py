@@ -15,8 +15,10 @@ from django.dispatch import Signal
 # returns how many things (seats) it freed for them, which the import reports.
 pupils_departed = Signal()
 
-# Sent inside the import's transaction for each school whose people or groups changed
-# (``school_id``); receivers that act on it should do so after commit (the licence registry push).
+# Sent inside the import's transaction once per chunk of schools, naming the schools whose people
+# or groups changed (``school_ids``); a receiver works on them all at once (the import's query
+# count must not grow with the chunk) and talks to other systems after commit (the licence
+# registry push).
 roster_changed = Signal()
 
 
@@ -26,5 +28,7 @@ def announce_departed_pupils(school, pupil_ids: list[int]) -> int:
     return sum(freed for _receiver, freed in responses if isinstance(freed, int))
 
 
-def announce_roster_changed(school) -> None:
-    roster_changed.send(sender=type(school), school_id=school.pk)
+def announce_roster_changed(schools: list) -> None:
+    """Tell the apps above that the people or groups of these schools changed (nothing if none)."""
+    if schools:
+        roster_changed.send(sender=type(schools[0]), school_ids=[school.pk for school in schools])

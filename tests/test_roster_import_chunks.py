@@ -107,11 +107,11 @@ def test_a_chunk_takes_the_same_queries_for_two_schools_as_for_six(monkeypatch):
 STAMP = "2026-09-01T02:00:00+02:00"
 
 
-def test_signals_still_fire_per_affected_school_of_a_chunk():
+def test_signals_name_every_affected_school_of_a_chunk():
     changed, departed = [], []
 
-    def on_changed(sender, school_id, **kwargs):
-        changed.append(school_id)
+    def on_changed(sender, school_ids, **kwargs):
+        changed.append(school_ids)
 
     def on_departed(sender, school, pupil_ids, **kwargs):
         departed.append((school.basispoort_id, len(pupil_ids)))
@@ -131,6 +131,6 @@ def test_signals_still_fire_per_affected_school_of_a_chunk():
         roster_changed.disconnect(dispatch_uid="test-chunks-changed")
         pupils_departed.disconnect(dispatch_uid="test-chunks-departed")
     school_b = School.objects.get(basispoort_id=630_002)
-    assert changed == [school_b.pk]
+    assert changed == [[school_b.pk]]  # one signal for the chunk, naming only the changed school
     assert departed == [(630_002, 2)]
     assert [r.deactivated["pupil"] for r in results] == [0, 2, 0]

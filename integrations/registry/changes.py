@@ -45,9 +45,10 @@ def _collected(school_id: int) -> None:
         push_registry_school.apply_async((school_id,), countdown=settings.LICENCE_REGISTRY_DEBOUNCE_SECONDS)
 
 
-def on_roster_changed(sender, school_id: int, **kwargs) -> None:
+def on_roster_changed(sender, school_ids: list[int], **kwargs) -> None:
     """Receiver of ``roster.signals.roster_changed``: the import moved, added or removed people."""
-    school_changed(school_id)
+    for school_id in school_ids:
+        school_changed(school_id)
 
 
 def on_licences_changed(sender, school_id: int, **kwargs) -> None:

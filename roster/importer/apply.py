@@ -148,8 +148,7 @@ def apply_school_documents(docs: list[SchoolDocument], *, now: dt.datetime | Non
     )
     for school, result in zip(schools, results, strict=True):
         result.created["login_code"] += given[school.pk]
-        if result.changed:
-            announce_roster_changed(school)
+    announce_roster_changed([school for school, result in zip(schools, results, strict=True) if result.changed])
     return results
 
 
