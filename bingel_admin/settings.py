@@ -222,6 +222,9 @@ STORAGES = {
 
 # "default" stays in-process (rate limits of the login libraries); "pages" keeps the rendered
 # licence cards (licenses.page_cache), shared by every worker through Redis where there is one.
+# Each process also keeps the cards it served last, up to this many characters (about as many
+# bytes; the largest school's cards are some hundreds of thousands).
+PAGE_CACHE_LOCAL_CHARS = envint("PAGE_CACHE_LOCAL_CHARS", 16_000_000)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "pages": (
