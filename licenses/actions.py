@@ -221,7 +221,7 @@ def release_seats_of_departed_pupils(school: School, pupil_ids: list[int]) -> in
             ),
             records.IMPORT,
         )
-        Seat.objects.filter(pk__in=[s.pk for s in seats]).delete()
         if seats:
+            Seat.objects.filter(pk__in=[s.pk for s in seats]).delete()
             announce_licences_changed(school)
     return len(seats)
