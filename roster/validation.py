@@ -23,6 +23,8 @@ from roster.models import Role
 # Primary school levels and the special codes the LAS packages use; anything else is kept as text and warned about.
 from roster.school_year import KNOWN_YEAR_LEVELS
 
+# Role.values builds its list anew on every use.
+_ROLES = frozenset(Role.values)
 BRIN_RE = re.compile(r"^\d{2}[A-Z]{2}$")
 DEPENDANCECODE_RE = re.compile(r"^\d{2}$")
 MAX_EXAMPLES = 5
@@ -397,16 +399,18 @@ def validate_school(doc: SchoolDocument) -> list[dict[str, Any]]:
         if level and level not in KNOWN_YEAR_LEVELS:
             warnings.add(WarningCode.UNKNOWN_YEAR_LEVEL, f"{_text(group.get('naam'))}: {level}")
 
+    text = _text
     for pupil in pupils:
-        group = _text(pupil.get("groep"))
+        get = pupil.get
+        group = text(get("groep"))
         if not group:
             warnings.add(WarningCode.PUPIL_WITHOUT_GROUP, _name(pupil))
         elif group not in keys:
             warnings.add(WarningCode.PUPIL_UNKNOWN_GROUP, f"{_name(pupil)}: {group}")
-        for sub in pupil.get("subgroepen") or []:
-            if _text(sub) not in keys:
-                warnings.add(WarningCode.PUPIL_UNKNOWN_GROUP, f"{_name(pupil)}: {_text(sub)}")
-        level = _text(pupil.get("jaargroep"))
+        for sub in get("subgroepen") or ():
+            if text(sub) not in keys:
+                warnings.add(WarningCode.PUPIL_UNKNOWN_GROUP, f"{_name(pupil)}: {text(sub)}")
+        level = text(get("jaargroep"))
         if level and level not in KNOWN_YEAR_LEVELS:
             warnings.add(WarningCode.UNKNOWN_YEAR_LEVEL, f"{_name(pupil)}: {level}")
 
@@ -419,7 +423,7 @@ def validate_school(doc: SchoolDocument) -> list[dict[str, Any]]:
         else:
             warnings.add(WarningCode.STAFF_WITHOUT_EMAIL, _name(person))
         for role in person.get("rollen") or []:
-            if role not in Role.values:
+            if role not in _ROLES:
                 warnings.add(WarningCode.UNKNOWN_ROLE, f"{_name(person)}: {role}")
         taught.update(_text(k) for k in person.get("groepen") or [])
         taught.update(_text(k) for k in person.get("subgroepen") or [])

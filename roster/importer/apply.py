@@ -105,6 +105,8 @@ def _school_values(details: dict) -> dict[str, Any]:
     }
 
 
+# Role.values builds its list anew on every use; the import asks once per role of every staff member.
+_ROLES = frozenset(Role.values)
 GROUP_FIELDS = ("name", "jaargroep", "description", "is_subgroup", "active")
 STAFF_FIELDS = ("first_name", "infix", "last_name", "initials", "eckid")
 APPOINTMENT_FIELDS = ("las_key", "email", "end_date", "active", "inactive_since")
@@ -348,7 +350,7 @@ def _apply_staff(
         for listed, mine in zip(people, active_pk, strict=True)
         for bp, person in listed.items()
         for role in person.get("rollen") or []
-        if role in Role.values
+        if role in _ROLES
     }
     _sync_pairs(AppointmentRole, ("appointment_id", "role"), have_roles, want_roles, owner, "role")
 
