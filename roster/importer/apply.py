@@ -105,6 +105,8 @@ def _school_values(details: dict) -> dict[str, Any]:
     }
 
 
+# Role.values builds its list anew on every use; the import asks once per role of every staff member.
+_ROLES = frozenset(Role.values)
 GROUP_FIELDS = ("name", "jaargroep", "description", "is_subgroup", "active")
 STAFF_FIELDS = ("first_name", "infix", "last_name", "initials", "eckid")
 APPOINTMENT_FIELDS = ("las_key", "email", "end_date", "active", "inactive_since")
@@ -120,8 +122,11 @@ PUPIL_FIELDS = (
     "active",
     "left_at",
 )
-_ACTIVE = PUPIL_FIELDS.index("active")
-_GROUP = PUPIL_FIELDS.index("group_id")
+# Places in a pupil row as _apply_pupils reads it: school_id, basispoort_id, pk, then PUPIL_FIELDS.
+_ROW_PK = 2
+_ROW_VALUES = 3
+_ROW_ACTIVE = _ROW_VALUES + PUPIL_FIELDS.index("active")
+_ROW_GROUP = _ROW_VALUES + PUPIL_FIELDS.index("group_id")
 
 
 def apply_school_document(doc: SchoolDocument, *, now: dt.datetime | None = None) -> ApplyResult:
@@ -344,7 +349,7 @@ def _apply_staff(
         for listed, mine in zip(people, active_pk, strict=True)
         for bp, person in listed.items()
         for role in person.get("rollen") or []
-        if role in Role.values
+        if role in _ROLES
     }
     _sync_pairs(AppointmentRole, ("appointment_id", "role"), have_roles, want_roles, owner, "role")
 
@@ -369,11 +374,13 @@ def _apply_pupils(
     docs: list[SchoolDocument], schools: list[School], groups: list[dict], results: list[ApplyResult], now: dt.datetime
 ) -> None:
     school_ids = [s.pk for s in schools]
-    existing: dict[int, dict[int, tuple[int, tuple]]] = defaultdict(dict)
-    for pk, school_id, bp, *values in Pupil.objects.filter(school_id__in=school_ids).values_list(
-        "pk", "school_id", "basispoort_id", *PUPIL_FIELDS
+    # Rows as read, (school_id, basispoort_id, pk, *PUPIL_FIELDS): compared by their slice, never rebuilt.
+    existing: dict[int, dict[int, tuple]] = defaultdict(dict)
+    for row in Pupil.objects.filter(school_id__in=school_ids).values_list(
+        "school_id", "basispoort_id", "pk", *PUPIL_FIELDS
     ):
-        existing[school_id][bp] = (pk, tuple(values))
+        existing[row[0]][row[1]] = row
+    text = _text
     new, changed, left = [], [], []
     listed: list[dict[int, dict]] = []
     left_by_school: list[list[int]] = []
@@ -381,15 +388,23 @@ def _apply_pupils(
         have = existing.get(school.pk, {})
         seen: dict[int, dict] = {}
         for item in doc.roster.get("leerlingen") or []:
-            if item.get("id") is None:
+            get = item.get
+            raw_id = get("id")
+            if raw_id is None:
                 continue
-            bp = int(item["id"])
-            group_id = by_key.get(_text(item.get("groep")))
+            bp = int(raw_id)
+            person = get("persoonsgegevens") or {}
+            name = person.get
+            group_id = by_key.get(text(get("groep")))
+            # The order of PUPIL_FIELDS; the names as _names reads them.
             values = (
-                *_names(item),
-                _text(item.get("eckid")),
-                _text(item.get("lasKey")),
-                _text(item.get("jaargroep")),
+                text(name("voornaam")),
+                text(name("voorvoegsel")),
+                text(name("achternaam")),
+                text(name("voorletters")),
+                text(get("eckid")),
+                text(get("lasKey")),
+                text(get("jaargroep")),
                 group_id,
                 True,
                 None,
@@ -400,15 +415,14 @@ def _apply_pupils(
                 new.append((school.pk, bp, *values))
                 result.created["pupil"] += 1
                 continue
-            pk, before = found
-            if before != values:
-                changed.append((pk, *values))
+            if found[_ROW_VALUES:] != values:
+                changed.append((found[_ROW_PK], *values))
                 result.updated["pupil"] += 1
-                was_in = before[_GROUP] if before[_ACTIVE] else None
+                was_in = found[_ROW_GROUP] if found[_ROW_ACTIVE] else None
                 if was_in is not None and group_id is not None and was_in != group_id:
                     result.moved_pupils += 1
-                    result.moved_pupil_ids.append(pk)
-        gone = [pk for bp, (pk, values) in have.items() if bp not in seen and values[_ACTIVE]]
+                    result.moved_pupil_ids.append(found[_ROW_PK])
+        gone = [row[_ROW_PK] for bp, row in have.items() if row[_ROW_ACTIVE] and bp not in seen]
         left.extend((pk, False, now) for pk in gone)
         result.deactivated["pupil"] += len(gone)
         listed.append(seen)
@@ -417,25 +431,29 @@ def _apply_pupils(
     update_values(Pupil, PUPIL_FIELDS, changed)
     update_values(Pupil, ("active", "left_at"), left)
 
-    pupil_pk = {(school_id, bp): found[0] for school_id, have in existing.items() for bp, found in have.items()}
-    pupil_pk.update({(row[0], row[1]): pk for pk, row in zip(new_ids, new, strict=True)})
+    # Subgroups: few pupils have any, so only theirs are looked up (and counted for their school).
+    new_pk = {(row[0], row[1]): pk for pk, row in zip(new_ids, new, strict=True)}
     by_school = {s.pk: r for s, r in zip(schools, results, strict=True)}
-    owner = {pk: by_school[school_id] for (school_id, _bp), pk in pupil_pk.items()}
+    owner: dict[int, ApplyResult] = {}
     through = Pupil.subgroups.through
-    have = {
-        (pupil_id, group_id): pk
-        for pk, pupil_id, group_id in through.objects.filter(pupil__school_id__in=school_ids).values_list(
-            "pk", "pupil_id", "group_id"
-        )
-    }
-    want = {
-        (pupil_pk[(school.pk, bp)], by_key[key])
-        for school, seen, by_key in zip(schools, listed, groups, strict=True)
-        for bp, item in seen.items()
-        for key in item.get("subgroepen") or []
-        if key in by_key
-    }
-    _sync_pairs(through, ("pupil_id", "group_id"), have, want, owner, "pupil_subgroup")
+    have_pairs = {}
+    for pk, pupil_id, group_id, school_id in through.objects.filter(pupil__school_id__in=school_ids).values_list(
+        "pk", "pupil_id", "group_id", "pupil__school_id"
+    ):
+        have_pairs[(pupil_id, group_id)] = pk
+        owner[pupil_id] = by_school[school_id]
+    want = set()
+    for school, result, seen, by_key in zip(schools, results, listed, groups, strict=True):
+        have = existing.get(school.pk, {})
+        for bp, item in seen.items():
+            keys = item.get("subgroepen")
+            if not keys:
+                continue
+            found = have.get(bp)
+            pupil_id = found[_ROW_PK] if found is not None else new_pk[(school.pk, bp)]
+            owner[pupil_id] = result
+            want.update((pupil_id, by_key[key]) for key in keys if key in by_key)
+    _sync_pairs(through, ("pupil_id", "group_id"), have_pairs, want, owner, "pupil_subgroup")
     for school, result, gone in zip(schools, results, left_by_school, strict=True):
         if gone:
             result.deactivated["seat"] += announce_departed_pupils(school, gone)
