@@ -16,7 +16,7 @@ from bingel_admin import crypto
 from roster.models import PupilLoginCode
 from tests.factories import make_pupil
 from tests.lvs_helpers import LVS_KEY, make_result_link
-from tests.servers import ROOT, clean_env
+from tests.servers import ROOT, production_env
 
 pytestmark = pytest.mark.django_db
 
@@ -81,19 +81,8 @@ def test_a_value_sealed_with_a_removed_key_is_refused(settings):
 
 
 def test_production_refuses_to_start_without_its_own_fingerprint_key():
-    env = clean_env(
-        DJANGO_ENV="production",
-        DJANGO_SETTINGS_MODULE="bingel_admin.settings",
-        SECRET_KEY="x" * 60,
-        DEBUG="false",
-        DATABASE_URL="postgres://u:p@db:5432/b",
-        REDIS_URL="redis://r:6379/0",
-        ALLOWED_HOSTS="bingel.example",
-        BASISPOORT_OIDC_SERVER_URL="https://login.basispoort.example/oidc",
-        BASISPOORT_OIDC_CLIENT_ID="bingel-beheer",
-        BASISPOORT_OIDC_CLIENT_SECRET="s",
-        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
-    )
+    env = production_env()
+    del env["FIELD_FINGERPRINT_KEY"]
 
     def start(**extra) -> subprocess.CompletedProcess:
         code = "import django; django.setup()"

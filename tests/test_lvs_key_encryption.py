@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from bingel_admin import crypto
 from tests.lvs_helpers import LVS_KEY, make_result_link
-from tests.servers import ROOT, clean_env
+from tests.servers import ROOT, production_env
 
 
 def test_encryption_round_trip_is_not_plain_and_not_deterministic():
@@ -37,31 +37,11 @@ def test_rotation_re_encrypts_under_the_newest_key(world, settings):
 
 
 def test_production_refuses_to_start_without_its_own_field_keys():
-    env = clean_env(
-        DJANGO_ENV="production",
-        SECRET_KEY="x" * 60,
-        DEBUG="false",
-        DATABASE_URL="postgres://u:p@db:5432/b",
-        REDIS_URL="redis://r:6379/0",
-        ALLOWED_HOSTS="bingel.example",
-        BASISPOORT_OIDC_SERVER_URL="https://login.basispoort.example/oidc",
-        BASISPOORT_OIDC_CLIENT_ID="bingel-beheer",
-        BASISPOORT_OIDC_CLIENT_SECRET="s",
-        FIELD_FINGERPRINT_KEY="lvs-fingerprint-key-for-the-check-only-0123456",
-    )
+    env = production_env()
+    del env["FIELD_ENCRYPTION_KEYS"]
     code = "import django; django.setup()"
-    without = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={**env, "DJANGO_SETTINGS_MODULE": "bingel_admin.settings"},
-        capture_output=True,
-        text=True,
-    )
+    without = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
     assert without.returncode != 0 and "FIELD_ENCRYPTION_KEYS" in without.stderr
-    with_key = {
-        **env,
-        "DJANGO_SETTINGS_MODULE": "bingel_admin.settings",
-        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-    }
+    with_key = {**env, "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode()}
     started = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=with_key, capture_output=True, text=True)
     assert started.returncode == 0, started.stderr
