@@ -3,6 +3,8 @@
 Keys are the feed's stable ids: groups by ``lasKey``, staff and pupils by Basispoort id.
 Only rows that changed are written; whatever left the document is deactivated, not deleted.
 Pupils who left are announced to the apps above (``roster.signals``), which free their seats.
+The staff and their appointments are ``roster.importer.staff``; what the steps share is
+``roster.importer.rows``.
 
 The statements run per chunk, not per school: the existing groups, staff, appointments,
 pupils and pairs of all the chunk's schools are read with one query each, as plain tuples, and
@@ -15,57 +17,21 @@ never takes the others with it and never leaves half its changes behind.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import defaultdict
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 
 from roster import login_codes
-from roster.bulk import delete_pks, insert_rows, update_values
+from roster.bulk import insert_rows, update_values
 from roster.feed import SchoolDocument
+from roster.importer.rows import ApplyResult, clean_text, sync_pairs
 from roster.importer.sql import update_rows
-from roster.models import (
-    Appointment,
-    AppointmentRole,
-    Group,
-    Pupil,
-    Role,
-    School,
-    Staff,
-)
+from roster.importer.staff import apply_staff
+from roster.models import Group, Pupil, School
 from roster.signals import announce_departed_pupils, announce_roster_changed
-
-
-@dataclass
-class ApplyResult:
-    school: School | None = None
-    created: Counter = field(default_factory=Counter)
-    updated: Counter = field(default_factory=Counter)
-    deactivated: Counter = field(default_factory=Counter)
-    moved_pupils: int = 0
-    moved_pupil_ids: list[int] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return any(n for counter in (self.created, self.updated, self.deactivated) for n in counter.values())
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def _names(person: dict) -> tuple[str, str, str, str]:
-    """first_name, infix, last_name, initials."""
-    data = person.get("persoonsgegevens") or {}
-    return (
-        _text(data.get("voornaam")),
-        _text(data.get("voorvoegsel")),
-        _text(data.get("achternaam")),
-        _text(data.get("voorletters")),
-    )
 
 
 def _assign(obj, values: dict[str, Any]) -> bool:
@@ -87,29 +53,25 @@ def source_timestamp(value: str | None) -> dt.datetime | None:
 def _school_values(details: dict) -> dict[str, Any]:
     mutation = (details.get("metaResult") or {}).get("mutationTimestamp")
     return {
-        "name": _text(details.get("naam")) or "?",
-        "street": _text(details.get("straat")),
-        "house_number": _text(details.get("huisnummer")),
-        "house_number_suffix": _text(details.get("huisnummertoevoeging")),
-        "postcode": _text(details.get("postcode")),
-        "city": _text(details.get("woonplaats")),
+        "name": clean_text(details.get("naam")) or "?",
+        "street": clean_text(details.get("straat")),
+        "house_number": clean_text(details.get("huisnummer")),
+        "house_number_suffix": clean_text(details.get("huisnummertoevoeging")),
+        "postcode": clean_text(details.get("postcode")),
+        "city": clean_text(details.get("woonplaats")),
         # A malformed code is warned about by validation; cut to the column so it cannot fail the school.
-        "brin": _text(details.get("brincode"))[:4],
-        "dependancecode": _text(details.get("dependancecode"))[:2],
-        "schoolkey": _text(details.get("schoolkey")),
-        "instelling_ref": _text(details.get("instellingRef")),
-        "bestuurscode": _text(details.get("bestuurscode")),
+        "brin": clean_text(details.get("brincode"))[:4],
+        "dependancecode": clean_text(details.get("dependancecode"))[:2],
+        "schoolkey": clean_text(details.get("schoolkey")),
+        "instelling_ref": clean_text(details.get("instellingRef")),
+        "bestuurscode": clean_text(details.get("bestuurscode")),
         "active": details.get("actief", True) is not False and not details.get("gefuseerdNaar"),
         "sync_permitted": True,
         "mutation_timestamp": source_timestamp(mutation),
     }
 
 
-# Role.values builds its list anew on every use; the import asks once per role of every staff member.
-_ROLES = frozenset(Role.values)
 GROUP_FIELDS = ("name", "jaargroep", "description", "is_subgroup", "active")
-STAFF_FIELDS = ("first_name", "infix", "last_name", "initials", "eckid")
-APPOINTMENT_FIELDS = ("las_key", "email", "end_date", "active", "inactive_since")
 PUPIL_FIELDS = (
     "first_name",
     "infix",
@@ -145,7 +107,7 @@ def apply_school_documents(docs: list[SchoolDocument], *, now: dt.datetime | Non
     for school, result in zip(schools, results, strict=True):
         result.school = school
     groups = _apply_groups(docs, schools, results)
-    _apply_staff(docs, schools, groups, results, now)
+    apply_staff(docs, schools, groups, results, now)
     _apply_pupils(docs, schools, groups, results, now)
     # New pupils can log in the next morning; movers keep their code unless it clashes.
     given = login_codes.ensure_codes_for_schools(
@@ -219,13 +181,13 @@ def _apply_groups(docs: list[SchoolDocument], schools: list[School], results: li
         pending: list[str] = []  # new groups: seen holds their place in ``new`` until they have an id
         for key, is_subgroup in (("groepen", False), ("subgroepen", True)):
             for item in doc.roster.get(key) or []:
-                las_key = _text(item.get("lasKey"))
+                las_key = clean_text(item.get("lasKey"))
                 if not las_key or las_key in seen:
                     continue
                 values = (
-                    _text(item.get("naam")) or las_key,
-                    _text(item.get("jaargroep")),
-                    _text(item.get("omschrijving")),
+                    clean_text(item.get("naam")) or las_key,
+                    clean_text(item.get("jaargroep")),
+                    clean_text(item.get("omschrijving")),
                     is_subgroup,
                     True,
                 )
@@ -253,123 +215,6 @@ def _apply_groups(docs: list[SchoolDocument], schools: list[School], results: li
     return [seen for seen, _pending in maps]
 
 
-def _apply_staff(
-    docs: list[SchoolDocument], schools: list[School], groups: list[dict], results: list[ApplyResult], now: dt.datetime
-) -> None:
-    # A person listed twice in one document counts once, with the values listed last.
-    people = [{int(p["id"]): p for p in doc.roster.get("medewerkers") or [] if p.get("id") is not None} for doc in docs]
-    wanted: dict[int, tuple] = {}
-    first_listed: dict[int, ApplyResult] = {}
-    for listed, result in zip(people, results, strict=True):
-        for bp, person in listed.items():
-            # Someone working at two schools of the chunk: the later school's document wins, as
-            # it would when the schools were applied one after the other.
-            wanted[bp] = (*_names(person), _text(person.get("eckid")))
-            first_listed.setdefault(bp, result)
-    known = {
-        bp: (pk, tuple(values))
-        for pk, bp, *values in Staff.objects.filter(basispoort_id__in=list(wanted)).values_list(
-            "pk", "basispoort_id", *STAFF_FIELDS
-        )
-    }
-    staff_pk = {bp: found[0] for bp, found in known.items()}
-    # Another chunk's import may create the same person at the same moment; sorted ids keep
-    # two such imports from locking each other's rows in opposite orders.
-    new_staff, changed_staff = [], []
-    for bp in sorted(wanted):
-        values = wanted[bp]
-        found = known.get(bp)
-        if found is None:
-            new_staff.append(Staff(basispoort_id=bp, **dict(zip(STAFF_FIELDS, values, strict=True))))
-            first_listed[bp].created["staff"] += 1
-        elif found[1] != values:
-            changed_staff.append((found[0], *values))
-            first_listed[bp].updated["staff"] += 1
-    Staff.objects.bulk_create(
-        new_staff, update_conflicts=True, unique_fields=["basispoort_id"], update_fields=list(STAFF_FIELDS)
-    )
-    staff_pk.update({s.basispoort_id: s.pk for s in new_staff})
-    update_values(Staff, STAFF_FIELDS, changed_staff)
-
-    school_ids = [s.pk for s in schools]
-    existing: dict[int, dict[int, tuple[int, tuple]]] = defaultdict(dict)
-    owner: dict[int, ApplyResult] = {}
-    by_school = {s.pk: r for s, r in zip(schools, results, strict=True)}
-    for pk, school_id, staff_id, *values in Appointment.objects.filter(school_id__in=school_ids).values_list(
-        "pk", "school_id", "staff_id", *APPOINTMENT_FIELDS
-    ):
-        existing[school_id][staff_id] = (pk, tuple(values))
-        owner[pk] = by_school[school_id]
-    gone, changed, new = [], [], []
-    active: list[dict[int, int]] = []
-    for listed, school, result in zip(people, schools, results, strict=True):
-        have = existing.get(school.pk, {})
-        mine: dict[int, int] = {}
-        for bp, person in listed.items():
-            staff_id = staff_pk[bp]
-            values = (
-                _text(person.get("lasKey")),
-                _text(person.get("emailadres")).lower(),
-                parse_date(person["einddatum"]) if person.get("einddatum") else None,
-                True,
-                None,
-            )
-            found = have.get(staff_id)
-            if found is None:
-                mine[staff_id] = -1 - len(new)  # its place in ``new`` until it has an id
-                new.append((school.pk, staff_id, *values))
-                result.created["appointment"] += 1
-                continue
-            mine[staff_id] = found[0]
-            if found[1] != values:
-                changed.append((found[0], *values))
-                result.updated["appointment"] += 1
-        for staff_id, (pk, values) in have.items():
-            if staff_id not in mine and values[3]:
-                # The retention period (AVG) counts from inactive_since; the las_key is freed
-                # so that another appointment can take it over in the same run.
-                gone.append((pk, "", values[1], values[2], False, now))
-                result.deactivated["appointment"] += 1
-        active.append(mine)
-    # Gone first: they free las_keys the changed and new appointments may take over.
-    update_values(Appointment, APPOINTMENT_FIELDS, gone)
-    update_values(Appointment, APPOINTMENT_FIELDS, changed)
-    new_ids = insert_rows(Appointment, ("school_id", "staff_id", *APPOINTMENT_FIELDS), new, ids=True)
-    for pk, row in zip(new_ids, new, strict=True):
-        owner[pk] = by_school[row[0]]
-    active_pk = [{staff_id: pk if pk >= 0 else new_ids[-1 - pk] for staff_id, pk in mine.items()} for mine in active]
-
-    # By the appointments' ids rather than a join on their school: an index lookup per
-    # appointment instead of a scan of every school's pairs.
-    appointment_ids = sorted(owner)
-    roles = AppointmentRole.objects.filter(appointment_id__in=appointment_ids)
-    have_roles = {(appt_id, role): pk for pk, appt_id, role in roles.values_list("pk", "appointment_id", "role")}
-    want_roles = {
-        (mine[staff_pk[bp]], role)
-        for listed, mine in zip(people, active_pk, strict=True)
-        for bp, person in listed.items()
-        for role in person.get("rollen") or []
-        if role in _ROLES
-    }
-    _sync_pairs(AppointmentRole, ("appointment_id", "role"), have_roles, want_roles, owner, "role")
-
-    through = Appointment.groups.through
-    have_members = {
-        (appointment_id, group_id): pk
-        for pk, appointment_id, group_id in through.objects.filter(appointment_id__in=appointment_ids).values_list(
-            "pk", "appointment_id", "group_id"
-        )
-    }
-    want_members = {
-        (mine[staff_pk[bp]], by_key[key])
-        for listed, mine, by_key in zip(people, active_pk, groups, strict=True)
-        for bp, person in listed.items()
-        for key in (person.get("groepen") or []) + (person.get("subgroepen") or [])
-        if key in by_key
-    }
-    _sync_pairs(through, ("appointment_id", "group_id"), have_members, want_members, owner, "teacher_group")
-
-
 def _apply_pupils(
     docs: list[SchoolDocument], schools: list[School], groups: list[dict], results: list[ApplyResult], now: dt.datetime
 ) -> None:
@@ -380,7 +225,7 @@ def _apply_pupils(
         "school_id", "basispoort_id", "pk", *PUPIL_FIELDS
     ):
         existing[row[0]][row[1]] = row
-    text = _text
+    text = clean_text
     new, changed, left = [], [], []
     listed: list[dict[int, dict]] = []
     left_by_school: list[list[int]] = []
@@ -453,24 +298,7 @@ def _apply_pupils(
             pupil_id = found[_ROW_PK] if found is not None else new_pk[(school.pk, bp)]
             owner[pupil_id] = result
             want.update((pupil_id, by_key[key]) for key in keys if key in by_key)
-    _sync_pairs(through, ("pupil_id", "group_id"), have_pairs, want, owner, "pupil_subgroup")
+    sync_pairs(through, ("pupil_id", "group_id"), have_pairs, want, owner, "pupil_subgroup")
     for school, result, gone in zip(schools, results, left_by_school, strict=True):
         if gone:
             result.deactivated["seat"] += announce_departed_pupils(school, gone)
-
-
-def _sync_pairs(
-    model, columns: tuple[str, str], have: dict[tuple, int], want: set[tuple], owner: dict[int, ApplyResult], label: str
-) -> None:
-    """Make a pair table hold ``want``: delete the other pairs of ``have`` (pair → row id), insert the missing.
-    ``owner`` tells by the pair's first id which school's result counts it."""
-    remove = []
-    for pair, pk in have.items():
-        if pair not in want:
-            remove.append(pk)
-            owner[pair[0]].deactivated[label] += 1
-    add = sorted(pair for pair in want if pair not in have)
-    for pair in add:
-        owner[pair[0]].created[label] += 1
-    delete_pks(model, remove)
-    insert_rows(model, columns, add)
