@@ -1,9 +1,11 @@
-"""The roster import, in three modules of one reason each.
+"""The roster import, in modules of one reason each.
 
 - ``apply``: apply a chunk of schools' Basispoort documents to the database, all or nothing,
   with the same statements whatever the number of schools (plain tuples, ``roster.bulk``).
 - ``sql``: the SQL helpers for model instances and the transaction's commit setting.
+  The staff are ``staff``; what the steps share (result, text, pair tables) is ``rows``.
 - ``run``: running an import: sources, chunks of schools, fan-out, and the record of every run.
+- ``whole_run``: a whole run in this process (``sync_roster``), over forked processes on PostgreSQL.
 
 The Redis lock that keeps two runs apart is ``roster.lock``. The names callers use are here.
 """
@@ -21,10 +23,10 @@ from roster.importer.run import (
     record_outcomes,
     stale_runs,
     start_run,
-    sync_roster,
     write_chunk,
 )
 from roster.importer.sql import update_rows
+from roster.importer.whole_run import sync_roster
 
 __all__ = [
     "ApplyResult",

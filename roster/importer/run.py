@@ -1,6 +1,6 @@
 """Running an import: sources, chunks of schools, fan-out, and the record of every run.
 
-A run (``sync_roster``, or the nightly Celery tasks in ``roster.tasks``) fetches, parses and
+A run (``whole_run.sync_roster``, or the nightly Celery tasks in ``roster.tasks``) fetches, parses and
 validates schools in threads, skips those whose ``mutationTimestamp`` did not change, applies
 the rest in chunks of schools per transaction, with the same statements for the whole chunk
 (a chunk that fails is retried school by school), and records one ``SchoolImportResult`` per
@@ -13,15 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import logging
-import multiprocessing
 import time
 from collections import Counter, deque
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from roster.feed import SchoolDocument, Source, SourceError, TransientSourceError
@@ -349,75 +348,3 @@ def close_failed(run: ImportRun, reason: str) -> bool:
 
 def stale_runs(limit: dt.timedelta):
     return ImportRun.objects.filter(status=ImportRunStatus.RUNNING, started_at__lt=timezone.now() - limit)
-
-
-def sync_roster(
-    source: Source,
-    *,
-    trigger: str,
-    full: bool = False,
-    only: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> tuple[ImportRun, ChunkSummary]:
-    """A whole run in this process: what ``manage.py sync_roster`` and the demo use."""
-    run, ids = start_run(source, trigger=trigger, full=full, only=only)
-    try:
-        # Forking means closing this process's connection first, which an open transaction forbids.
-        forkable = connection.vendor == "postgresql" and not connection.in_atomic_block
-        processes = settings.ROSTER_IMPORT_PROCESSES if forkable else 1
-        if processes > 1 and len(ids) > processes * settings.ROSTER_IMPORT_CHUNK_SIZE:
-            summary = _import_in_processes(run, source, ids, full=full, progress=progress, processes=processes)
-        else:
-            summary = import_schools(run, source, ids, full=full, progress=progress)
-    except BaseException as exc:
-        # A crash (or Ctrl-C) still ends the run, as failed with the reason; the caller releases the lock.
-        reason = f"{type(exc).__name__}: {exc}"
-        fail_unfinished(run, ids, reason)
-        close_failed(run, reason)
-        raise
-    finish_if_done(run)
-    run.refresh_from_db()
-    return run, summary
-
-
-# Parts per process: small enough to even out the processes' load, large enough that each part
-# keeps its fetch threads and writers busy.
-_PARTS_PER_PROCESS = 4
-
-
-def _import_in_processes(
-    run: ImportRun,
-    source: Source,
-    ids: list[int],
-    *,
-    full: bool,
-    progress: Callable[[int, int], None] | None,
-    processes: int,
-) -> ChunkSummary:
-    """``import_schools`` on parts of ``ids`` in forked processes, as Celery workers share a nightly
-    run: each part's chunks are still applied and recorded as usual, on the process's own connections."""
-    now = timezone.now()
-    size = -(-len(ids) // (processes * _PARTS_PER_PROCESS))
-    parts = [ids[i : i + size] for i in range(0, len(ids), size)]
-    summary = ChunkSummary()
-    done = 0
-    # A forked process must not share this process's database connection.
-    connections.close_all()
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
-        futures = {pool.submit(_import_part, run, source, part, full, now): part for part in parts}
-        for future in as_completed(futures):
-            part_summary = future.result()
-            summary.counts.update(part_summary.counts)
-            summary.failed.extend(part_summary.failed)
-            done += len(futures[future])
-            if progress:
-                progress(done, len(ids))
-    return summary
-
-
-def _import_part(run: ImportRun, source: Source, ids: list[int], full: bool, now: dt.datetime) -> ChunkSummary:
-    try:
-        return import_schools(run, source, ids, full=full, now=now)
-    finally:
-        connections.close_all()
