@@ -355,6 +355,12 @@ def end_open_holds(basispoort_ids: list[int], now: dt.datetime | None = None) ->
     )
 
 
+def reason_texts(hold: HeldNight) -> list[str]:
+    """The hold's reasons as the coordinator reads them."""
+    labels = dict(HoldReason.choices)
+    return [str(labels.get(code, code)) for code in hold.reasons]
+
+
 def open_holds(school_ids):
     """The open held nights of these schools, newest first (for overviews such as "Mijn scholen")."""
     return HeldNight.objects.filter(school_id__in=list(school_ids), decided_at__isnull=True).order_by("-held_at")
