@@ -9,43 +9,20 @@ Then one real leaver: not held, their seat released; back the next night, the se
 
 from __future__ import annotations
 
-import copy
-import itertools
-
 import pytest
 from django.core.management import call_command
 
 from audit.models import AuditAction, AuditEvent
 from demo.world import SCHOOL_A, SCHOOL_B, demo_schools
 from licenses.models import DepartedSeat, GroupLink, Seat
-from roster.feed import FolderSource, SchoolDocument, write_folder
+from roster.feed import FolderSource, write_folder
 from roster.holds import open_holds
 from roster.importer import sync_roster
 from roster.models import HeldNight, HoldDecision, Pupil, School, SchoolImportResult, SchoolResultStatus
 from roster.signals import pupils_departed, roster_changed
-from tests.roster_feed import pupil
+from tests.roster_feed import later, partial_export, pupil
 
 pytestmark = pytest.mark.django_db
-_nights = itertools.count(1)
-
-
-def stamped(doc: SchoolDocument) -> SchoolDocument:
-    """The same school with a later mutationTimestamp (the administration changed something)."""
-    doc = SchoolDocument(doc.basispoort_id, copy.deepcopy(doc.details), copy.deepcopy(doc.roster))
-    meta = {"mutationTimestamp": f"2026-10-{next(_nights):02d}T02:00:00+02:00"}
-    doc.roster["metaResult"] = dict(meta)
-    doc.details["metaResult"] = dict(meta)
-    return doc
-
-
-def glitch(doc: SchoolDocument) -> SchoolDocument:
-    doc = stamped(doc)
-    gone = {g["lasKey"] for g in doc.roster["groepen"][:3]}
-    doc.roster["groepen"] = doc.roster["groepen"][3:]
-    doc.roster["leerlingen"] = [
-        p for n, p in enumerate(doc.roster["leerlingen"]) if n % 2 == 0 and p["groep"] not in gone
-    ]
-    return doc
 
 
 def seats_and_links(school: School) -> tuple[set, set]:
@@ -90,10 +67,10 @@ def test_a_glitch_night_is_held_and_a_real_leaver_is_not(tmp_path, announced):
     feed = tmp_path / "feed"
 
     # Night 2: the partial export, and a new pupil at Het Kompas.
-    b2 = stamped(b)
+    b2 = later(b)
     b2.roster["leerlingen"].append(pupil(88_000_001, b2.roster["groepen"][0]["lasKey"], first="Noor"))
     announced["changed"].clear()
-    statuses = night(feed, [glitch(a), b2, c])
+    statuses = night(feed, [partial_export(a), b2, c])
     assert statuses[SCHOOL_A] == SchoolResultStatus.HELD
     assert statuses[SCHOOL_B] == SchoolResultStatus.IMPORTED
     assert seats_and_links(regenboog) == before
@@ -109,7 +86,7 @@ def test_a_glitch_night_is_held_and_a_real_leaver_is_not(tmp_path, announced):
     assert any(row["seats"] for row in hold.summary["leaving"])
 
     # Night 3: the complete document is back; nothing changes, the hold ends.
-    statuses = night(feed, [stamped(a), b2, c])
+    statuses = night(feed, [later(a), b2, c])
     assert statuses[SCHOOL_A] == SchoolResultStatus.IMPORTED
     assert seats_and_links(regenboog) == before
     assert set(Pupil.objects.filter(school=regenboog, active=True).values_list("pk", flat=True)) == active_before
@@ -121,7 +98,7 @@ def test_a_glitch_night_is_held_and_a_real_leaver_is_not(tmp_path, announced):
     # Night 4: one real leaver, holding a seat: not held, the seat is released.
     seat = Seat.objects.filter(school=regenboog).select_related("pupil").order_by("pk").first()
     leaver = seat.pupil
-    a4 = stamped(a)
+    a4 = later(a)
     a4.roster["leerlingen"] = [p for p in a4.roster["leerlingen"] if p["id"] != leaver.basispoort_id]
     assert night(feed, [a4, b2, c])[SCHOOL_A] == SchoolResultStatus.IMPORTED
     leaver.refresh_from_db()
@@ -130,7 +107,7 @@ def test_a_glitch_night_is_held_and_a_real_leaver_is_not(tmp_path, announced):
     assert DepartedSeat.objects.filter(pupil=leaver, licence_id=seat.licence_id).exists()
 
     # Night 5: the pupil is back, and so is the seat, audited "terug in de administratie".
-    assert night(feed, [stamped(a), b2, c])[SCHOOL_A] == SchoolResultStatus.IMPORTED
+    assert night(feed, [later(a), b2, c])[SCHOOL_A] == SchoolResultStatus.IMPORTED
     leaver.refresh_from_db()
     assert leaver.active
     assert Seat.objects.filter(pupil=leaver, licence_id=seat.licence_id).exists()
