@@ -385,6 +385,13 @@ def main() -> None:
     parser.add_argument("--feed-dir", default=str(ROOT / "var" / "bench-feed"))
     parser.add_argument("--phase", choices=["baseline"], help=argparse.SUPPRESS)
     parser.add_argument("--no-report", action="store_true", help="Print only; leave docs/PERFORMANCE.md alone.")
+    parser.add_argument(
+        "--hold-check",
+        type=int,
+        metavar="ROUNDS",
+        help="Only the changed night (d), ROUNDS times with and without the held-night check "
+        "(ROSTER_HOLD_ENABLED), alternating, each after a fresh import of the first night; prints the figures.",
+    )
     args = parser.parse_args()
     feed = Path(args.feed_dir)
     if args.phase == "baseline":
@@ -406,6 +413,9 @@ def main() -> None:
     print(f"Feed: {counts} in {time.perf_counter() - started:.0f} s; second night: {changes or 'reused'}")
 
     sync = [sys.executable, "manage.py", "sync_roster", "--source"]
+    if args.hold_check:
+        compare_hold_check(url, env, sync, first, second, args.hold_check, schools, counts)
+        return
     phases = []
     reset(url)
     phases.append(
@@ -444,6 +454,25 @@ def main() -> None:
     print("\n".join(lines))
     if not args.no_report:
         write_report(lines)
+
+
+def compare_hold_check(url, env, sync, first, second, rounds, schools, counts) -> None:
+    """The changed night with and without the held-night check (roster.holds), alternating."""
+    walls: dict[str, list[tuple[float, float, float]]] = {"true": [], "false": []}
+    for _round in range(rounds):
+        for enabled in ("true", "false"):
+            reset(url)
+            run_phase([*sync, str(first)], env)
+            wall, _rss, before, after = run_phase([*sync, str(second)], {**env, "ROSTER_HOLD_ENABLED": enabled})
+            walls[enabled].append((wall, before, after))
+            state = "on" if enabled == "true" else "off"
+            print(f"changed night, hold check {state}: {wall:.1f} s (load {before:.2f} → {after:.2f})")
+    on = min(w for w, *_ in walls["true"])
+    off = min(w for w, *_ in walls["false"])
+    print(
+        f"{schools:,} schools, {counts['pupils']:,} pupils: changed night best of {rounds}: "
+        f"with the hold check {on:.1f} s, without {off:.1f} s, {100 * (on - off) / off:+.1f} %"
+    )
 
 
 if __name__ == "__main__":

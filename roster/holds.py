@@ -152,7 +152,7 @@ def _document_year(doc: SchoolDocument, now: dt.datetime) -> str:
 
 def screen(docs: list[SchoolDocument], now: dt.datetime | None = None) -> dict[int, Held]:
     """The documents of a chunk whose night is held, by Basispoort id; a fixed number of queries
-    whatever the chunk's size (five, and three more only when a night is held)."""
+    whatever the chunk's size (four; one more when a group would disappear, four more when a night is held)."""
     if not settings.ROSTER_HOLD_ENABLED or not docs:
         return {}
     now = now or timezone.now()
