@@ -152,7 +152,7 @@ def _document_year(doc: SchoolDocument, now: dt.datetime) -> str:
 
 def screen(docs: list[SchoolDocument], now: dt.datetime | None = None) -> dict[int, Held]:
     """The documents of a chunk whose night is held, by Basispoort id; a fixed number of queries
-    whatever the chunk's size (four; one more when a group would disappear, four more when a night is held)."""
+    whatever the chunk's size (four; two more when a group would disappear, four more when a night is held)."""
     if not settings.ROSTER_HOLD_ENABLED or not docs:
         return {}
     now = now or timezone.now()
@@ -169,12 +169,10 @@ def screen(docs: list[SchoolDocument], now: dt.datetime | None = None) -> dict[i
         return {}
     ids = [pk for _doc, pk, _stamp in todo]
     pupils: dict[int, dict[int, str]] = defaultdict(dict)
-    pupil_rows: dict[int, list[tuple[int, int, int | None]]] = defaultdict(list)
-    for school_id, pk, bp, level, group_id in Pupil.objects.filter(school_id__in=ids, active=True).values_list(
-        "school_id", "pk", "basispoort_id", "jaargroep", "group_id"
+    for school_id, bp, level in Pupil.objects.filter(school_id__in=ids, active=True).values_list(
+        "school_id", "basispoort_id", "jaargroep"
     ):
         pupils[school_id][bp] = level
-        pupil_rows[school_id].append((pk, bp, group_id))
     groups: dict[int, dict[str, int]] = defaultdict(dict)
     for school_id, pk, las_key in Group.objects.filter(school_id__in=ids, active=True).values_list(
         "school_id", "pk", "las_key"
@@ -199,19 +197,18 @@ def screen(docs: list[SchoolDocument], now: dt.datetime | None = None) -> dict[i
     tied_groups: set[int] = set()
     if removed:
         gone_ids = {pk for gone in removed.values() for pk in gone}
-        in_gone = [pk for school_id in removed for pk, _bp, group_id in pupil_rows[school_id] if group_id in gone_ids]
-        linked, seated = ties_of(list(removed), sorted(gone_ids), in_gone)
-        tied_groups = set(linked)
-        tied_groups.update(
-            group_id for school_id in removed for pk, _bp, group_id in pupil_rows[school_id] if pk in seated
+        in_gone = dict(
+            Pupil.objects.filter(group_id__in=gone_ids, active=True).values_list("pk", "group_id").order_by()
         )
+        linked, seated = ties_of(list(removed), sorted(gone_ids), sorted(in_gone))
+        tied_groups = set(linked) | {in_gone[pk] for pk in seated}
 
     held: dict[int, Held] = {}
     for doc, school_id, stamp in todo:
         moves_on = stamp is not None and _document_year(doc, now) > school_year_of(timezone.localdate(stamp))
         reasons = reasons_for(
             active_pupils=pupils[school_id],
-            listed_pupils=set(_listed_pupils(doc)),
+            listed_pupils={int(p["id"]) for p in doc.roster.get("leerlingen") or [] if p.get("id") is not None},
             licensed_groups_removed=sum(1 for pk in removed.get(school_id, []) if pk in tied_groups),
             staff=staff[school_id],
             listed_staff=_listed_staff(doc),
