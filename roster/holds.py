@@ -27,7 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -147,6 +147,23 @@ def _document_year(doc: SchoolDocument, now: dt.datetime) -> str:
     return school_year_of(timezone.localdate(stamp or now))
 
 
+def _active_pupils(school_ids: list[int]) -> list[tuple[int, int, str]]:
+    """(school id, Basispoort id, jaargroep) of the schools' active pupils: the check's one large
+    read, as plain rows straight from the cursor on PostgreSQL (a chunk holds thousands)."""
+    if connection.vendor != "postgresql":
+        return list(
+            Pupil.objects.filter(school_id__in=school_ids, active=True)
+            .values_list("school_id", "basispoort_id", "jaargroep")
+            .order_by()
+        )
+    # The model's own table name; the ids are a parameter.
+    table = Pupil._meta.db_table
+    sql = f'SELECT "school_id", "basispoort_id", "jaargroep" FROM "{table}" WHERE "school_id" = ANY(%s) AND "active"'  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(school_ids)])
+        return cursor.fetchall()
+
+
 # --- Screening a chunk ------------------------------------------------------------------------
 
 
@@ -169,13 +186,11 @@ def screen(docs: list[SchoolDocument], now: dt.datetime | None = None) -> dict[i
         return {}
     ids = [pk for _doc, pk, _stamp in todo]
     pupils: dict[int, dict[int, str]] = defaultdict(dict)
-    for school_id, bp, level in Pupil.objects.filter(school_id__in=ids, active=True).values_list(
-        "school_id", "basispoort_id", "jaargroep"
-    ):
+    for school_id, bp, level in _active_pupils(ids):
         pupils[school_id][bp] = level
     groups: dict[int, dict[str, int]] = defaultdict(dict)
-    for school_id, pk, las_key in Group.objects.filter(school_id__in=ids, active=True).values_list(
-        "school_id", "pk", "las_key"
+    for school_id, pk, las_key in (
+        Group.objects.filter(school_id__in=ids, active=True).values_list("school_id", "pk", "las_key").order_by()
     ):
         groups[school_id][las_key] = pk
     coordinator = AppointmentRole.objects.filter(appointment=OuterRef("pk"), role=Role.ICT_COORDINATOR)
@@ -184,6 +199,7 @@ def screen(docs: list[SchoolDocument], now: dt.datetime | None = None) -> dict[i
         Appointment.objects.filter(school_id__in=ids, active=True)
         .annotate(is_coordinator=Exists(coordinator))
         .values_list("school_id", "staff__basispoort_id", "is_coordinator")
+        .order_by()
     ):
         staff[school_id][bp] = is_coordinator
 
