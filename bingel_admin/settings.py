@@ -457,6 +457,14 @@ ROSTER_TASK_RETRIES = envint("ROSTER_TASK_RETRIES", 3)
 ROSTER_RUN_MAX_HOURS = envint("ROSTER_RUN_MAX_HOURS", 6)
 # Seconds before the first retry of a chunk, doubling (with jitter) for each further one.
 ROSTER_TASK_RETRY_BACKOFF = envint("ROSTER_TASK_RETRY_BACKOFF", 1 if DJANGO_ENV == "test" else 30)
+# Suspicious nights are held per school for the coordinator to decide (roster/holds.py,
+# docs/ARCHITECTURE.md "Held nights"): more than ROSTER_HOLD_PUPILS_PERCENT % of the active pupils
+# leaving (and at least ROSTER_HOLD_PUPILS_MINIMUM), a group with licence links or seats removed,
+# more than ROSTER_HOLD_STAFF_PERCENT % of the staff removed, or every coordinator removed.
+ROSTER_HOLD_ENABLED = envbool("ROSTER_HOLD_ENABLED", True)
+ROSTER_HOLD_PUPILS_PERCENT = envint("ROSTER_HOLD_PUPILS_PERCENT", 10)
+ROSTER_HOLD_PUPILS_MINIMUM = envint("ROSTER_HOLD_PUPILS_MINIMUM", 5)
+ROSTER_HOLD_STAFF_PERCENT = envint("ROSTER_HOLD_STAFF_PERCENT", 50)
 if PRODUCTION and BASISPOORT_API_URL and not (BASISPOORT_API_CLIENT_CERT and BASISPOORT_API_CLIENT_KEY):
     raise ImproperlyConfigured("Set BASISPOORT_API_CLIENT_CERT and BASISPOORT_API_CLIENT_KEY for the roster API.")
 

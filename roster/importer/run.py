@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from roster import holds
 from roster.feed import SchoolDocument, Source, SourceError, TransientSourceError
 from roster.importer.apply import ApplyResult, apply_school_documents, source_timestamp
 from roster.importer.sql import _relax_commit
@@ -180,12 +181,15 @@ def record_outcomes(run: ImportRun, outcomes: list[SchoolOutcome]) -> None:
 class ChunkSummary:
     counts: Counter = field(default_factory=Counter)
     failed: list[tuple[int, str]] = field(default_factory=list)
+    held: list[tuple[int, str]] = field(default_factory=list)
 
     def add(self, outcomes: list[SchoolOutcome]) -> None:
         for o in outcomes:
             self.counts[o.status] += 1
             if o.status == SchoolResultStatus.FAILED:
                 self.failed.append((o.basispoort_id, o.error))
+            elif o.status == SchoolResultStatus.HELD:
+                self.held.append((o.basispoort_id, o.error))
 
 
 def import_schools(
@@ -261,8 +265,29 @@ def import_schools(
 
 
 def write_chunk(run: ImportRun, outcomes: list[SchoolOutcome], now: dt.datetime) -> None:
+    held, docs = hold_back(outcomes, now)
     apply_chunk(outcomes, now)
     record_outcomes(run, outcomes)
+    holds.keep(run, held, docs, now)
+    holds.end_open_holds(
+        [o.basispoort_id for o in outcomes if o.status in (SchoolResultStatus.IMPORTED, SchoolResultStatus.UNCHANGED)],
+        now,
+    )
+
+
+def hold_back(
+    outcomes: list[SchoolOutcome], now: dt.datetime
+) -> tuple[dict[int, holds.Held], dict[int, SchoolDocument]]:
+    """Take the suspicious nights out of the chunk before it is applied (``roster.holds``): their
+    schools keep their data, and their documents are returned to be kept."""
+    held = holds.screen([o.doc for o in outcomes if o.doc is not None], now)
+    docs = {}
+    for outcome in outcomes:
+        if outcome.basispoort_id in held:
+            docs[outcome.basispoort_id] = outcome.doc
+            outcome.doc, outcome.status = None, SchoolResultStatus.HELD
+            outcome.error = ", ".join(held[outcome.basispoort_id].reasons)
+    return held, docs
 
 
 def _write_chunk_on_own_connection(run: ImportRun, outcomes: list[SchoolOutcome], now: dt.datetime) -> None:
