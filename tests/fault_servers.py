@@ -6,27 +6,37 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
+import socket
 import subprocess
+import sys
 import time
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
+import psycopg
 import redis
+from django.conf import settings as django_settings
+from django.db import connection
+from kombu import pools as kombu_pools
 
 from bingel_admin.celery import app
+from tests.servers import ROOT
 
 
 class OwnRedis:
     """A redis-server on ``port`` with its data in ``workdir``; ``stop()``/``start()`` at will."""
 
-    def __init__(self, port: int, workdir: Path):
+    def __init__(self, port: int, workdir: Path, *, persistent: bool = False):
         self.port, self.workdir, self.process = port, workdir, None
+        self.persistent = persistent  # append-only file, as production runs it (docs/RUNBOOK.md)
         self.url = f"redis://127.0.0.1:{port}/0"
 
     def start(self) -> None:
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.workdir),
-             "--save", "", "--appendonly", "no"],
+             "--save", "", "--appendonly", "yes" if self.persistent else "no", "--appendfsync", "always"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         client = redis.Redis(port=self.port)
@@ -46,8 +56,8 @@ class OwnRedis:
 
 
 @contextmanager
-def own_redis(port: int, workdir: Path):
-    server = OwnRedis(port, workdir)
+def own_redis(port: int, workdir: Path, *, persistent: bool = False):
+    server = OwnRedis(port, workdir, persistent=persistent)
     server.start()
     try:
         yield server
@@ -56,9 +66,8 @@ def own_redis(port: int, workdir: Path):
 
 
 def _reset_broker_pools() -> None:
-    pool = getattr(app, "_pool", None)
-    if pool is not None:
-        pool.force_close_all()
+    # kombu keeps one pool per broker address for the process: close and forget them all.
+    kombu_pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
 
@@ -127,3 +136,56 @@ def own_postgres(port: int, workdir: Path):
     finally:
         with suppress(subprocess.CalledProcessError):
             server.stop("immediate")
+
+
+def worker_database_url(**query: str) -> str:
+    """The test database (pytest-django's), for a worker process, with ``query`` (application_name)."""
+    parts = urlsplit(django_settings.DATABASE_URL)
+    return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"], query=urlencode(query)))
+
+
+@contextmanager
+def celery_worker_process(name: str, env: dict[str, str], log: Path, *, pool: str = "solo"):
+    """A real ``celery worker`` process (its own session, so it is stopped with its pool children)."""
+    command = [sys.executable, "-m", "celery", "-A", "bingel_admin", "worker", f"--pool={pool}", "--concurrency=1"]
+    command += ["-n", f"{name}@%h", "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def wait_for_worker(name: str, process: subprocess.Popen, seconds: float = 90) -> None:
+    full = f"{name}@{socket.gethostname()}"
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"worker {name} exited"
+        if any(full in reply for reply in app.control.ping(destination=[full], timeout=1)):
+            return
+    raise AssertionError(f"worker {name} did not answer")
+
+
+def sessions_waiting_on_a_lock(application_name: str, seconds: float = 60) -> bool:
+    """Whether a session of ``application_name`` comes to wait on a lock within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    with psycopg.connect(worker_database_url(), autocommit=True) as watcher:
+        while time.monotonic() < deadline:
+            row = watcher.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND application_name = %s",
+                [application_name],
+            ).fetchone()
+            if row:
+                return True
+            time.sleep(0.1)
+    return False
