@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -96,10 +97,12 @@ class OwnPostgres:
     """A PostgreSQL cluster of the test's own (initdb in ``workdir``, on ``port``), run as user
     postgres when the tests run as root; ``restart()`` stops it fast and starts it again."""
 
-    def __init__(self, port: int, workdir: Path):
-        self.port, self.data = port, workdir / "pgdata"
+    def __init__(self, port: int):
+        # Not under pytest's temporary folder: user postgres may not enter root's.
+        self.workdir = Path(tempfile.mkdtemp(prefix="bingel-pg-"))
+        self.workdir.chmod(0o777)  # initdb runs as postgres; removed afterwards
+        self.port, self.data = port, self.workdir / "pgdata"
         self.bin = pg_bin()
-        workdir.chmod(0o777)
         self._as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         self.url = f"postgres://postgres@127.0.0.1:{port}/postgres"
 
@@ -125,17 +128,18 @@ class OwnPostgres:
 
 
 @contextmanager
-def own_postgres(port: int, workdir: Path):
+def own_postgres(port: int):
     if shutil.which("runuser") is None and os.geteuid() == 0:
         raise RuntimeError("runuser is needed to run initdb as postgres")
-    server = OwnPostgres(port, workdir)
-    server.init()
-    server.start()
+    server = OwnPostgres(port)
     try:
+        server.init()
+        server.start()
         yield server
     finally:
         with suppress(subprocess.CalledProcessError):
             server.stop("immediate")
+        shutil.rmtree(server.workdir, ignore_errors=True)
 
 
 def worker_database_url(**query: str) -> str:
