@@ -20,7 +20,6 @@ import psycopg
 import redis
 from django.conf import settings as django_settings
 from django.db import connection
-from kombu import pools as kombu_pools
 
 from bingel_admin.celery import app
 from tests.servers import ROOT
@@ -66,23 +65,24 @@ def own_redis(port: int, workdir: Path, *, persistent: bool = False):
         server.stop()
 
 
-def _reset_broker_pools() -> None:
-    # kombu keeps one pool per broker address for the process: close and forget them all.
-    kombu_pools.reset()
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 @contextmanager
 def celery_broker(url: str):
-    """Celery (publishing and any worker started meanwhile) on the broker at ``url``."""
+    """Celery (publishing and any worker started meanwhile) on the broker at ``url``.
+
+    kombu keeps one connection pool per broker address for the whole process, and a pool once
+    closed stays closed: each test uses an address (port) of its own, whose pool is closed after.
+    """
     old = app.conf.broker_url
     app.conf.broker_url = url
-    _reset_broker_pools()
+    app._pool = None
+    app.amqp._producer_pool = None
     try:
         yield
     finally:
-        _reset_broker_pools()
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
         app.conf.broker_url = old
 
 

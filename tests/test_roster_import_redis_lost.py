@@ -1,7 +1,7 @@
 """Redis restarted, or emptied, in the middle of a nightly run: the run still ends, no school is
 applied twice, and no second run starts alongside the first although its Redis lock is gone.
 
-A real ``celery worker`` process and a redis-server of this test's own (port 17230) as broker and
+A real ``celery worker`` process and a redis-server of the test's own (ports 17230, 17231) as broker and
 lock store; the test holds a write lock on the run's results so that the worker is inside the
 first of two chunks when Redis goes away.
 """
@@ -34,10 +34,10 @@ pytestmark = [
 ]
 SCHOOLS = [621_001 + i for i in range(4)]
 NAME = "import-worker-redis"
-PORT = 17230
+PORT_RESTARTED, PORT_EMPTIED = 17230, 17231  # one each: see celery_broker
 
 
-def night(tmp_path, settings, *, persistent: bool):
+def night(tmp_path, settings, *, persistent: bool, port: int):
     feed = tmp_path / "feed"
     docs = [
         school(bp, groups=[group("G7")], staff=[staff(bp + 1000, ["Leerkracht"], ["G7"])], pupils=[pupil(bp + 5, "G7")])
@@ -49,7 +49,7 @@ def night(tmp_path, settings, *, persistent: bool):
     settings.ROSTER_IMPORT_CHUNK_SIZE = 2
     server_dir = tmp_path / "redis"
     server_dir.mkdir()
-    return feed, own_redis(PORT, server_dir, persistent=persistent)
+    return feed, own_redis(port, server_dir, persistent=persistent)
 
 
 def worker_env(feed, url: str) -> dict[str, str]:
@@ -84,7 +84,7 @@ def statuses(run: ImportRun) -> list[tuple[int, str]]:
 
 
 def test_redis_restarted_mid_run_the_run_ends_without_a_second_run_alongside(tmp_path, settings):
-    feed, own = night(tmp_path, settings, persistent=True)
+    feed, own = night(tmp_path, settings, persistent=True, port=PORT_RESTARTED)
     with own as server, celery_broker(server.url):
         settings.REDIS_URL = server.url
         log = tmp_path / "worker.log"
@@ -108,7 +108,7 @@ def test_redis_restarted_mid_run_the_run_ends_without_a_second_run_alongside(tmp
 
 
 def test_redis_emptied_mid_run_no_second_run_alongside_and_the_sweep_ends_the_run(tmp_path, settings):
-    feed, own = night(tmp_path, settings, persistent=False)
+    feed, own = night(tmp_path, settings, persistent=False, port=PORT_EMPTIED)
     with own as server, celery_broker(server.url):
         settings.REDIS_URL = server.url
         log = tmp_path / "worker.log"
