@@ -368,6 +368,12 @@ CELERY_TIMEZONE = TIME_ZONE
 # The project package is not an app, so its tasks are named here rather than autodiscovered.
 CELERY_IMPORTS = ["bingel_admin.tasks"]
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker process died (SIGKILL, out of memory) goes back on the queue instead of
+# being acknowledged as failed: an import chunk is delivered again (docs/RUNBOOK.md).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A message taken by a worker that vanished as a whole (machine gone) is delivered again after
+# this many seconds; it must exceed the longest task and the longest countdown (15 minutes).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE: dict = {
     # One entry per periodic job; each app's tasks.py holds the task itself.
