@@ -13,8 +13,8 @@ from django.conf import settings as django_settings
 
 from bingel_admin.celery import app
 from roster import tasks
+from roster.feed.validation import ErrorCode
 from roster.models import ImportRun, ImportRunStatus, Pupil, SchoolImportResult, SchoolResultStatus
-from roster.validation import ErrorCode
 from tests.roster_feed import group, pupil, replace_roster_bytes, school, staff, write_feed
 
 pytestmark = [

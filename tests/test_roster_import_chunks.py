@@ -12,10 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from roster import login_codes
+from roster.feed.validation import ErrorCode
 from roster.importer import apply_school_documents
 from roster.models import Pupil, PupilLoginCode, School, SchoolImportResult, SchoolResultStatus
 from roster.signals import pupils_departed, roster_changed
-from roster.validation import ErrorCode
 from tests.roster_feed import group, import_feed, pupil, school, staff
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 """Property: whatever one school's roster holds, only that school is refused, and the others are
 imported exactly as on a clean run; the run always closes.
 
-Well-formed pupils are generated from the feed's JSON Schema (roster/schema/roster.schema.json)
+Well-formed pupils are generated from the feed's JSON Schema (roster/feed/roster.schema.json)
 by ``from_schema`` below (the subset of JSON Schema that file uses); hostile schools take a
 well-formed document and replace values at random paths with other JSON types, huge numbers,
 control characters, NUL and nulls. The
@@ -23,7 +23,7 @@ from roster.models import ImportRunStatus, SchoolImportResult, SchoolResultStatu
 from tests.roster_feed import group, import_feed, school, staff
 
 pytestmark = pytest.mark.django_db
-SCHEMA = json.loads((Path(__file__).parent.parent / "roster" / "schema" / "roster.schema.json").read_text())
+SCHEMA = json.loads((Path(__file__).parent.parent / "roster" / "feed" / "roster.schema.json").read_text())
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.FormatChecker())
 _ids = itertools.count(700_000, 1000)
 

@@ -13,9 +13,9 @@ import pytest
 import trustme
 
 from roster.feed import SourceError
+from roster.feed.sources import HttpsSource
 from roster.importer import sync_roster
 from roster.models import Pupil, SchoolImportResult, SchoolResultStatus
-from roster.sources import HttpsSource
 from tests.roster_feed import group, pupil, school, staff
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,9 @@ from django.conf import settings as django_settings
 from django.db import connection
 
 from roster import tasks
+from roster.feed.sources import source_from
 from roster.importer import start_run
 from roster.models import ImportRun, ImportRunStatus
-from roster.sources import source_from
 from tests.roster_feed import group, pupil, school, write_feed
 
 pytestmark = [

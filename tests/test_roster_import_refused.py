@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from roster.feed.validation import ErrorCode
 from roster.models import ImportRunStatus, Pupil, School, SchoolImportResult, SchoolResultStatus, Staff
-from roster.validation import ErrorCode
 from tests.roster_feed import group, import_feed, pupil, school, staff, write_feed
 
 pytestmark = pytest.mark.django_db

@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from roster import tasks
 from roster.feed import FolderSource
+from roster.feed.validation import ErrorCode
 from roster.importer import sync_roster
 from roster.models import ImportRun, ImportRunStatus, Pupil, SchoolImportResult, SchoolResultStatus
-from roster.validation import ErrorCode
 from tests.roster_feed import group, pupil, replace_roster_bytes, school, staff, write_feed
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from roster.feed.validation import WarningCode
 from roster.models import Group, Pupil, SchoolImportResult, SchoolResultStatus
-from roster.validation import WarningCode
 from tests.roster_feed import group, import_feed, pupil, school, staff
 
 pytestmark = pytest.mark.django_db

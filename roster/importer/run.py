@@ -24,6 +24,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from roster.feed import SchoolDocument, Source, SourceError, TransientSourceError
+from roster.feed.validation import (
+    XML_UNSAFE_RE,
+    ErrorCode,
+    InvalidSchool,
+    mutation_timestamp,
+    parse_school,
+    validate_school,
+)
 from roster.importer.apply import ApplyResult, apply_school_documents, source_timestamp
 from roster.importer.sql import _relax_commit
 from roster.models import (
@@ -32,14 +40,6 @@ from roster.models import (
     School,
     SchoolImportResult,
     SchoolResultStatus,
-)
-from roster.validation import (
-    XML_UNSAFE_RE,
-    ErrorCode,
-    InvalidSchool,
-    mutation_timestamp,
-    parse_school,
-    validate_school,
 )
 
 logger = logging.getLogger("roster.importer")

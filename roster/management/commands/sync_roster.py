@@ -7,10 +7,10 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 
 from roster.feed import SourceError
+from roster.feed.sources import source_from
 from roster.importer import sync_roster
 from roster.lock import acquire_lock, release_lock
 from roster.models import SchoolResultStatus
-from roster.sources import source_from
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 The folder source holds the same documents at the same relative paths as the partner REST
 API v2: ``instellingen.json``, ``instellingen/{id}.json`` and ``instellingen/{id}/details.json``.
-Sources hand over raw bytes; ``roster.validation`` parses and checks them, so a broken file
+Sources hand over raw bytes; ``roster.feed.validation`` parses and checks them, so a broken file
 is refused by the same code whichever source it came from.
 """
 

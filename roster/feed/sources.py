@@ -17,7 +17,7 @@ import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 
-from roster.feed import FolderSource, RawSchool, Source, SourceError, TransientSourceError, permission_ids
+from roster.feed.documents import FolderSource, RawSchool, Source, SourceError, TransientSourceError, permission_ids
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The feed's shape: every known field's type and length, checked before anything else is read.
 
-``roster/schema/roster.schema.json`` says the same for outside tools (the property tests use it
+``roster/feed/roster.schema.json`` says the same for outside tools (the property tests use it
 as their oracle). A document with a known field of the wrong type, out of range or too long is
 refused whole (``check_shape``); text XML cannot carry is removed with a warning
 (``strip_unsafe_text``).
@@ -15,8 +15,8 @@ from typing import Any
 import orjson
 from django.utils.dateparse import parse_date
 
-from roster.feed import SchoolDocument
-from roster.feed_problems import ErrorCode, InvalidSchool, WarningCode, Warnings
+from roster.feed.documents import SchoolDocument
+from roster.feed.problems import ErrorCode, InvalidSchool, WarningCode, Warnings
 
 # Text that XML 1.0 cannot carry (and PostgreSQL cannot store: NUL): C0 controls other than tab,
 # newline and carriage return, lone surrogates, and the non-characters U+FFFE and U+FFFF.

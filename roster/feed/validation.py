@@ -3,7 +3,7 @@
 Hard problems refuse the school as a whole (``InvalidSchool``): the school keeps exactly the
 data it had. Soft problems become warnings, stored with the import result and shown to the
 coordinator as what to fix in the school administration (see ``roster.reports``). What can be
-found is ``roster.feed_problems``; the shape every field must have is ``roster.feed_shape``.
+found is ``roster.feed.problems``; the shape every field must have is ``roster.feed.shape``.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Any
 
 import orjson
 
-from roster.feed import RawSchool, SchoolDocument
-from roster.feed_problems import MAX_EXAMPLES, ErrorCode, InvalidSchool, WarningCode, Warnings
-from roster.feed_shape import XML_UNSAFE_RE, check_shape, strip_unsafe_text
+from roster.feed.documents import RawSchool, SchoolDocument
+from roster.feed.problems import MAX_EXAMPLES, ErrorCode, InvalidSchool, WarningCode, Warnings
+from roster.feed.shape import XML_UNSAFE_RE, check_shape, strip_unsafe_text
 from roster.models import Role
 
 # Primary school levels and the special codes the LAS packages use; anything else is kept as text and warned about.

@@ -2,7 +2,7 @@
 
 Hard problems refuse the school as a whole (``InvalidSchool`` with an ``ErrorCode``); soft ones
 are ``Warnings``, grouped per ``WarningCode`` with a count and a few examples, so one sloppy
-file cannot flood the log (``roster.validation`` finds them, ``roster.reports`` shows them).
+file cannot flood the log (``roster.feed.validation`` finds them, ``roster.reports`` shows them).
 """
 
 from __future__ import annotations
