@@ -8,9 +8,11 @@ refused whole (``check_shape``); text XML cannot carry is removed with a warning
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import orjson
 from django.utils.dateparse import parse_date
@@ -24,57 +26,97 @@ XML_UNSAFE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff
 MAX_ID = 2**63 - 1
 ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 TEXT = "text"
+DATE = "date"  # text holding an ISO 8601 full date (2026-07-31)
 ID = "id"
 BOOL = "bool"
 KEYS = "keys"  # a list of text
-PERSON = {"voornaam": (TEXT, 100), "voorvoegsel": (TEXT, 30), "achternaam": (TEXT, 150), "voorletters": (TEXT, 30)}
-META = {"mutationTimestamp": (TEXT, 64), "generationTimestamp": (TEXT, 64)}
-GROUP = {"lasKey": (TEXT, 64), "naam": (TEXT, 100), "jaargroep": (TEXT, 16), "omschrijving": (TEXT, 200)}
+
+
+class Field(NamedTuple):
+    """One known field of the feed: its kind (one of the kinds above, an object — a dict of fields —
+    or a list of one such object), the most characters a text may have, the model field the
+    importer stores it in (the object's own model; ``None``: not stored as it is), and whether a
+    document without it is refused."""
+
+    kind: Any
+    limit: int | None = None
+    column: str | None = None
+    required: bool = False
+
+
+# The one definition of the feed's shape. The JSON Schema (roster.schema.json) is generated from it
+# (``python -m roster.feed.shape``; a test proves the file current), the models' lengths are checked
+# against it, and the importer stores every field that names a ``column`` without further code.
+PERSON = {
+    "voornaam": Field(TEXT, 100, "first_name"),
+    "voorvoegsel": Field(TEXT, 30, "infix"),
+    "achternaam": Field(TEXT, 150, "last_name"),
+    "voorletters": Field(TEXT, 30, "initials"),
+}
+META = {"mutationTimestamp": Field(TEXT, 64), "generationTimestamp": Field(TEXT, 64)}
+GROUP = {
+    "lasKey": Field(TEXT, 64, "las_key"),
+    "naam": Field(TEXT, 100, "name"),
+    "jaargroep": Field(TEXT, 16, "jaargroep"),
+    "omschrijving": Field(TEXT, 200, "description"),
+}
 PUPIL = {
-    "id": (ID, None),
-    "eckid": (TEXT, 256),
-    "lasKey": (TEXT, 64),
-    "persoonsgegevens": (PERSON, None),
-    "jaargroep": (TEXT, 16),
-    "groep": (TEXT, 64),
-    "subgroepen": (KEYS, 64),
+    "id": Field(ID, required=True),
+    "eckid": Field(TEXT, 256, "eckid"),
+    "lasKey": Field(TEXT, 64, "las_key"),
+    "persoonsgegevens": Field(PERSON),
+    "jaargroep": Field(TEXT, 16, "jaargroep"),
+    "groep": Field(TEXT, 64),
+    "subgroepen": Field(KEYS, 64),
 }
 STAFF = {
-    "id": (ID, None),
-    "eckid": (TEXT, 256),
-    "lasKey": (TEXT, 64),
-    "persoonsgegevens": (PERSON, None),
-    "emailadres": (TEXT, 254),
-    "einddatum": (TEXT, 10),
-    "rollen": (KEYS, 20),
-    "groepen": (KEYS, 64),
-    "subgroepen": (KEYS, 64),
+    "id": Field(ID, required=True),
+    "eckid": Field(TEXT, 256, "eckid"),
+    "lasKey": Field(TEXT, 64),
+    "persoonsgegevens": Field(PERSON),
+    "emailadres": Field(TEXT, 254),
+    "einddatum": Field(DATE, 10),
+    "rollen": Field(KEYS, 20),
+    "groepen": Field(KEYS, 64),
+    "subgroepen": Field(KEYS, 64),
 }
 ROSTER = {
-    "groepen": ([GROUP], None),
-    "subgroepen": ([GROUP], None),
-    "leerlingen": ([PUPIL], None),
-    "medewerkers": ([STAFF], None),
-    "actief": (BOOL, None),
-    "gefuseerdNaar": (ID, None),
-    "metaResult": (META, None),
+    "groepen": Field([GROUP]),
+    "subgroepen": Field([GROUP]),
+    "leerlingen": Field([PUPIL]),
+    "medewerkers": Field([STAFF]),
+    "actief": Field(BOOL),
+    "gefuseerdNaar": Field(ID),
+    "metaResult": Field(META),
 }
 DETAILS = {
-    "naam": (TEXT, 200),
-    "straat": (TEXT, 200),
-    "huisnummer": (TEXT, 20),
-    "huisnummertoevoeging": (TEXT, 20),
-    "postcode": (TEXT, 10),
-    "woonplaats": (TEXT, 100),
-    "brincode": (TEXT, 64),
-    "dependancecode": (TEXT, 64),
-    "schoolkey": (TEXT, 64),
-    "instellingRef": (TEXT, 64),
-    "bestuurscode": (TEXT, 20),
-    "actief": (BOOL, None),
-    "gefuseerdNaar": (ID, None),
-    "metaResult": (META, None),
+    "naam": Field(TEXT, 200, "name"),
+    "straat": Field(TEXT, 200, "street"),
+    "huisnummer": Field(TEXT, 20, "house_number"),
+    "huisnummertoevoeging": Field(TEXT, 20, "house_number_suffix"),
+    "postcode": Field(TEXT, 10, "postcode"),
+    "woonplaats": Field(TEXT, 100, "city"),
+    "brincode": Field(TEXT, 64),  # cut to the column's 4 characters, with a warning when malformed
+    "dependancecode": Field(TEXT, 64),  # cut to 2, the same
+    "schoolkey": Field(TEXT, 64, "schoolkey"),
+    "instellingRef": Field(TEXT, 64, "instelling_ref"),
+    "bestuurscode": Field(TEXT, 20, "bestuurscode"),
+    "actief": Field(BOOL),
+    "gefuseerdNaar": Field(ID),
+    "metaResult": Field(META),
 }
+
+
+def stored_fields(spec: dict[str, Field], path: tuple[str, ...] = ()) -> tuple[tuple[tuple[str, ...], str, Any], ...]:
+    """Every field of an object (and of the objects inside it) that names a column: its path in
+    the object, the column, and its kind; in the order of the definition."""
+    found: list[tuple[tuple[str, ...], str, Any]] = []
+    for name, field in spec.items():
+        if isinstance(field.kind, dict):
+            found.extend(stored_fields(field.kind, (*path, name)))
+        elif field.column is not None:
+            found.append(((*path, name), field.column, field.kind))
+    return tuple(found)
 
 
 def _kind(value: Any) -> str:
@@ -102,8 +144,8 @@ def _check(value: Any, spec: Any, limit: int | None, path: str) -> None:
     if isinstance(spec, dict):
         if not isinstance(value, dict):
             raise _wrong(path, value, "an object")
-        for name, (sub, sub_limit) in spec.items():
-            _check(value.get(name), sub, sub_limit, f"{path}.{name}")
+        for name, field in spec.items():
+            _check(value.get(name), field.kind, field.limit, f"{path}.{name}")
     elif isinstance(spec, list):
         if not isinstance(value, list):
             raise _wrong(path, value, "a list")
@@ -119,6 +161,11 @@ def _check(value: Any, spec: Any, limit: int | None, path: str) -> None:
             raise _wrong(path, value, "a whole number")
         if not 0 < value <= MAX_ID:
             raise InvalidSchool(ErrorCode.WRONG_TYPE, f"{path} is {value}, outside 1..{MAX_ID}")
+    elif spec == DATE:
+        if not isinstance(value, str):
+            raise _wrong(path, value, "text")
+        if not _is_date(value):
+            raise InvalidSchool(ErrorCode.WRONG_TYPE, f"{path} is not a date")
     elif spec == BOOL:
         if not isinstance(value, bool):
             raise _wrong(path, value, "true or false")
@@ -138,8 +185,8 @@ def _fitter(spec: Any, limit: int | None) -> Callable[[Any], bool]:
     passes everywhere; callers skip it before calling."""
     if isinstance(spec, dict):
         # Text fields are checked in the object's own loop, the rest by their own function.
-        texts = tuple((name, sub_limit) for name, (sub, sub_limit) in spec.items() if sub == TEXT)
-        others = tuple((name, _fitter(sub, sub_limit)) for name, (sub, sub_limit) in spec.items() if sub != TEXT)
+        texts = tuple((name, field.limit) for name, field in spec.items() if field.kind == TEXT)
+        others = tuple((name, _fitter(field.kind, field.limit)) for name, field in spec.items() if field.kind != TEXT)
 
         def fits_object(value: Any) -> bool:
             if not isinstance(value, dict):
@@ -172,6 +219,8 @@ def _fitter(spec: Any, limit: int | None) -> Callable[[Any], bool]:
         return lambda value: isinstance(value, str) and (limit is None or len(value) <= limit)
     if spec == ID:
         return lambda value: not isinstance(value, bool) and isinstance(value, int) and 0 < value <= MAX_ID
+    if spec == DATE:
+        return lambda value: isinstance(value, str) and _is_date(value)
     if spec == BOOL:
         return lambda value: isinstance(value, bool)
     if spec == KEYS:
@@ -191,10 +240,6 @@ def check_shape(doc: SchoolDocument) -> None:
     if not (_ROSTER_FITS(doc.roster) and _DETAILS_FITS(doc.details)):
         _check(doc.roster, ROSTER, None, "roster")
         _check(doc.details, DETAILS, None, "details")
-    for index, person in enumerate(doc.roster.get("medewerkers") or []):
-        end = person.get("einddatum")
-        if end is not None and not _is_date(end):
-            raise InvalidSchool(ErrorCode.WRONG_TYPE, f"roster.medewerkers[{index}].einddatum is not a date")
 
 
 def _is_date(value: str) -> bool:
@@ -244,3 +289,71 @@ def _may_hold_unsafe(value: Any) -> bool:
     except (TypeError, orjson.JSONEncodeError):
         return True
     return any(marker in written for marker in _UNSAFE_IN_JSON)
+
+
+# The JSON Schema of the roster document, generated from the definition above. Objects that occur
+# in several places are written once under ``$defs``.
+SCHEMA_PATH = Path(__file__).with_name("roster.schema.json")
+_SCHEMA_DEFS = {"person": PERSON, "meta": META, "group": GROUP, "pupil": PUPIL, "staff": STAFF, "details": DETAILS}
+
+
+def _schema_of(field: Field) -> dict[str, Any]:
+    kind = field.kind
+    if isinstance(kind, dict):
+        return {"anyOf": [_object_ref(kind), {"type": "null"}]}
+    if isinstance(kind, list):
+        return {"type": ["array", "null"], "items": _object_ref(kind[0])}
+    if kind == TEXT:
+        return {"type": ["string", "null"], "maxLength": field.limit}
+    if kind == DATE:
+        return {"type": ["string", "null"], "format": "date"}
+    if kind == ID:
+        return {"$ref": "#/$defs/id"} if field.required else {"anyOf": [{"$ref": "#/$defs/id"}, {"type": "null"}]}
+    if kind == BOOL:
+        return {"type": ["boolean", "null"]}
+    if kind == KEYS:
+        return {"type": ["array", "null"], "items": {"type": "string", "maxLength": field.limit}}
+    raise ValueError(f"no JSON Schema for a field of kind {kind!r}")
+
+
+def _object_ref(spec: dict[str, Field]) -> dict[str, str]:
+    for name, known in _SCHEMA_DEFS.items():
+        if known is spec:
+            return {"$ref": f"#/$defs/{name}"}
+    raise ValueError("an object of the feed without a name in _SCHEMA_DEFS")
+
+
+def _object_schema(spec: dict[str, Field]) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object"}
+    required = [name for name, field in spec.items() if field.required]
+    if required:
+        schema["required"] = required
+    schema["properties"] = {name: _schema_of(field) for name, field in spec.items()}
+    return schema
+
+
+def json_schema() -> dict[str, Any]:
+    """The roster document's JSON Schema (draft 2020-12), as ``roster.schema.json`` holds it."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://bingel.example/schema/basispoort-roster.json",
+        "title": "One school's roster document (Basispoort partner API v2, instellingen/{id})",
+        "description": (
+            "Generated from roster/feed/shape.py (python -m roster.feed.shape): known fields are null or of "
+            "this type and length; unknown fields are ignored. $defs/details is the school's details document."
+        ),
+        "$defs": {
+            "id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+            **{name: _object_schema(spec) for name, spec in _SCHEMA_DEFS.items()},
+        },
+        **_object_schema(ROSTER),
+    }
+
+
+def schema_text() -> str:
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":
+    SCHEMA_PATH.write_text(schema_text(), encoding="utf-8")
+    print(f"wrote {SCHEMA_PATH}")

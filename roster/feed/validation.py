@@ -8,11 +8,13 @@ found is ``roster.feed.problems``; the shape every field must have is ``roster.f
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import defaultdict
 from typing import Any
 
 import orjson
+from django.utils.dateparse import parse_datetime
 
 from roster.feed.documents import RawSchool, SchoolDocument
 from roster.feed.problems import MAX_EXAMPLES, ErrorCode, InvalidSchool, WarningCode, Warnings
@@ -37,6 +39,7 @@ __all__ = [
     "mutation_timestamp",
     "parse_json",
     "parse_school",
+    "source_timestamp",
     "validate_school",
 ]
 
@@ -54,6 +57,14 @@ def parse_json(data: bytes, what: str) -> dict[str, Any]:
 def mutation_timestamp(roster: dict[str, Any], details: dict[str, Any]) -> str | None:
     meta = roster.get("metaResult") or details.get("metaResult") or {}
     return meta.get("mutationTimestamp") if isinstance(meta, dict) else None
+
+
+def source_timestamp(value: str | None) -> dt.datetime | None:
+    """A timestamp of the feed (``mutationTimestamp``) as a datetime; None when absent or not one."""
+    try:
+        return parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def parse_school(raw: RawSchool) -> SchoolDocument:

@@ -30,9 +30,10 @@ from roster.feed.validation import (
     InvalidSchool,
     mutation_timestamp,
     parse_school,
+    source_timestamp,
     validate_school,
 )
-from roster.importer.apply import ApplyResult, apply_school_documents, source_timestamp
+from roster.importer.apply import ApplyResult, apply_school_documents
 from roster.importer.sql import _relax_commit
 from roster.models import (
     ImportRun,
