@@ -173,7 +173,6 @@ class Pupil(PersonName):
     eckid = models.CharField(_("ECK iD"), max_length=256, blank=True)
     las_key = models.CharField(_("LAS-sleutel"), max_length=64, blank=True)
     jaargroep = models.CharField(_("jaargroep"), max_length=16, blank=True)
-    birth_date = models.DateField(null=True, blank=True)
     group = models.ForeignKey(
         Group, verbose_name=_("groep"), null=True, blank=True, on_delete=models.SET_NULL, related_name="pupils"
     )

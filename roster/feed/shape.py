@@ -66,7 +66,6 @@ PUPIL = {
     "lasKey": Field(TEXT, 64, "las_key"),
     "persoonsgegevens": Field(PERSON),
     "jaargroep": Field(TEXT, 16, "jaargroep"),
-    "geboortedatum": Field(DATE, 10, "birth_date"),
     "groep": Field(TEXT, 64),
     "subgroepen": Field(KEYS, 64),
 }
