@@ -94,8 +94,8 @@ def change_key(*, link: ResultLink, key: str, staff: Staff, user=None) -> Result
         # A new key gets a fresh start: the refusal or back-off of the old key no longer applies.
         link.failed_runs = 0
         link.next_attempt_at = None
-        link.status, link.status_message = LinkStatus.CHECKING, ""
-        fields = ["key_encrypted", "key_last4", "failed_runs", "next_attempt_at", "status", "status_message"]
+        link.status, link.status_message, link.fault = LinkStatus.CHECKING, "", ""
+        fields = ["key_encrypted", "key_last4", "failed_runs", "next_attempt_at", "status", "status_message", "fault"]
         link.save(update_fields=fields)
         _audit(LINK_KEY_CHANGED, link, _staff_actor(staff, user), before=before, after=_link_facts(link))
         check_key_after_commit(link)
@@ -132,18 +132,19 @@ def remove_link(*, link: ResultLink, staff: Staff, user=None) -> None:
         )
 
 
-def set_status(link: ResultLink, status: str, message: str = "") -> None:
-    """Record what the LVS said about the key; a change of status is audited."""
+def set_status(link: ResultLink, status: str, message: str = "", fault: str = "") -> None:
+    """Record what the LVS said (``integrations.link_status``: the status, the kind of fault, its own
+    text for the logs and the back office); a change of status is audited."""
     with transaction.atomic():
         current = ResultLink.objects.select_for_update().select_related("supplier", "school").get(pk=link.pk)
         changed = current.status != status
         ResultLink.objects.filter(pk=link.pk).update(
-            status=status, status_message=message[:300], checked_at=timezone.now()
+            status=status, status_message=message[:300], fault=fault, checked_at=timezone.now()
         )
         if changed:
             after = {"status": status, "toelichting": message[:300]}
             _audit(LINK_STATUS, current, Actor(current.supplier.name), before={"status": current.status}, after=after)
-    link.status, link.status_message = status, message[:300]
+    link.status, link.status_message, link.fault = status, message[:300], fault
 
 
 def enqueue_results(link: ResultLink) -> int:
@@ -253,13 +254,3 @@ def store_results(service: ServiceToken | None, incoming: list[IncomingResult]) 
                 ignore_conflicts=True,
             )
     return IngestReport(created=len(fresh), duplicates=len(incoming) - len(fresh))
-
-
-def link_status_for_reply(outcome) -> str:
-    from integrations.uwlr.client import Outcome
-
-    if outcome == Outcome.KEY_REFUSED:
-        return LinkStatus.KEY_REFUSED
-    if outcome in {Outcome.CONFIRMED, Outcome.FAULT}:
-        return LinkStatus.ACTIVE
-    return LinkStatus.UNREACHABLE

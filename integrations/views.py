@@ -17,22 +17,10 @@ from django.views.decorators.http import require_http_methods
 
 from integrations import actions
 from integrations.forms import AddLinkForm, ChangeKeyForm
-from integrations.models import BatchStatus, DeliveryBatch, LinkStatus, ResultLink
+from integrations.link_status import after_check
+from integrations.models import BatchStatus, DeliveryBatch, ResultLink
 from integrations.status import DELIVERED, with_explanations
 from roster.access import school_for_request
-
-STATUS_MESSAGES = {
-    LinkStatus.ACTIVE: gettext_lazy(
-        "De leverancier heeft de sleutel geaccepteerd. Nieuwe oefenresultaten worden vanaf nu automatisch verstuurd."
-    ),
-    LinkStatus.KEY_REFUSED: gettext_lazy(
-        "De leverancier weigert deze autorisatiesleutel. Controleer de sleutel en kies ‘Sleutel wijzigen’."
-    ),
-    LinkStatus.UNREACHABLE: gettext_lazy(
-        "De leverancier is nu niet bereikbaar. De koppeling is opgeslagen; Bingel probeert het later opnieuw."
-    ),
-}
-
 
 CHECKING_MESSAGE = gettext_lazy(
     "De sleutel wordt gecontroleerd bij %(lvs)s. De status hieronder wordt vanzelf bijgewerkt; "
@@ -74,7 +62,7 @@ def link_status(request: HttpRequest, school_id: int, link_id: int) -> HttpRespo
     access = school_for_request(request, school_id, coordinator=True)
     link = get_object_or_404(_links_of(access.school), pk=link_id)
     with_explanations([link])
-    outcome = STATUS_MESSAGES.get(link.status, "")
+    outcome = "" if link.is_checking else after_check(link)
     return render(request, "integrations/_link_status_cell.html", access.context(link=link, outcome=outcome))
 
 
