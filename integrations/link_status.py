@@ -60,6 +60,7 @@ WORDS = {
 
 # A fault the LVS gave while the link stays usable: the status stays, the words say what happened.
 FAULT_WORDS: dict[str, Promise] = {
+    Outcome.SERVER_ERROR.value: _("%(lvs)s had een storing. Bingel probeert het later vanzelf opnieuw."),
     Outcome.FAULT.value: _(
         "De laatste levering aan %(lvs)s is niet gelukt. Bingel probeert het later vanzelf opnieuw."
     ),

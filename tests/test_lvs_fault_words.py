@@ -29,5 +29,5 @@ def test_an_lvs_with_a_server_error_is_explained_without_its_own_text(
     assert link.fault == "server_error"
 
     page = links_page(client, world)
-    assert "Momento was niet bereikbaar. Bingel probeert het later vanzelf opnieuw." in page
+    assert "Momento had een storing. Bingel probeert het later vanzelf opnieuw." in page
     assert link.status_message not in page
