@@ -48,17 +48,14 @@ def _audit(action: str, link: ResultLink, actor: Actor, before=None, after=None)
     records.record(entry, actor)
 
 
-def _staff_actor(staff: Staff, user) -> Actor:
-    return Actor(label=staff.full_name, user_id=getattr(user, "pk", None))
-
-
 def _link_facts(link: ResultLink) -> dict:
     return records.result_link_facts(link.supplier.name, link.key_last4, link.status)
 
 
 @sensitive_variables("key")
-def add_link(*, school: School, supplier: LvsSupplier, key: str, staff: Staff, user=None) -> ResultLink:
-    """The school's consent to send practice results to ``supplier``, recorded with who and when."""
+def add_link(*, school: School, supplier: LvsSupplier, key: str, staff: Staff, actor: Actor) -> ResultLink:
+    """The school's consent to send practice results to ``supplier``, recorded with who (``staff``, the
+    roster person; ``actor``, the request's ``access.actor``) and when."""
     now = timezone.now()
     with transaction.atomic():
         try:
@@ -76,14 +73,14 @@ def add_link(*, school: School, supplier: LvsSupplier, key: str, staff: Staff, u
         except IntegrityError:
             # The partial unique constraint: one current link per school and LVS, also when two click at once.
             raise LinkExists from None
-        _audit(LINK_ADDED, link, _staff_actor(staff, user), after={**_link_facts(link), "toestemming": now.isoformat()})
+        _audit(LINK_ADDED, link, actor, after={**_link_facts(link), "toestemming": now.isoformat()})
         enqueue_results(link)
         check_key_after_commit(link)
     return link
 
 
 @sensitive_variables("key")
-def change_key(*, link: ResultLink, key: str, staff: Staff, user=None) -> ResultLink:
+def change_key(*, link: ResultLink, key: str, actor: Actor) -> ResultLink:
     with transaction.atomic():
         link = ResultLink.objects.select_for_update().select_related("supplier", "school").get(pk=link.pk)
         if not link.is_current:
@@ -97,7 +94,7 @@ def change_key(*, link: ResultLink, key: str, staff: Staff, user=None) -> Result
         link.status, link.status_message, link.fault = LinkStatus.CHECKING, "", ""
         fields = ["key_encrypted", "key_last4", "failed_runs", "next_attempt_at", "status", "status_message", "fault"]
         link.save(update_fields=fields)
-        _audit(LINK_KEY_CHANGED, link, _staff_actor(staff, user), before=before, after=_link_facts(link))
+        _audit(LINK_KEY_CHANGED, link, actor, before=before, after=_link_facts(link))
         check_key_after_commit(link)
     return link
 
@@ -112,21 +109,21 @@ def check_key_after_commit(link: ResultLink) -> None:
     transaction.on_commit(lambda: tasks.check_key.delay(link_id))
 
 
-def remove_link(*, link: ResultLink, staff: Staff, user=None) -> None:
+def remove_link(*, link: ResultLink, actor: Actor) -> None:
     """Withdraw consent: from this commit on, nothing more is sent for this link."""
     with transaction.atomic():
         link = ResultLink.objects.select_for_update().select_related("supplier", "school").get(pk=link.pk)
         if not link.is_current:
             return
         link.withdrawn_at = timezone.now()
-        link.withdrawn_by_name = staff.full_name
+        link.withdrawn_by_name = actor.label
         link.save(update_fields=["withdrawn_at", "withdrawn_by_name"])
         Delivery.objects.filter(link=link, batch__isnull=True).delete()
         DeliveryBatch.objects.filter(link=link, status=BatchStatus.PENDING).update(status=BatchStatus.CANCELLED)
         _audit(
             LINK_REMOVED,
             link,
-            _staff_actor(staff, user),
+            actor,
             before=_link_facts(link),
             after={"ingetrokken": link.withdrawn_at.isoformat()},
         )

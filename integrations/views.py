@@ -78,7 +78,7 @@ def link_add(request: HttpRequest, school_id: int) -> HttpResponse:
                 supplier=form.cleaned_data["supplier"],
                 key=form.cleaned_data["key"],
                 staff=access.staff,
-                user=request.user,
+                actor=access.actor,
             )
         except actions.LinkExists:
             form.add_error("supplier", _("De school heeft al een koppeling met dit leerlingvolgsysteem."))
@@ -95,7 +95,7 @@ def link_change_key(request: HttpRequest, school_id: int, link_id: int) -> HttpR
     link = get_object_or_404(ResultLink.objects.current().select_related("supplier"), pk=link_id, school=access.school)
     form = ChangeKeyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        actions.change_key(link=link, key=form.cleaned_data["key"], staff=access.staff, user=request.user)
+        actions.change_key(link=link, key=form.cleaned_data["key"], actor=access.actor)
         messages.info(request, str(CHECKING_MESSAGE) % {"lvs": link.supplier.name})
         return redirect("resultlinks", school_id=access.school.pk)
     context = access.context(form=form, link=link)
@@ -107,7 +107,7 @@ def link_remove(request: HttpRequest, school_id: int, link_id: int) -> HttpRespo
     access = school_for_request(request, school_id, coordinator=True)
     link = get_object_or_404(ResultLink.objects.current().select_related("supplier"), pk=link_id, school=access.school)
     if request.method == "POST":
-        actions.remove_link(link=link, staff=access.staff, user=request.user)
+        actions.remove_link(link=link, actor=access.actor)
         messages.success(
             request,
             _("De koppeling met %(lvs)s is verwijderd. Er worden geen resultaten meer naar %(lvs)s verstuurd.")

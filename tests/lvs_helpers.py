@@ -8,6 +8,7 @@ import secrets
 import pytest
 from django.utils import timezone
 
+from audit.records import Actor
 from bingel_admin import crypto
 from demo.reference_lvs import ReferenceLvs, running
 from integrations.actions import IncomingResult, store_results
@@ -107,3 +108,8 @@ def _export_in_the_test_thread(settings):
     """Export threads have their own database connections, which cannot see the rows a test
     made inside its transaction; tests of the threaded path use ``transactional_db``."""
     settings.UWLR_EXPORT_THREADS = 1
+
+
+def staff_actor(staff) -> Actor:
+    """The audit actor a request by ``staff`` carries (``SchoolAccess.actor``), for calls without a request."""
+    return Actor(label=staff.full_name)

@@ -20,12 +20,14 @@ from tests.servers import ROOT, clean_env, free_port, running
 LINK_AND_EXPORT = f"""
 import json
 from django.core.management import call_command
+from audit.records import Actor
 from integrations.actions import add_link
 from integrations.models import LvsSupplier
 from roster.models import Staff
 coordinator = Staff.objects.get(basispoort_id={DEMO_COORDINATOR.basispoort_id})
 school = coordinator.appointments.order_by("pk").first().school
-add_link(school=school, supplier=LvsSupplier.objects.get(name="Momento"), key="{DEMO_LVS_KEY}", staff=coordinator)
+add_link(school=school, supplier=LvsSupplier.objects.get(name="Momento"), key="{DEMO_LVS_KEY}", staff=coordinator,
+         actor=Actor(coordinator.full_name))
 call_command("export_results", "--school", str(school.pk))
 print(json.dumps({{"school": school.pk}}))
 """

@@ -11,7 +11,7 @@ from integrations.actions import add_link, remove_link
 from integrations.models import BatchStatus, DeliveryBatch, LinkStatus, ResultLink
 from roster.models import Pupil
 from tests.factories import make_pupil
-from tests.lvs_helpers import LVS_KEY, make_result_link, make_service_token, make_supplier, store
+from tests.lvs_helpers import LVS_KEY, make_result_link, make_service_token, make_supplier, staff_actor, store
 
 
 @pytest.fixture
@@ -79,7 +79,13 @@ def test_a_new_link_sends_this_years_earlier_results_and_every_new_one(client, w
     lvs, _url = reference_lvs
     _service, token = make_service_token()
     post_results(client, token, pupils, ["vooraf-1", "vooraf-2"])
-    add_link(school=world.school_a, supplier=momento, key=LVS_KEY, staff=world.coordinator_a)
+    add_link(
+        school=world.school_a,
+        supplier=momento,
+        key=LVS_KEY,
+        staff=world.coordinator_a,
+        actor=staff_actor(world.coordinator_a),
+    )
     post_results(client, token, pupils, ["na-1"])
     tasks.export_results()
     assert sorted(lvs.stored) == ["na-1", "vooraf-1", "vooraf-2"]
@@ -90,7 +96,7 @@ def test_withdrawn_consent_sends_nothing(client, world, pupils, momento, referen
     link = make_result_link(world.school_a, momento)
     _service, token = make_service_token()
     post_results(client, token, pupils, ["a", "b"])
-    remove_link(link=link, staff=world.coordinator_a)
+    remove_link(link=link, actor=staff_actor(world.coordinator_a))
     post_results(client, token, pupils, ["c"])
     tasks.export_results_catch_up()
     assert lvs.requests == 0
@@ -101,11 +107,23 @@ def test_a_link_made_again_after_removal_does_not_resend_what_arrived(client, wo
     lvs, _url = reference_lvs
     _service, token = make_service_token()
     post_results(client, token, pupils, ["x-1", "x-2"])
-    first = add_link(school=world.school_a, supplier=momento, key=LVS_KEY, staff=world.coordinator_a)
+    first = add_link(
+        school=world.school_a,
+        supplier=momento,
+        key=LVS_KEY,
+        staff=world.coordinator_a,
+        actor=staff_actor(world.coordinator_a),
+    )
     tasks.export_results()
-    remove_link(link=first, staff=world.coordinator_a)
+    remove_link(link=first, actor=staff_actor(world.coordinator_a))
     post_results(client, token, pupils, ["x-3"])  # while there is no consent: never sent by the old link
-    add_link(school=world.school_a, supplier=momento, key=LVS_KEY, staff=world.coordinator_a)
+    add_link(
+        school=world.school_a,
+        supplier=momento,
+        key=LVS_KEY,
+        staff=world.coordinator_a,
+        actor=staff_actor(world.coordinator_a),
+    )
     tasks.export_results_catch_up()
     assert [len(m) for m in lvs.messages] == [2, 1]
     assert sorted(lvs.stored) == ["x-1", "x-2", "x-3"] and lvs.repeated_keys == 0

@@ -14,7 +14,7 @@ from integrations.actions import change_key, remove_link
 from integrations.models import BatchStatus, Delivery, DeliveryBatch, LinkStatus, ResultLink
 from roster.models import Pupil
 from tests.factories import make_pupil
-from tests.lvs_helpers import LVS_KEY, make_result_link, make_supplier, store
+from tests.lvs_helpers import LVS_KEY, make_result_link, make_supplier, staff_actor, store
 
 
 @pytest.fixture
@@ -98,7 +98,7 @@ def test_a_refused_key_stops_all_tries_until_the_key_is_changed(world, pupils, f
             export.export_all(catch_up=True)
             assert lvs.requests == 2
             # "Sleutel wijzigen" re-checks the key; an accepted key sends the rest.
-            change_key(link=link, key=LVS_KEY, staff=world.coordinator_a)
+            change_key(link=link, key=LVS_KEY, actor=staff_actor(world.coordinator_a))
             assert export.check_key(link) == LinkStatus.ACTIVE
             export.export_all()
     assert len(lvs.stored) == 250
@@ -113,7 +113,7 @@ def test_consent_withdrawn_mid_run_stops_sending_at_once(transactional_db, world
         if len(seen) == 3:
             # Runs in the LVS's request thread, like a coordinator clicking "Verwijderen" meanwhile.
             try:
-                remove_link(link=ResultLink.objects.get(pk=link.pk), staff=world.coordinator_a)
+                remove_link(link=ResultLink.objects.get(pk=link.pk), actor=staff_actor(world.coordinator_a))
             finally:
                 connection.close()
 

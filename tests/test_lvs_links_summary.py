@@ -8,7 +8,7 @@ from django.utils import timezone
 from integrations.actions import remove_link
 from integrations.models import LinkStatus
 from integrations.status import links_summary
-from tests.lvs_helpers import make_result_link, make_supplier
+from tests.lvs_helpers import make_result_link, make_supplier, staff_actor
 
 
 def test_summary_lists_current_links_with_status_in_one_query(world, django_assert_num_queries):
@@ -19,7 +19,7 @@ def test_summary_lists_current_links_with_status_in_one_query(world, django_asse
     esis.status = LinkStatus.KEY_REFUSED
     esis.save()
     gone = make_result_link(world.school_a, make_supplier("ParnasSys"))
-    remove_link(link=gone, staff=world.coordinator_a)
+    remove_link(link=gone, actor=staff_actor(world.coordinator_a))
     make_result_link(world.school_c, make_supplier("Momento"))
 
     with django_assert_num_queries(1):
