@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from celery import signature
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -35,6 +36,9 @@ LINK_ADDED = AuditAction.RESULT_LINK_ADDED
 LINK_KEY_CHANGED = AuditAction.RESULT_LINK_KEY_CHANGED
 LINK_REMOVED = AuditAction.RESULT_LINK_REMOVED
 LINK_STATUS = AuditAction.RESULT_LINK_STATUS
+
+
+CHECK_KEY_TASK = "integrations.tasks.check_key"
 
 
 class LinkExists(Exception):
@@ -103,10 +107,9 @@ def check_key_after_commit(link: ResultLink) -> None:
     """Ask the LVS about the key in a Celery task once this transaction has committed: a request
     never waits on the supplier (up to a minute with retries). Until then the status is
     "wordt gecontroleerd…", which the links page polls."""
-    from integrations import tasks  # tasks imports the export, which imports these actions
-
     link_id = link.pk
-    transaction.on_commit(lambda: tasks.check_key.delay(link_id))
+    # By name: the task module imports the export, which imports these actions.
+    transaction.on_commit(lambda: signature(CHECK_KEY_TASK, args=(link_id,)).delay())
 
 
 def remove_link(*, link: ResultLink, actor: Actor) -> None:

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import requests
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,7 +33,6 @@ def clean_env(**extra: str) -> dict[str, str]:
 def production_env(**extra: str) -> dict[str, str]:
     """A complete production environment for a child process that loads the settings (nothing it
     names is contacted): every variable production refuses to start without, plus ``extra``."""
-    from cryptography.fernet import Fernet
 
     return clean_env(
         DJANGO_SETTINGS_MODULE="bingel_admin.settings",

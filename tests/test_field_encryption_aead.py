@@ -4,12 +4,14 @@ as Fernet tokens before stay readable, and rotation turns them into AES-GCM unde
 from __future__ import annotations
 
 import base64
+import importlib
 import io
 import subprocess
 import sys
 
 import pytest
 from cryptography.fernet import Fernet
+from django.apps import apps
 from django.core.management import call_command
 
 from bingel_admin import crypto
@@ -98,9 +100,6 @@ def test_production_refuses_to_start_without_its_own_fingerprint_key():
 
 
 def test_the_migration_fills_the_fingerprints_of_codes_stored_before(world, settings):
-    import importlib
-
-    from django.apps import apps
 
     migration = importlib.import_module("roster.migrations.0007_pupillogincode_code_fingerprint")
     group = world.school_a.groups.first()

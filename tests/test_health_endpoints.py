@@ -7,6 +7,8 @@ The public gets only the status code; which component failed is told to an inter
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.db.migrations.recorder import MigrationRecorder
 from django.test import Client
 
 pytestmark = pytest.mark.django_db
@@ -57,8 +59,6 @@ def test_health_endpoints_need_no_login():
 
 
 def test_readyz_is_503_while_a_migration_is_not_applied(settings):
-    from django.db import connection
-    from django.db.migrations.recorder import MigrationRecorder
 
     leaf = MigrationRecorder(connection).migration_qs.filter(app="roster").order_by("-id").first()
     leaf.delete()  # as if the deployment had not run `migrate` yet (rolled back with the test)

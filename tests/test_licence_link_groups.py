@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from audit.models import AuditAction, AuditEvent
 from licenses import actions
-from licenses.models import GroupLink
+from licenses.models import GroupLink, Seat
 from tests.factories import login_as, make_licence, make_product
 
 pytestmark = pytest.mark.django_db
@@ -135,7 +135,6 @@ def test_unlinking_a_group_that_is_no_longer_linked_says_so(world, licences, cli
 
 
 def test_beheer_home_warns_about_full_and_missing_licences(world, licences, client):
-    from licenses.models import Seat
 
     for pupil in licences.pupils[:5]:
         Seat.objects.create(licence=licences.pupil_licence, pupil=pupil, school=world.school_a)

@@ -4,8 +4,11 @@ coordinators, and never kept by the browser."""
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
+from licenses.models import GroupLink
+from licenses.page_cache import CSRF_PLACEHOLDER
 from tests.factories import login_as
 
 pytestmark = pytest.mark.django_db
@@ -37,10 +40,6 @@ def test_a_cached_page_is_still_no_store(client, world, licences, name):
 def test_each_form_gets_the_visitors_own_csrf_token(world, licences):
     """The cached cards hold a placeholder; every response carries a token that this session's
     CSRF cookie accepts, so "Koppelen" still works from a cached page."""
-    from django.test import Client
-
-    from licenses.models import GroupLink
-    from licenses.page_cache import CSRF_PLACEHOLDER
 
     first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
     url = reverse("licences_per_group", args=[world.school_a.pk])

@@ -17,8 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from licenses.models import GroupLink, LicenceKind, Seat
-from roster.models import Pupil, School, Staff
+from licenses.new_year import build_plan
+from roster.models import Pupil, Role, School, Staff
 from tests.factories import back_office_login, login_as, make_licence, make_product
+from tests.new_year_world import build_moved_world
 from tests.roster_feed import group, import_feed, pupil, school, staff
 
 pytestmark = pytest.mark.django_db
@@ -194,9 +196,6 @@ def test_the_date_is_part_of_the_key(coordinator, world, licences, monkeypatch):
 
 
 def test_applying_the_new_school_year_shows(tmp_path, client):
-    from licenses.new_year import build_plan
-    from roster.models import Role
-    from tests.new_year_world import build_moved_world
 
     moved = build_moved_world(tmp_path)
     login_as(

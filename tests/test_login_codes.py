@@ -6,10 +6,14 @@ from __future__ import annotations
 import logging
 
 import pytest
+from cryptography.fernet import Fernet
+from django.core.management import call_command
 from django.urls import reverse
 
 from audit.models import AuditAction, AuditEvent
 from roster import login_codes
+from roster.feed import SchoolDocument
+from roster.importer import apply_school_document
 from roster.models import LoginMethod, Pupil, PupilLoginCode
 from tests.factories import appoint, login_as, make_pupil, make_staff
 
@@ -148,8 +152,6 @@ def test_new_pupils_get_a_code_in_their_groups_method(world, group, client):
 
 
 def test_key_rotation_re_encrypts_pupil_codes_too(world, group, client, settings):
-    from cryptography.fernet import Fernet
-    from django.core.management import call_command
 
     login_as(client, world.coordinator_a)
     client.post(codes_url(world, group, "group_login_method"), {"method": LoginMethod.NUMBERS})
@@ -162,8 +164,6 @@ def test_key_rotation_re_encrypts_pupil_codes_too(world, group, client, settings
 
 
 def test_pupils_new_from_the_import_get_a_code_and_movers_keep_theirs(tmp_path):
-    from roster.feed import SchoolDocument
-    from roster.importer import apply_school_document
 
     def doc(pupils):
         return SchoolDocument(

@@ -7,16 +7,17 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from bingel_admin.celery import app
+from integrations import tasks
 from integrations.models import LinkStatus, ResultLink
 from tests.factories import login_as
-from tests.lvs_helpers import LVS_KEY, OTHER_KEY
+from tests.lvs_helpers import LVS_KEY, OTHER_KEY, make_result_link
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def eager(monkeypatch):
-    from bingel_admin.celery import app
 
     monkeypatch.setitem(app.conf, "task_always_eager", True)
 
@@ -70,7 +71,6 @@ def test_a_refused_key_is_reported_by_the_status_cell(
 
 
 def test_the_status_cell_is_scoped_by_the_access_helper(world, client, momento):
-    from tests.lvs_helpers import make_result_link
 
     foreign = make_result_link(world.school_c, momento)
     login_as(client, world.coordinator_a)
@@ -82,8 +82,6 @@ def test_the_status_cell_is_scoped_by_the_access_helper(world, client, momento):
 
 
 def test_a_link_withdrawn_before_the_check_ran_is_left_alone(world, momento):
-    from integrations import tasks
-    from tests.lvs_helpers import make_result_link
 
     link = make_result_link(world.school_a, momento)
     ResultLink.objects.filter(pk=link.pk).update(status=LinkStatus.CHECKING, withdrawn_at="2026-01-01T00:00Z")

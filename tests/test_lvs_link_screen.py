@@ -8,15 +8,15 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from bingel_admin import crypto
+from bingel_admin.celery import app
 from integrations.models import LinkStatus, ResultLink
 from tests.factories import login_as
-from tests.lvs_helpers import LVS_KEY, OTHER_KEY, make_result_link, make_supplier
+from tests.lvs_helpers import LVS_KEY, OTHER_KEY, make_result_link, make_supplier, store
 
 
 @pytest.fixture(autouse=True)
 def eager_celery(monkeypatch):
     """The key check is a Celery task queued after commit; here it runs in the test's process."""
-    from bingel_admin.celery import app
 
     monkeypatch.setitem(app.conf, "task_always_eager", True)
 
@@ -148,7 +148,6 @@ def test_links_page_has_bounded_queries(world, client, momento, django_assert_ma
 
 
 def test_an_accepted_key_starts_the_first_delivery_at_once(world, client, momento, reference_lvs, monkeypatch):
-    from tests.lvs_helpers import store
 
     store([world.school_a.pupils.get(first_name="Emma")], 3)
     login_as(client, world.coordinator_a)

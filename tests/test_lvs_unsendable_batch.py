@@ -15,11 +15,10 @@ from integrations import export
 from integrations.models import BatchStatus, DeliveryBatch
 from roster.models import Pupil
 from tests.factories import login_as, make_pupil
-from tests.lvs_helpers import make_result_link, store
+from tests.lvs_helpers import make_result_link, make_supplier, store
 
 
 def _three_links(world, url):
-    from tests.lvs_helpers import make_supplier
 
     supplier = make_supplier("Momento", url)
     links, pupils = [], []

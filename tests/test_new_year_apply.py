@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -116,7 +117,6 @@ def test_hostile_keys_are_refused_whole_and_change_nothing(moved, hostile):
     ],
 )
 def test_the_summary_uses_the_right_plurals_in_both_languages(groups, pupils, dutch, english):
-    from django.utils import translation
 
     with translation.override("nl"):
         assert summary(Applied(groups, pupils)) == dutch

@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from licenses.models import GroupLink, LicenceKind, Seat
+from licenses.models import GroupLink, Licence, LicenceKind, Seat
 from licenses.new_year import notice, season
+from roster.school_year import next_school_year, school_year_of
 from tests.factories import login_as, make_licence, make_product
 
 pytestmark = pytest.mark.django_db
@@ -52,8 +53,6 @@ def test_the_notice_counts_what_is_still_unlinked(licences_2027):
 
 
 def test_beheer_home_shows_it_with_a_link_to_the_page(licences_2027, client):
-    from licenses.models import Licence
-    from roster.school_year import next_school_year, school_year_of
 
     # Today's coming year, whatever today is.
     Licence.objects.filter(school_year="2027-2028").update(
@@ -72,8 +71,6 @@ def test_beheer_home_shows_it_with_a_link_to_the_page(licences_2027, client):
 
 
 def test_in_english(licences_2027, client):
-    from licenses.models import Licence
-    from roster.school_year import next_school_year, school_year_of
 
     year = next_school_year(school_year_of(dt.date.today()))
     Licence.objects.filter(school_year="2027-2028").update(school_year=year)

@@ -6,7 +6,8 @@ import pytest
 
 from licenses.models import GroupYearLevels
 from licenses.new_year import build_plan
-from roster.models import Group, Pupil
+from roster.models import Group, Pupil, Role, Staff
+from tests.factories import login_as
 from tests.new_year_world import build_moved_world, group_levels_now
 
 pytestmark = pytest.mark.django_db
@@ -92,8 +93,6 @@ def test_too_few_seats_lists_the_rest_as_no_room(moved):
 
 
 def test_with_the_old_group_division_the_page_shows_the_checklist(tmp_path, client):
-    from roster.models import Role, Staff
-    from tests.factories import login_as
 
     world = build_moved_world(tmp_path, move=False)
     plan = build_plan(world.school)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 
 from tests.factories import back_office_login
+from tests.sso import use_provider
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +54,6 @@ def test_open_redirect_in_next_is_ignored(client):
 
 
 def test_csrf_is_enforced_on_post():
-    from django.test import Client
 
     strict = Client(enforce_csrf_checks=True)
     assert strict.post("/accounts/oidc/basispoort/login/").status_code == 403
@@ -60,7 +61,6 @@ def test_csrf_is_enforced_on_post():
 
 
 def test_an_unreachable_provider_gets_a_clear_page_not_an_error(client, settings):
-    from tests.sso import use_provider
 
     use_provider(settings, "http://127.0.0.1:9")  # nothing listens on the discard port
     response = client.post("/accounts/oidc/basispoort/login/")

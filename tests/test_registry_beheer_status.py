@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from integrations.models import RegistryPushState, RegistrySchool, RegistrySet
@@ -65,8 +67,6 @@ def test_the_status_costs_one_query(world, home, settings):
     RegistrySchool.objects.create(school=world.school_a, last_success_at=at(2, 14))
     home()
     settings.LICENCE_REGISTRY_URL = ""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as without:
         assert "Lesmateriaal in Basispoort" not in home()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import trustme
+from django.utils import timezone
 
 from bingel_admin.celery import app
 from integrations.models import RegistryPushState, RegistrySchool, RegistrySet
@@ -66,7 +69,6 @@ def test_the_body_carries_roles_and_eck_ids(world, linked, registry_settings):
 
 
 def licence_year() -> str:
-    from django.utils import timezone
 
     return school_year_of(timezone.localdate())
 
@@ -191,7 +193,6 @@ def test_an_expired_licence_is_deleted_at_the_next_reconciliation(world, linked,
 def test_a_teacher_who_left_or_whose_end_date_passed_is_not_sent(
     world, registry_settings, eager, django_capture_on_commit_callbacks
 ):
-    import datetime as dt
 
     school = world.school_a
     group = school.groups.get(name="Groep 5")

@@ -10,12 +10,13 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 
-from audit.models import AuditEvent
+from audit.models import AuditAction, AuditEvent
 from licenses import actions
 from licenses.models import Seat
-from roster.models import Appointment, Pupil, Staff
+from roster.models import Appointment, ImportRun, Pupil, Staff
 from roster.retention import pseudonym, purge_inactive
 from tests.factories import make_pupil
+from tests.roster_feed import group, import_feed, pupil, school, staff
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.now()
@@ -73,7 +74,6 @@ def test_the_command_and_an_idle_run(world):
 
 
 def test_the_import_records_when_an_appointment_ended(tmp_path):
-    from tests.roster_feed import group, import_feed, pupil, school, staff
 
     teacher = staff(700_001, ["Leerkracht"], ["G5"])
     import_feed(tmp_path, [school(500_777, groups=[group("G5")], staff=[teacher], pupils=[pupil(1, "G5")])])
@@ -83,8 +83,6 @@ def test_the_import_records_when_an_appointment_ended(tmp_path):
 
 
 def test_old_import_reports_are_removed(tmp_path):
-    from roster.models import ImportRun
-    from tests.roster_feed import group, import_feed, pupil, school
 
     import_feed(tmp_path, [school(500_778, groups=[group("G5")], pupils=[pupil(1, "G5")])])
     ImportRun.objects.update(started_at=NOW - dt.timedelta(days=400))
@@ -93,17 +91,16 @@ def test_old_import_reports_are_removed(tmp_path):
 
 
 def test_only_the_purged_pupils_own_audit_rows_are_rewritten(world, settings):
-    from audit.models import AuditAction
 
     gone = make_pupil(
         world.school_a, None, "Weg", "Kind", basispoort_id=4242, active=False, left_at=NOW - dt.timedelta(days=400)
     )
     make_pupil(world.school_c, None, "Blijft", "Kind", basispoort_id=4242)
-    for school, name in ((world.school_a, "Weg Kind"), (world.school_c, "Blijft Kind")):
+    for where, name in ((world.school_a, "Weg Kind"), (world.school_c, "Blijft Kind")):
         AuditEvent.objects.create(
             action=AuditAction.ASSIGN_SEAT,
             subject=f"{name} – Product",
-            school=school,
+            school=where,
             actor_label="x",
             after={"pupil": 4242, "pupil_name": name},
         )

@@ -11,11 +11,12 @@ from collections import Counter
 import orjson
 import pytest
 import trustme
+from django.utils import timezone
 
 from roster.feed import SourceError
 from roster.feed.sources import HttpsSource
 from roster.importer import sync_roster
-from roster.models import Pupil, SchoolImportResult, SchoolResultStatus
+from roster.models import Pupil, School, SchoolImportResult, SchoolResultStatus
 from tests.roster_feed import group, pupil, school, staff
 
 pytestmark = pytest.mark.django_db
@@ -165,9 +166,6 @@ def test_a_read_timeout_is_retried(basispoort, pki):
 
 
 def test_the_withdrawn_list_is_asked_with_the_date_of_the_last_run(basispoort, pki):
-    from django.utils import timezone
-
-    from roster.models import School
 
     basispoort.publish(doc(A, 1), doc(B, 2))
     sync_roster(source(basispoort, pki), trigger="test")

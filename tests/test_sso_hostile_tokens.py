@@ -12,6 +12,7 @@ from base64 import b64decode
 
 import jwt
 import pytest
+from allauth.socialaccount.models import SocialAccount
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.test import Client
 
@@ -140,7 +141,6 @@ def test_userinfo_is_fetched_and_its_claims_used(provider, person):
     )
     assert_logged_in(client, back)
     assert "/userinfo" in provider.paths
-    from allauth.socialaccount.models import SocialAccount
 
     account = SocialAccount.objects.get(uid=str(person.basispoort_id))
     assert account.user.last_name == "UserInfo"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlparse
 
+import allauth.urls
 import pytest
 from allauth.socialaccount.models import SocialAccount
 from django.test import Client
@@ -21,7 +22,6 @@ pytestmark = pytest.mark.django_db
 
 
 def allauth_url_names() -> set[str]:
-    import allauth.urls
 
     names: set[str] = set()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import translation
 
@@ -43,7 +44,6 @@ def test_english_catalogue_is_loaded():
 
 
 def test_the_server_error_page_is_translated_too():
-    from django.template.loader import render_to_string
 
     with translation.override("en"):
         assert "Something went wrong" in render_to_string("500.html")

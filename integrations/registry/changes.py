@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from functools import partial
 
+from celery import signature
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -20,6 +21,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from integrations.models import RegistrySchool
+
+PUSH_TASK = "integrations.tasks.push_registry_school"
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +35,6 @@ def school_changed(school) -> None:
 
 
 def _collected(school_id: int) -> None:
-    from integrations.tasks import push_registry_school  # tasks import this module
-
     with transaction.atomic():
         RegistrySchool.objects.bulk_create([RegistrySchool(school_id=school_id)], ignore_conflicts=True)
         # One UPDATE marks the change; only the caller that flips ``queued`` queues the task.
@@ -42,7 +43,8 @@ def _collected(school_id: int) -> None:
         )
         first = RegistrySchool.objects.filter(school_id=school_id, queued=False).update(queued=True)
     if first:
-        push_registry_school.apply_async((school_id,), countdown=settings.LICENCE_REGISTRY_DEBOUNCE_SECONDS)
+        # By name: the task module imports the registry push, which imports this module.
+        signature(PUSH_TASK, args=(school_id,)).apply_async(countdown=settings.LICENCE_REGISTRY_DEBOUNCE_SECONDS)
 
 
 def on_roster_changed(sender, school_ids: list[int], **kwargs) -> None:
