@@ -229,7 +229,7 @@ def assign_seat(request: HttpRequest, school_id: int, licence_id: int) -> HttpRe
         pupils = [pupil for pupil in everyone if not pupil.has_seat]
     context = access.context(
         licence=licence,
-        available=max(licence.seats - used, 0),
+        available=licence.seats_left(used),
         used=used,
         groups=groups,
         group=group,

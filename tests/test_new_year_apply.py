@@ -13,10 +13,10 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from audit.models import AuditEvent
-from licenses.actions import LinkRefused
+from licenses.actions import Applied, LinkRefused, apply_new_year
 from licenses.models import GroupLink, Licence, Seat
 from licenses.new_year import build_plan
-from licenses.new_year_apply import Applied, apply_new_year, summary
+from licenses.new_year_views import summary
 from roster.models import Pupil, Role, Staff
 from tests.factories import login_as
 from tests.new_year_world import build_moved_world
