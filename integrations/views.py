@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from bingel_admin.htmx import fragment_or_page
 from integrations import actions
 from integrations.forms import AddLinkForm, ChangeKeyForm
 from integrations.link_status import after_check
@@ -48,6 +49,10 @@ def _links_of(school):
 @require_http_methods(["GET"])
 def links(request: HttpRequest, school_id: int) -> HttpResponse:
     access = school_for_request(request, school_id, coordinator=True)
+    return _links_page(request, access)
+
+
+def _links_page(request: HttpRequest, access) -> HttpResponse:
     context = access.context(links=with_explanations(_links_of(access.school)))
     return render(request, "integrations/links.html", context)
 
@@ -61,9 +66,14 @@ def link_status(request: HttpRequest, school_id: int, link_id: int) -> HttpRespo
     """
     access = school_for_request(request, school_id, coordinator=True)
     link = get_object_or_404(_links_of(access.school), pk=link_id)
-    with_explanations([link])
-    outcome = "" if link.is_checking else after_check(link)
-    return render(request, "integrations/_link_status_cell.html", access.context(link=link, outcome=outcome))
+
+    def cell() -> HttpResponse:
+        with_explanations([link])
+        outcome = "" if link.is_checking else after_check(link)
+        return render(request, "integrations/_link_status_cell.html", access.context(link=link, outcome=outcome))
+
+    # Opened on its own (or restored from history), the cell's address shows the whole links page.
+    return fragment_or_page(request, cell, lambda: _links_page(request, access))
 
 
 @sensitive_post_parameters("key")

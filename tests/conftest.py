@@ -77,7 +77,7 @@ def _end_leftover_live_server_connections(django_db_setup, django_db_blocker):
 @pytest.fixture
 def school_objects(world) -> dict:
     """For each school: a group, a pupil, a linked group licence, a held pupil seat and a result link."""
-    from tests.lvs_helpers import make_result_link  # noqa: PLC0415 - a pytest plugin (pytest_plugins below): imported at the top it could not be assertion-rewritten
+    from tests.lvs_helpers import make_result_link  # noqa: PLC0415 - a module of pytest_plugins: imported at the top it could not be assertion-rewritten
 
     product = make_product()
     objects = {}

@@ -26,6 +26,10 @@ def links_url(school) -> str:
     return reverse("resultlinks", kwargs={"school_id": school.pk})
 
 
+# The status cell is asked for by htmx (the links page polls it).
+HTMX = {"HX-Request": "true"}
+
+
 def status_url(link) -> str:
     return reverse("resultlink_status", kwargs={"school_id": link.school_id, "link_id": link.pk})
 
@@ -43,7 +47,7 @@ def test_the_request_only_queues_the_check_and_the_page_polls_until_it_is_done(
     page = response.content.decode()
     assert "Wordt gecontroleerd…" in page and "wordt gecontroleerd bij Momento" in page
     assert f'data-hx-get="{status_url(link)}"' in page and 'data-hx-trigger="every 2s"' in page
-    cell = client.get(status_url(link))
+    cell = client.get(status_url(link), headers=HTMX)
     assert cell["Cache-Control"].startswith("no-store") or "no-store" in cell["Cache-Control"]
     assert "every 2s" in cell.content.decode()
 
@@ -51,7 +55,7 @@ def test_the_request_only_queues_the_check_and_the_page_polls_until_it_is_done(
 
     link.refresh_from_db()
     assert link.status == LinkStatus.ACTIVE and link.checked_at
-    cell = client.get(status_url(link)).content.decode()
+    cell = client.get(status_url(link), headers=HTMX).content.decode()
     assert "Actief" in cell and "geaccepteerd" in cell and "data-hx-get" not in cell
     # Without JavaScript: a refresh of the links page shows the outcome.
     refreshed = client.get(links_url(world.school_a)).content.decode()
@@ -67,7 +71,7 @@ def test_a_refused_key_is_reported_by_the_status_cell(
         client.post(add_url, {"supplier": momento.pk, "key": OTHER_KEY})
     link = ResultLink.objects.get(school=world.school_a)
     assert link.status == LinkStatus.KEY_REFUSED
-    assert "weigert deze autorisatiesleutel" in client.get(status_url(link)).content.decode()
+    assert "weigert deze autorisatiesleutel" in client.get(status_url(link), headers=HTMX).content.decode()
 
 
 def test_the_status_cell_is_scoped_by_the_access_helper(world, client, momento):
@@ -78,7 +82,7 @@ def test_the_status_cell_is_scoped_by_the_access_helper(world, client, momento):
     assert client.get(url).status_code == 404
     login_as(client, world.teacher_a)
     own = make_result_link(world.school_a, momento)
-    assert client.get(status_url(own)).status_code == 404
+    assert client.get(status_url(own), headers=HTMX).status_code == 404
 
 
 def test_a_link_withdrawn_before_the_check_ran_is_left_alone(world, momento):
