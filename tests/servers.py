@@ -30,6 +30,20 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def load_settings(**env: str) -> subprocess.CompletedProcess:
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DATABASES['default']['ENGINE'])"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=clean_env(DJANGO_SETTINGS_MODULE="bingel_admin.settings", **env),
+        capture_output=True,
+        text=True,
+    )
+
+
 def production_env(**extra: str) -> dict[str, str]:
     """A complete production environment for a child process that loads the settings (nothing it
     names is contacted): every variable production refuses to start without, plus ``extra``."""

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 from django.db.models.signals import post_save
 
@@ -19,8 +18,8 @@ from integrations.registry import changes
 from licenses.models import Licence
 from licenses.signals import licences_changed
 from roster.signals import roster_changed
+from tests.servers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 APPS = ("audit", "roster", "licenses", "integrations", "portal", "bingel_admin")
 LINK_MODELS = {"GroupLink", "Seat"}
 WRITES = {"create", "bulk_create", "update", "delete", "get_or_create", "update_or_create", "bulk_update"}

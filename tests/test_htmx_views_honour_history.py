@@ -4,16 +4,15 @@ the page is not in htmx's history cache) with the whole page, and varies on HX-R
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
 from tests.factories import login_as
 from tests.lvs_helpers import make_result_link, make_supplier
+from tests.servers import ROOT
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parent.parent
 APPS = ("roster", "licenses", "integrations", "portal")
 HTMX = {"HX-Request": "true"}
 RESTORE = {"HX-Request": "true", "HX-History-Restore-Request": "true"}

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.servers import ROOT
+
 PACKAGES = ["audit", "roster", "licenses", "integrations", "portal", "demo", "bingel_admin"]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 

@@ -14,8 +14,10 @@ from integrations.api import MAX_BODY_BYTES, MAX_SCORE
 from integrations.models import LearningResult
 from roster.models import Pupil
 from tests.factories import make_pupil
+from tests.lvs_helpers import RESULTS_URL as URL
 from tests.lvs_helpers import make_service_token
-from tests.test_lvs_results_in import URL, item, post
+from tests.lvs_helpers import post_results as post
+from tests.lvs_helpers import result_item as item
 
 pytestmark = pytest.mark.django_db
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from integrations.models import Delivery, LearningResult, ResultKind
 from roster.models import Pupil
+from tests.lvs_helpers import RESULTS_URL as URL
 from tests.lvs_helpers import make_result_link, make_service_token
-
-URL = "/api/resultaten/"
+from tests.lvs_helpers import post_results as post
+from tests.lvs_helpers import result_item as item
 
 
 @pytest.fixture
@@ -21,28 +20,6 @@ def token(db):
 @pytest.fixture
 def emma(world) -> Pupil:
     return Pupil.objects.get(first_name="Emma")
-
-
-def item(pupil: Pupil, result_id: str = "app-1", **changes) -> dict:
-    return {
-        "id": result_id,
-        "school": pupil.school.basispoort_id,
-        "leerling": pupil.basispoort_id,
-        "soort": "oefenresultaat",
-        "toetscode": "rekenroute-5-blok2-les3",
-        "toetsnaam": "Rekenroute blok 2 les 3",
-        "leerjaar": "5",
-        "vakgebied": "rekenen",
-        "afnamedatum": "2026-11-27",
-        "score": 8,
-        **changes,
-    }
-
-
-def post(client, body, token: str | None):
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
-    data = body if isinstance(body, str) else json.dumps(body)
-    return client.post(URL, data, content_type="application/json", **headers)
 
 
 def test_without_or_with_a_wrong_token_it_is_401(client, emma, token):

@@ -12,6 +12,7 @@ from licenses.models import GroupLink
 from roster.models import Group, School
 from tests.factories import make_licence, make_product
 from tests.roster_feed import group, import_feed, pupil, school, staff
+from tests.servers import ROOT
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SCHOOL = 500_201
@@ -43,7 +44,7 @@ def test_arrivals_and_departures_in_a_linked_group_are_pushed(tmp_path, registry
 
 
 def test_the_roster_import_does_not_import_the_integrations_layer():
-    roster = Path(__file__).resolve().parent.parent / "roster"
+    roster = ROOT / "roster"
     offenders = [
         path.name
         for path in (

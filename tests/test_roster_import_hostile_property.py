@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -21,9 +20,10 @@ from hypothesis import strategies as st
 
 from roster.models import ImportRunStatus, SchoolImportResult, SchoolResultStatus
 from tests.roster_feed import group, import_feed, school, staff
+from tests.servers import ROOT
 
 pytestmark = pytest.mark.django_db
-SCHEMA = json.loads((Path(__file__).parent.parent / "roster" / "feed" / "roster.schema.json").read_text())
+SCHEMA = json.loads((ROOT / "roster" / "feed" / "roster.schema.json").read_text())
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.FormatChecker())
 _ids = itertools.count(700_000, 1000)
 

@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from bingel_admin.env import envbool, envint, envsecret
-from tests.servers import ROOT, clean_env
-
-
-def load_settings(**env: str) -> subprocess.CompletedProcess:
-    code = (
-        "import django; django.setup(); from django.conf import settings; "
-        "print(settings.DATABASES['default']['ENGINE'])"
-    )
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=clean_env(DJANGO_SETTINGS_MODULE="bingel_admin.settings", **env),
-        capture_output=True,
-        text=True,
-    )
+from tests.servers import load_settings
 
 
 def test_production_refuses_default_secret_debug_and_missing_database():

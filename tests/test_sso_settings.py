@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from cryptography.fernet import Fernet
 
-from tests.test_settings import load_settings
+from tests.servers import load_settings
 
 
 def production(**changes: str | None) -> dict[str, str]:
