@@ -32,7 +32,7 @@ DEV_LOCK := requirements/dev.lock
 .PHONY: help install demo test lint services chromium messages lock audit clean bench-roster bench-pages bench-load bench-results bench-registry schema
 
 help: ## this list
-	@# Every target carries its line of help after "##"; tests/test_make_help.py checks none is missing.
+	@# Every target carries its line of help after "##"; tests/bingel_admin/test_make_help.py checks none is missing.
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)$$/\1\t\2/' | \
 	  sed 's/$$(DEMO_HOST)/$(DEMO_HOST)/' | awk -F'\t' '{printf "make %-15s %s\n", $$1, $$2}'
 
@@ -109,7 +109,7 @@ mutate: install ## mutation testing (mutmut) of access, licence actions and the 
 	rm -rf mutants
 	@# A fresh test database, which every mutant's session then reuses (--reuse-db).
 	DJANGO_ENV=test DATABASE_URL=$(MUTATE_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
-	  $(PY) -m pytest -q -p no:cacheprovider --reuse-db --create-db tests/test_access_rules.py
+	  $(PY) -m pytest -q -p no:cacheprovider --reuse-db --create-db tests/roster/test_access_rules.py
 	DJANGO_ENV=test DATABASE_URL=$(MUTATE_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	  $(VENV)/bin/mutmut run --max-children 1 $(foreach n,$(MUTATE_NAMES),'$(n)')
 	$(VENV)/bin/mutmut results
