@@ -121,3 +121,29 @@ def back_office_login(client: Client, username: str = "backoffice"):
     )
     assert response.status_code == 302, response.context["form"].errors
     return user
+
+
+def make_school_in_bulk(name: str, groups: int, pupils: int) -> tuple[School, list[Group], list[Pupil]]:
+    """A school of ``groups`` groups (year levels 1–8 in turn) and ``pupils`` pupils spread over them,
+    written with one INSERT per table: the small and the largest school of the query-count tests."""
+    school = make_school(name, "12AB")
+    group_rows = Group.objects.bulk_create(
+        [
+            Group(school=school, las_key=f"G{n}", name=f"Groep {1 + n % 8}-{n // 8 + 1}", jaargroep=str(1 + n % 8))
+            for n in range(groups)
+        ]
+    )
+    pupil_rows = Pupil.objects.bulk_create(
+        [
+            Pupil(
+                school=school,
+                basispoort_id=next_id(),
+                first_name=f"Kind{n}",
+                last_name=f"Achternaam{n}",
+                group=group_rows[n % groups],
+                jaargroep=group_rows[n % groups].jaargroep,
+            )
+            for n in range(pupils)
+        ]
+    )
+    return school, group_rows, pupil_rows

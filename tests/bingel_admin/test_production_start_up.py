@@ -8,9 +8,7 @@ import json
 import subprocess
 import sys
 
-from cryptography.fernet import Fernet
-
-from tests.servers import ROOT, clean_env
+from tests.servers import ROOT, clean_env, production_env
 
 LOG_A_LINE = (
     "import django, logging; django.setup(); logging.getLogger('roster.importer').warning('school %s klaar', 'Ω 7')"
@@ -18,23 +16,10 @@ LOG_A_LINE = (
 
 
 def production(tmp_path, **extra: str) -> dict[str, str]:
+    """The shared production environment, its secret key read from a file as in the image."""
     secret = tmp_path / "secret"
     secret.write_text("x" * 60)
-    return clean_env(
-        DJANGO_SETTINGS_MODULE="bingel_admin.settings",
-        DJANGO_ENV="production",
-        SECRET_KEY_FILE=str(secret),
-        DEBUG="false",
-        DATABASE_URL="postgres://u:p@db:5432/bingel",
-        REDIS_URL="redis://redis:6379/0",
-        ALLOWED_HOSTS="beheer.example.nl",
-        BASISPOORT_OIDC_SERVER_URL="https://login.basispoort.example/oidc",
-        BASISPOORT_OIDC_CLIENT_ID="bingel-beheer",
-        BASISPOORT_OIDC_CLIENT_SECRET="s",
-        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
-        FIELD_FINGERPRINT_KEY="start-up-fingerprint-key-for-the-check-only-0123",
-        **extra,
-    )
+    return production_env(SECRET_KEY=None, SECRET_KEY_FILE=str(secret), **extra)
 
 
 def python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from bingel_admin.env import envbool, envint, envsecret
-from tests.servers import load_settings
+from tests.servers import load_settings, production_settings
 
 
 def test_production_refuses_default_secret_debug_and_missing_database():
@@ -20,19 +19,7 @@ def test_production_refuses_default_secret_debug_and_missing_database():
 def test_production_starts_when_everything_is_set(tmp_path):
     secret = tmp_path / "secret"
     secret.write_text("x" * 60)
-    result = load_settings(
-        DJANGO_ENV="production",
-        SECRET_KEY_FILE=str(secret),
-        DEBUG="false",
-        DATABASE_URL="postgres://u:p@db:5432/bingel",
-        REDIS_URL="redis://redis:6379/0",
-        ALLOWED_HOSTS="beheer.example.nl",
-        BASISPOORT_OIDC_SERVER_URL="https://login.basispoort.example/oidc",
-        BASISPOORT_OIDC_CLIENT_ID="bingel-beheer",
-        BASISPOORT_OIDC_CLIENT_SECRET="s",
-        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
-        FIELD_FINGERPRINT_KEY="settings-fingerprint-key-for-the-check-only-0123",
-    )
+    result = load_settings(**production_settings(SECRET_KEY=None, SECRET_KEY_FILE=str(secret)))
     assert result.returncode == 0, result.stderr
     assert "postgresql" in result.stdout
 

@@ -4,27 +4,9 @@ production the issuer must be an explicit https:// URL and the client id explici
 from __future__ import annotations
 
 import pytest
-from cryptography.fernet import Fernet
 
 from tests.servers import load_settings
-
-
-def production(**changes: str | None) -> dict[str, str]:
-    env = {
-        "DJANGO_ENV": "production",
-        "SECRET_KEY": "x" * 60,
-        "DEBUG": "false",
-        "DATABASE_URL": "postgres://u:p@db:5432/bingel",
-        "REDIS_URL": "redis://redis:6379/0",
-        "ALLOWED_HOSTS": "beheer.example.nl",
-        "BASISPOORT_OIDC_SERVER_URL": "https://login.basispoort.example/oidc",
-        "BASISPOORT_OIDC_CLIENT_ID": "bingel-beheer",
-        "BASISPOORT_OIDC_CLIENT_SECRET": "s",
-        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "FIELD_FINGERPRINT_KEY": "sso-fingerprint-key-for-the-check-only-0123456",
-        **changes,
-    }
-    return {name: value for name, value in env.items() if value is not None}
+from tests.servers import production_settings as production
 
 
 def test_production_starts_with_an_explicit_https_issuer_and_client_id():

@@ -6,33 +6,14 @@ import pytest
 from django.urls import reverse
 
 from licenses.models import GroupLink, LicenceKind, Seat
-from roster.models import Group, Pupil, Role
-from tests.factories import appoint, login_as, make_licence, make_product, make_school, make_staff
+from roster.models import Role
+from tests.factories import appoint, login_as, make_licence, make_product, make_school_in_bulk, make_staff
 
 pytestmark = pytest.mark.django_db
 
 
 def build_school(name: str, groups: int, pupils: int, licences: int, seats_taken: int):
-    school = make_school(name, "12AB")
-    group_objs = Group.objects.bulk_create(
-        [
-            Group(school=school, las_key=f"{name}-G{i}", name=f"Groep {1 + i % 8}{i}", jaargroep=str(1 + i % 8))
-            for i in range(groups)
-        ]
-    )
-    pupil_objs = Pupil.objects.bulk_create(
-        [
-            Pupil(
-                school=school,
-                basispoort_id=i,
-                first_name=f"K{i}",
-                last_name="Smit",
-                group=group_objs[i % groups],
-                jaargroep=group_objs[i % groups].jaargroep,
-            )
-            for i in range(pupils)
-        ]
-    )
+    school, group_objs, pupil_objs = make_school_in_bulk(name, groups, pupils)
     per_pupil = []
     for n in range(licences):
         product = make_product(f"{name}-p{n}", year_levels=[str(1 + n % 8)])

@@ -12,7 +12,6 @@ from django.conf import settings as django_settings
 from bingel_admin.celery import app
 from roster import tasks
 from roster.models import ImportRun, ImportRunStatus, Pupil, SchoolImportResult, SchoolResultStatus
-from tests.roster_feed import group, pupil, school, staff, write_feed
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -22,16 +21,8 @@ SCHOOLS = [501_001, 501_002, 501_003]
 
 
 @pytest.fixture
-def feed(tmp_path, settings):
-    docs = [
-        school(bp, groups=[group("G5")], staff=[staff(bp + 1000, ["Leerkracht"], ["G5"])], pupils=[pupil(bp + 5, "G5")])
-        for bp in SCHOOLS
-    ]
-    write_feed(tmp_path, docs)
-    settings.BASISPOORT_API_URL = ""
-    settings.ROSTER_FOLDER = tmp_path
-    settings.ROSTER_IMPORT_CHUNK_SIZE = 1
-    return tmp_path
+def feed(one_school_per_chunk_feed):
+    return one_school_per_chunk_feed(SCHOOLS, "G5")
 
 
 @pytest.fixture

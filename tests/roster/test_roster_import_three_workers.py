@@ -27,7 +27,6 @@ from django.db import connection
 from bingel_admin.celery import app
 from roster import tasks
 from roster.models import ImportRun, ImportRunStatus, Pupil, School, SchoolImportResult, SchoolResultStatus
-from tests.roster_feed import group, pupil, school, staff, write_feed
 from tests.servers import ROOT
 
 pytestmark = [
@@ -46,16 +45,8 @@ def worker_database_url(**query: str) -> str:
 
 
 @pytest.fixture
-def feed(tmp_path, settings):
-    docs = [
-        school(bp, groups=[group("G7")], staff=[staff(bp + 1000, ["Leerkracht"], ["G7"])], pupils=[pupil(bp + 5, "G7")])
-        for bp in SCHOOLS
-    ]
-    write_feed(tmp_path, docs)
-    settings.BASISPOORT_API_URL = ""
-    settings.ROSTER_FOLDER = tmp_path
-    settings.ROSTER_IMPORT_CHUNK_SIZE = 1
-    return tmp_path
+def feed(one_school_per_chunk_feed):
+    return one_school_per_chunk_feed(SCHOOLS, "G7")
 
 
 @pytest.fixture
