@@ -41,7 +41,7 @@ RIGHTS = {
     "resultlink_remove": "coordinator",
     "resultlink_status": "coordinator",
     # A group's login codes are for its coordinators and its own teachers; the walked groups have
-    # no teacher, so only coordinators get in here (tests/test_login_codes.py covers teachers).
+    # no teacher, so only coordinators get in here (tests/roster/test_login_codes.py covers teachers).
     "group_login_codes": "coordinator",
     "group_login_codes_print": "coordinator",
     "group_login_method": "coordinator",

@@ -42,7 +42,7 @@ def test_login_page_offers_only_basispoort(client):
 def test_superusers_keep_the_admin_login(client):
     page = client.get("/admin/login/")
     assert page.status_code == 200 and 'type="password"' in page.content.decode()
-    back_office_login(client)  # password and second factor: tests/test_back_office_two_factor.py
+    back_office_login(client)  # password and second factor: tests/bingel_admin/test_back_office_two_factor.py
     assert client.get("/admin/").status_code == 200
 
 

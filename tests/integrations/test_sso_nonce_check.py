@@ -1,6 +1,6 @@
 """The nonce check on the way back from the identity provider, without a provider or browser:
 the ID token's nonce must equal the one stored with the login's state (integrations/sso.py).
-The full round trip through the dev identity provider is tests/test_sso_login_flow.py."""
+The full round trip through the dev identity provider is tests/integrations/test_sso_login_flow.py."""
 
 from __future__ import annotations
 

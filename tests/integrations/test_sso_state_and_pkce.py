@@ -2,7 +2,7 @@
 browser): the callback with a forged state never reaches the token endpoint, and the
 code_verifier sent there hashes (RFC 7636 S256, computed here with hashlib) to the
 code_challenge of the authorisation request. The round trip through the dev identity provider is
-tests/test_sso_login_flow.py."""
+tests/integrations/test_sso_login_flow.py."""
 
 from __future__ import annotations
 

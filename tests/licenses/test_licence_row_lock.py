@@ -1,7 +1,7 @@
 """Every licence action first takes the licence row lock: while another transaction holds it,
 the action waits (here: gives up after a short lock_timeout) and changes nothing.
 
-The race itself (24 requests for 5 seats) is tests/test_licence_seat_race.py; this checks the
+The race itself (24 requests for 5 seats) is tests/licenses/test_licence_seat_race.py; this checks the
 lock directly, for each of the four actions."""
 
 from __future__ import annotations
