@@ -1,5 +1,5 @@
 # Production image for Bingel beheer: web (gunicorn), worker and beat share it.
-# The deploy smoke test (tests/test_deploy_smoke.py) runs these very instructions outside a
+# The deploy smoke test (tests/bingel_admin/test_deploy_smoke.py) runs these very instructions outside a
 # container, so keep to FROM, ENV, WORKDIR, COPY, RUN, USER, EXPOSE and CMD.
 # Base image pinned by tag and digest (multi-platform index); docs/DEPLOY.md says how to refresh it.
 FROM python:3.11-slim-bookworm@sha256:b18992999dbe963a45a8a4da40ac2b1975be1a776d939d098c647482bcad5cba

@@ -29,20 +29,21 @@ TEST_ENV := DJANGO_ENV=test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_R
 RUNTIME_LOCK := requirements/runtime.lock
 DEV_LOCK := requirements/dev.lock
 
-.PHONY: help install demo test lint services chromium messages lock audit clean bench-roster bench-pages bench-load bench-results bench-registry
+.PHONY: help install demo test lint services chromium messages lock audit clean bench-roster bench-pages bench-load bench-results bench-registry schema
 
-help:
-	@echo "make demo   – install, load the demo world and serve it on http://$(DEMO_HOST)"
-	@echo "make test   – lint and the whole test suite on PostgreSQL, Redis and Chromium"
+help: ## this list
+	@# Every target carries its line of help after "##"; tests/bingel_admin/test_make_help.py checks none is missing.
+	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)$$/\1\t\2/' | \
+	  sed 's/$$(DEMO_HOST)/$(DEMO_HOST)/' | awk -F'\t' '{printf "make %-15s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: $(DEV_LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --require-hashes -r $(DEV_LOCK)
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed ## .venv from requirements/dev.lock (hashes checked)
 
-demo: install
+demo: install ## install, load the demo world and serve it on http://$(DEMO_HOST) with the dev identity provider, reference LVS and registry
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo_world
 	$(PY) devidp/manage.py devidp_setup
@@ -58,40 +59,40 @@ demo: install
 	  for try in $$(seq 50); do $(REGISTRY_ENV) $(PY) manage.py sync_registry 2>/dev/null && break; sleep 0.2; done; \
 	  $(REGISTRY_ENV) $(PY) manage.py runserver $(DEMO_HOST)
 
-lint: install
+lint: install ## ruff, ruff format, bandit and the import-linter contracts
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/bandit --quiet --recursive bingel_admin audit roster licenses integrations portal demo devidp --severity-level high
 	$(VENV)/bin/lint-imports pyproject.toml
 
-services: install
+services: install ## check that the test PostgreSQL and Redis answer
 	@$(TEST_ENV) $(PY) .ci/check_services.py
 
-chromium:
+chromium: ## install Debian's chromium for the browser tests when missing
 	@test -x /usr/bin/chromium || { \
 	  echo "Installing Debian's chromium for the browser tests…"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: install lint services chromium node_modules/axe-core/axe.min.js
+test: install lint services chromium node_modules/axe-core/axe.min.js ## lint and the whole test suite on PostgreSQL, Redis and Chromium
 	$(TEST_ENV) $(PY) -m pytest
 
 # The nightly roster import at national scale against a COPY baseline; needs PostgreSQL.
 # BENCH_SCALE=0.1 runs a tenth of the country; figures go to docs/PERFORMANCE.md.
 BENCH_SCALE ?= 1
-bench-roster: install
+bench-roster: install ## the nightly roster import at national scale (BENCH_SCALE=0.1 for a tenth)
 	$(PY) bench/roster_sync.py --scale $(BENCH_SCALE)
 
 # Licence pages of the largest school: server time, and throughput under gunicorn driven by wrk.
-bench-pages: install
+bench-pages: install ## licence pages of the largest school: server time and throughput (wrk)
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(PY) bench/pages.py
 
 # 50 coordinators browsing and linking for 60 s against gunicorn; fails on any error or over-used seat.
-bench-load: install
+bench-load: install ## 50 coordinators browsing and linking for 60 s against gunicorn
 	$(PY) bench/load.py --users 50 --seconds 60
 
 # 1,000,000 practice results through the export to the reference LVS on loopback.
-bench-results: install
+bench-results: install ## 1,000,000 practice results through the export to the reference LVS
 	$(PY) bench/results_export.py
 
 # Mutation testing (mutmut, configured in pyproject.toml) of the access helper, the licence actions
@@ -104,20 +105,24 @@ MUTATE_DATABASE_URL ?= $(TEST_DATABASE_URL)
 # roster.importer.apply.x__apply_*' mutates all three modules' critical functions (over 1,100 mutants, hours).
 MUTATE_NAMES ?= roster.access.x_current_appointments* roster.access.x__gives_rights* roster.access.x_school_for_request* \
   licenses.actions.x__locked_licence* licenses.actions.x_release_seat__* roster.importer.rows.x_sync_pairs*
-mutate: install
+mutate: install ## mutation testing (mutmut) of access, licence actions and the importer
 	rm -rf mutants
 	@# A fresh test database, which every mutant's session then reuses (--reuse-db).
 	DJANGO_ENV=test DATABASE_URL=$(MUTATE_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
-	  $(PY) -m pytest -q -p no:cacheprovider --reuse-db --create-db tests/test_access_rules.py
+	  $(PY) -m pytest -q -p no:cacheprovider --reuse-db --create-db tests/roster/test_access_rules.py
 	DJANGO_ENV=test DATABASE_URL=$(MUTATE_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	  $(VENV)/bin/mutmut run --max-children 1 $(foreach n,$(MUTATE_NAMES),'$(n)')
 	$(VENV)/bin/mutmut results
 
 # Nightly reconciliation of all 6,057 schools with the reference registry over mutual TLS; needs PostgreSQL.
-bench-registry: install
+bench-registry: install ## nightly reconciliation of every school with the reference registry
 	$(PY) bench/registry_reconcile.py --scale $(BENCH_SCALE)
 
-messages: install
+# The feed's JSON Schema, generated from its one definition (roster/feed/shape.py).
+schema: install ## write roster/feed/roster.schema.json from roster/feed/shape.py
+	$(PY) -m roster.feed.shape
+
+messages: install ## collect the Dutch source strings into locale/en and compile them
 	$(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=devidp
 	$(PY) manage.py compilemessages -l en --ignore=.venv
 
@@ -136,7 +141,7 @@ LOCK_TOOLS := var/lock-tools
 PIP_COMPILE = env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null $(LOCK_TOOLS)/bin/pip-compile --quiet \
 	--generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links \
 	$(if $(UPGRADE),--upgrade)
-lock:
+lock: ## regenerate requirements/*.lock from pyproject.toml (UPGRADE=1 for newest)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "make lock needs Python 3.11 (the image\x27s); set PYTHON=python3.11")'
 	@if grep -qE '^(<<<<<<<|>>>>>>>)' $(RUNTIME_LOCK) $(DEV_LOCK) 2>/dev/null; then \
 	  echo "A lock holds merge conflict markers: take either side (git checkout --theirs requirements/), then make lock." >&2; exit 1; fi
@@ -148,8 +153,8 @@ lock:
 	@echo "Locks written; commit $(RUNTIME_LOCK) and $(DEV_LOCK). make install brings .venv up to date."
 
 # Release step (docs/DEPLOY.md): pip-audit on the runtime lock and a CycloneDX SBOM in var/sbom/.
-audit: install
+audit: install ## pip-audit of the runtime lock and a CycloneDX SBOM in var/sbom/
 	$(PY) .ci/audit.py
 
-clean:
+clean: ## remove .venv, var, static_root and caches
 	rm -rf $(VENV) var static_root .pytest_cache .ruff_cache

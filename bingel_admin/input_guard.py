@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils.translation import gettext as _
 
-from roster.validation import XML_UNSAFE_RE
+from roster.feed.shape import XML_UNSAFE_RE
 
 
 def _unsafe(request: HttpRequest) -> bool:

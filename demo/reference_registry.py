@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import trustme
+
 from integrations.registry import protocol
 
 PREFIX = "/rest/v1/"
@@ -240,7 +242,6 @@ class Pki:
 
 def make_pki(folder: Path, client_name: str = "uitgeverij.example.nl") -> Pki:
     """A throw-away CA with a server and a client certificate (trustme), for the demo and the tests."""
-    import trustme
 
     folder.mkdir(parents=True, exist_ok=True)
     pki = Pki(folder / "ca.pem", folder / "server.pem", folder / "client.pem")

@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from celery import signature
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -40,6 +41,9 @@ LINK_REMOVED = AuditAction.RESULT_LINK_REMOVED
 LINK_STATUS = AuditAction.RESULT_LINK_STATUS
 
 
+CHECK_KEY_TASK = "integrations.tasks.check_key"
+
+
 class LinkExists(Exception):
     """The school already has a current link with this LVS."""
 
@@ -51,17 +55,14 @@ def _audit(action: str, link: ResultLink, actor: Actor, before=None, after=None)
     records.record(entry, actor)
 
 
-def _staff_actor(staff: Staff, user) -> Actor:
-    return Actor(label=staff.full_name, user_id=getattr(user, "pk", None))
-
-
 def _link_facts(link: ResultLink) -> dict:
     return records.result_link_facts(link.supplier.name, link.key_last4, link.status)
 
 
 @sensitive_variables("key")
-def add_link(*, school: School, supplier: LvsSupplier, key: str, staff: Staff, user=None) -> ResultLink:
-    """The school's consent to send practice results to ``supplier``, recorded with who and when."""
+def add_link(*, school: School, supplier: LvsSupplier, key: str, staff: Staff, actor: Actor) -> ResultLink:
+    """The school's consent to send practice results to ``supplier``, recorded with who (``staff``, the
+    roster person; ``actor``, the request's ``access.actor``) and when."""
     now = timezone.now()
     with transaction.atomic():
         try:
@@ -79,14 +80,14 @@ def add_link(*, school: School, supplier: LvsSupplier, key: str, staff: Staff, u
         except IntegrityError:
             # The partial unique constraint: one current link per school and LVS, also when two click at once.
             raise LinkExists from None
-        _audit(LINK_ADDED, link, _staff_actor(staff, user), after={**_link_facts(link), "toestemming": now.isoformat()})
+        _audit(LINK_ADDED, link, actor, after={**_link_facts(link), "toestemming": now.isoformat()})
         enqueue_results(link)
         check_key_after_commit(link)
     return link
 
 
 @sensitive_variables("key")
-def change_key(*, link: ResultLink, key: str, staff: Staff, user=None) -> ResultLink:
+def change_key(*, link: ResultLink, key: str, actor: Actor) -> ResultLink:
     with transaction.atomic():
         link = ResultLink.objects.select_for_update().select_related("supplier", "school").get(pk=link.pk)
         if not link.is_current:
@@ -97,10 +98,10 @@ def change_key(*, link: ResultLink, key: str, staff: Staff, user=None) -> Result
         # A new key gets a fresh start: the refusal or back-off of the old key no longer applies.
         link.failed_runs = 0
         link.next_attempt_at = None
-        link.status, link.status_message = LinkStatus.CHECKING, ""
-        fields = ["key_encrypted", "key_last4", "failed_runs", "next_attempt_at", "status", "status_message"]
+        link.status, link.status_message, link.fault = LinkStatus.CHECKING, "", ""
+        fields = ["key_encrypted", "key_last4", "failed_runs", "next_attempt_at", "status", "status_message", "fault"]
         link.save(update_fields=fields)
-        _audit(LINK_KEY_CHANGED, link, _staff_actor(staff, user), before=before, after=_link_facts(link))
+        _audit(LINK_KEY_CHANGED, link, actor, before=before, after=_link_facts(link))
         check_key_after_commit(link)
     return link
 
@@ -111,51 +112,51 @@ def check_key_after_commit(link: ResultLink) -> None:
     "wordt gecontroleerd…", which the links page polls. A broker that cannot be reached does not
     fail the committed change: the link stays "wordt gecontroleerd…" and the 15-minute export job
     queues the check again (``integrations.tasks.export_results``)."""
-    from integrations import tasks  # tasks imports the export, which imports these actions
-
     link_id = link.pk
 
     def queue_check() -> None:
         try:
-            tasks.check_key.delay(link_id)
+            # By name: the task module imports the export, which imports these actions.
+            signature(CHECK_KEY_TASK, args=(link_id,)).delay()
         except Exception:
             logger.warning("LVS key check of link %s not queued; the export job queues it", link_id, exc_info=True)
 
     transaction.on_commit(queue_check, robust=True)
 
 
-def remove_link(*, link: ResultLink, staff: Staff, user=None) -> None:
+def remove_link(*, link: ResultLink, actor: Actor) -> None:
     """Withdraw consent: from this commit on, nothing more is sent for this link."""
     with transaction.atomic():
         link = ResultLink.objects.select_for_update().select_related("supplier", "school").get(pk=link.pk)
         if not link.is_current:
             return
         link.withdrawn_at = timezone.now()
-        link.withdrawn_by_name = staff.full_name
+        link.withdrawn_by_name = actor.label
         link.save(update_fields=["withdrawn_at", "withdrawn_by_name"])
         Delivery.objects.filter(link=link, batch__isnull=True).delete()
         DeliveryBatch.objects.filter(link=link, status=BatchStatus.PENDING).update(status=BatchStatus.CANCELLED)
         _audit(
             LINK_REMOVED,
             link,
-            _staff_actor(staff, user),
+            actor,
             before=_link_facts(link),
             after={"ingetrokken": link.withdrawn_at.isoformat()},
         )
 
 
-def set_status(link: ResultLink, status: str, message: str = "") -> None:
-    """Record what the LVS said about the key; a change of status is audited."""
+def set_status(link: ResultLink, status: str, message: str = "", fault: str = "") -> None:
+    """Record what the LVS said (``integrations.link_status``: the status, the kind of fault, its own
+    text for the logs and the back office); a change of status is audited."""
     with transaction.atomic():
         current = ResultLink.objects.select_for_update().select_related("supplier", "school").get(pk=link.pk)
         changed = current.status != status
         ResultLink.objects.filter(pk=link.pk).update(
-            status=status, status_message=message[:300], checked_at=timezone.now()
+            status=status, status_message=message[:300], fault=fault, checked_at=timezone.now()
         )
         if changed:
             after = {"status": status, "toelichting": message[:300]}
             _audit(LINK_STATUS, current, Actor(current.supplier.name), before={"status": current.status}, after=after)
-    link.status, link.status_message = status, message[:300]
+    link.status, link.status_message, link.fault = status, message[:300], fault
 
 
 def enqueue_results(link: ResultLink) -> int:
@@ -265,13 +266,3 @@ def store_results(service: ServiceToken | None, incoming: list[IncomingResult]) 
                 ignore_conflicts=True,
             )
     return IngestReport(created=len(fresh), duplicates=len(incoming) - len(fresh))
-
-
-def link_status_for_reply(outcome) -> str:
-    from integrations.uwlr.client import Outcome
-
-    if outcome == Outcome.KEY_REFUSED:
-        return LinkStatus.KEY_REFUSED
-    if outcome in {Outcome.CONFIRMED, Outcome.FAULT}:
-        return LinkStatus.ACTIVE
-    return LinkStatus.UNREACHABLE

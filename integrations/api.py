@@ -34,8 +34,8 @@ from django.views.decorators.http import require_POST
 
 from integrations.actions import IncomingResult, store_results
 from integrations.models import ResultKind, ServiceToken
+from roster.feed.shape import XML_UNSAFE_RE
 from roster.models import Pupil, School
-from roster.validation import XML_UNSAFE_RE
 
 MAX_RESULTS_PER_REQUEST = 1000
 MAX_BODY_BYTES = 2 * 1024 * 1024

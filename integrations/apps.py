@@ -10,6 +10,9 @@ class IntegrationsConfig(AppConfig):
         # The roster and the licence app (the layers below) announce their changes; we subscribe from above.
         from django.db.models.signals import post_delete, post_save
 
+        # The tasks the LVS actions and the registry push queue by name (celery.signature) are known
+        # in every process, also one that never imported the task module (a web worker, a test).
+        from integrations import tasks  # noqa: F401
         from integrations.registry.changes import on_licence_saved, on_licences_changed, on_roster_changed
         from licenses.models import Licence
         from licenses.signals import licences_changed

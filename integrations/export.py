@@ -25,7 +25,8 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from bingel_admin import crypto
-from integrations.actions import enqueue_results, link_status_for_reply, set_status
+from integrations.actions import enqueue_results, set_status
+from integrations.link_status import fault_for, status_for
 from integrations.models import BatchStatus, Delivery, DeliveryBatch, LinkStatus, ResultLink
 from integrations.uwlr.client import Outcome, Reply, send
 from integrations.uwlr.message import (
@@ -89,8 +90,11 @@ def check_key(link: ResultLink) -> str:
     now = timezone.now()
     probe = build_probe(school_identity(link.school, school_year_of(timezone.localdate())), now)
     reply = _post(link, build_envelope(auth, probe), auth.autorisatiesleutel, None)
-    status = link_status_for_reply(reply.outcome)
-    set_status(link, status, "" if status == LinkStatus.ACTIVE else reply.detail)
+    status = status_for(reply.outcome)
+    if status == LinkStatus.ACTIVE:
+        set_status(link, status)  # the key works; a fault in the probe says nothing about deliveries
+    else:
+        set_status(link, status, reply.detail, fault_for(reply.outcome))
     logger.info("LVS key check for link %s: %s (%s)", link.pk, status, reply.outcome.value)
     return status
 
@@ -284,13 +288,13 @@ def _deliver(run: LinkRun, link_id: int, token: str, session, sleep) -> None:
             continue  # that batch is quarantined; the link's other batches go on
         if reply.outcome == Outcome.CONFIRMED:
             confirm(link, batch, timezone.now())
-            if link.status != LinkStatus.ACTIVE or link.status_message:
+            if link.status != LinkStatus.ACTIVE or link.status_message or link.fault:
                 set_status(link, LinkStatus.ACTIVE)
             run.batches += 1
             run.results += batch.size
             continue
         if reply.outcome == Outcome.KEY_REFUSED:
-            set_status(link, LinkStatus.KEY_REFUSED, reply.detail)
+            set_status(link, LinkStatus.KEY_REFUSED, reply.detail, fault_for(reply.outcome))
             run.stopped_by = "key refused"
             return
         _back_off(link, reply)
@@ -324,7 +328,7 @@ def _back_off(link: ResultLink, reply: Reply) -> None:
     wait = min(RUN_BACKOFF_BASE * 2 ** (failed - 1), RUN_BACKOFF_MAX)
     ResultLink.objects.filter(pk=link.pk).update(failed_runs=failed, next_attempt_at=timezone.now() + wait)
     # Also when the status stays "active" (an LVS fault), the coordinator sees what went wrong.
-    set_status(link, link_status_for_reply(reply.outcome), reply.detail)
+    set_status(link, status_for(reply.outcome), reply.detail, fault_for(reply.outcome))
 
 
 def due_links(now: dt.datetime, *, catch_up: bool = False):

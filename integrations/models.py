@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from integrations.link_status import LinkStatus
 from roster.models import Pupil, School, Staff
 
 
@@ -49,13 +50,6 @@ class LvsSupplier(models.Model):
             )
 
 
-class LinkStatus(models.TextChoices):
-    ACTIVE = "actief", _("Actief")
-    KEY_REFUSED = "sleutel_geweigerd", _("Sleutel geweigerd")
-    UNREACHABLE = "onbereikbaar", _("Leverancier onbereikbaar")
-    CHECKING = "wordt_gecontroleerd", _("Wordt gecontroleerd…")
-
-
 class ResultLinkQuerySet(models.QuerySet):
     def current(self) -> ResultLinkQuerySet:
         """Links whose consent has not been withdrawn."""
@@ -77,6 +71,8 @@ class ResultLink(models.Model):
     key_last4 = models.CharField(_("laatste tekens van de sleutel"), max_length=4, editable=False)
     status = models.CharField(_("status"), max_length=20, choices=LinkStatus.choices, default=LinkStatus.UNREACHABLE)
     status_message = models.CharField(_("toelichting"), max_length=300, blank=True)
+    # The kind of the LVS's last fault (integrations.link_status: FAULT_WORDS), "" after a confirmation.
+    fault = models.CharField(_("soort fout"), max_length=20, blank=True, default="")
     checked_at = models.DateTimeField(_("laatst gecontroleerd"), null=True, blank=True)
     consent_by = models.ForeignKey(
         Staff, verbose_name=_("toestemming door"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -109,6 +105,11 @@ class ResultLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school} → {self.supplier}"
+
+    @property
+    def is_checking(self) -> bool:
+        """The key check is under way: the status cell polls until it is not."""
+        return self.status == LinkStatus.CHECKING
 
     @property
     def is_current(self) -> bool:

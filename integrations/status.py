@@ -10,31 +10,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
-from django.utils.translation import gettext as _
 
-from integrations.models import BatchStatus, LinkStatus, RegistryPushState, RegistrySchool, RegistrySet, ResultLink
+from integrations.link_status import explanation
+from integrations.models import BatchStatus, RegistryPushState, RegistrySchool, RegistrySet, ResultLink
 from roster.models import School
 
 # Results the LVS confirmed, per link (annotate a ResultLink queryset with it).
 DELIVERED = {"delivered": Coalesce(Sum("batches__size", filter=Q(batches__status=BatchStatus.CONFIRMED)), 0)}
-
-
-def explanation(link: ResultLink) -> str:
-    """What the status means and what to do, for the coordinator; the LVS's own fault text stays in the logs."""
-    if link.status == LinkStatus.KEY_REFUSED:
-        return _(
-            "%(lvs)s heeft de autorisatiesleutel geweigerd. Er worden geen resultaten verstuurd tot je een "
-            "nieuwe sleutel invult: maak die aan in %(lvs)s en kies hier ‘Sleutel wijzigen’."
-        ) % {"lvs": link.supplier.name}
-    if link.status == LinkStatus.UNREACHABLE:
-        return _("%(lvs)s was niet bereikbaar. Bingel probeert het later vanzelf opnieuw.") % {
-            "lvs": link.supplier.name
-        }
-    if link.status_message:
-        return _("De laatste levering aan %(lvs)s is niet gelukt. Bingel probeert het later vanzelf opnieuw.") % {
-            "lvs": link.supplier.name
-        }
-    return ""
 
 
 def with_explanations(links) -> list[ResultLink]:

@@ -11,6 +11,7 @@ from integrations.models import LinkStatus, RegistrySchool, ResultLink
 from integrations.registry import changes as registry_changes
 from integrations.registry import sync as registry_sync
 from integrations.registry.client import Transient
+from roster.lock import LOCK_KEY, redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def export_link(link_id: int) -> int:
     return export.deliver_link(link_id).results
 
 
-@shared_task
+@shared_task(name="integrations.tasks.check_key")
 def check_key(link_id: int) -> str | None:
     """Check a new or changed key with the LVS (queued after the change committed); an accepted
     key starts the first delivery at once instead of at the next 15-minute run."""
@@ -76,8 +77,6 @@ def push_registry_school(self, school_id: int) -> None:
 
 @shared_task(bind=True, name="integrations.tasks.reconcile_registry")
 def reconcile_registry(self) -> dict:
-    from roster.lock import LOCK_KEY, redis_client
-
     client = redis_client()
     if client is not None and client.exists(LOCK_KEY):
         # The roster import still runs: compare with the night's roster once it is in.

@@ -15,24 +15,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from bingel_admin.htmx import fragment_or_page
 from integrations import actions
 from integrations.forms import AddLinkForm, ChangeKeyForm
-from integrations.models import BatchStatus, DeliveryBatch, LinkStatus, ResultLink
+from integrations.link_status import after_check
+from integrations.models import BatchStatus, DeliveryBatch, ResultLink
 from integrations.status import DELIVERED, with_explanations
 from roster.access import school_for_request
-
-STATUS_MESSAGES = {
-    LinkStatus.ACTIVE: gettext_lazy(
-        "De leverancier heeft de sleutel geaccepteerd. Nieuwe oefenresultaten worden vanaf nu automatisch verstuurd."
-    ),
-    LinkStatus.KEY_REFUSED: gettext_lazy(
-        "De leverancier weigert deze autorisatiesleutel. Controleer de sleutel en kies ‘Sleutel wijzigen’."
-    ),
-    LinkStatus.UNREACHABLE: gettext_lazy(
-        "De leverancier is nu niet bereikbaar. De koppeling is opgeslagen; Bingel probeert het later opnieuw."
-    ),
-}
-
 
 CHECKING_MESSAGE = gettext_lazy(
     "De sleutel wordt gecontroleerd bij %(lvs)s. De status hieronder wordt vanzelf bijgewerkt; "
@@ -60,6 +49,10 @@ def _links_of(school):
 @require_http_methods(["GET"])
 def links(request: HttpRequest, school_id: int) -> HttpResponse:
     access = school_for_request(request, school_id, coordinator=True)
+    return _links_page(request, access)
+
+
+def _links_page(request: HttpRequest, access) -> HttpResponse:
     context = access.context(links=with_explanations(_links_of(access.school)))
     return render(request, "integrations/links.html", context)
 
@@ -73,9 +66,14 @@ def link_status(request: HttpRequest, school_id: int, link_id: int) -> HttpRespo
     """
     access = school_for_request(request, school_id, coordinator=True)
     link = get_object_or_404(_links_of(access.school), pk=link_id)
-    with_explanations([link])
-    outcome = STATUS_MESSAGES.get(link.status, "")
-    return render(request, "integrations/_link_status_cell.html", access.context(link=link, outcome=outcome))
+
+    def cell() -> HttpResponse:
+        with_explanations([link])
+        outcome = "" if link.is_checking else after_check(link)
+        return render(request, "integrations/_link_status_cell.html", access.context(link=link, outcome=outcome))
+
+    # Opened on its own (or restored from history), the cell's address shows the whole links page.
+    return fragment_or_page(request, cell, lambda: _links_page(request, access))
 
 
 @sensitive_post_parameters("key")
@@ -90,7 +88,7 @@ def link_add(request: HttpRequest, school_id: int) -> HttpResponse:
                 supplier=form.cleaned_data["supplier"],
                 key=form.cleaned_data["key"],
                 staff=access.staff,
-                user=request.user,
+                actor=access.actor,
             )
         except actions.LinkExists:
             form.add_error("supplier", _("De school heeft al een koppeling met dit leerlingvolgsysteem."))
@@ -107,7 +105,7 @@ def link_change_key(request: HttpRequest, school_id: int, link_id: int) -> HttpR
     link = get_object_or_404(ResultLink.objects.current().select_related("supplier"), pk=link_id, school=access.school)
     form = ChangeKeyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        actions.change_key(link=link, key=form.cleaned_data["key"], staff=access.staff, user=request.user)
+        actions.change_key(link=link, key=form.cleaned_data["key"], actor=access.actor)
         messages.info(request, str(CHECKING_MESSAGE) % {"lvs": link.supplier.name})
         return redirect("resultlinks", school_id=access.school.pk)
     context = access.context(form=form, link=link)
@@ -119,7 +117,7 @@ def link_remove(request: HttpRequest, school_id: int, link_id: int) -> HttpRespo
     access = school_for_request(request, school_id, coordinator=True)
     link = get_object_or_404(ResultLink.objects.current().select_related("supplier"), pk=link_id, school=access.school)
     if request.method == "POST":
-        actions.remove_link(link=link, staff=access.staff, user=request.user)
+        actions.remove_link(link=link, actor=access.actor)
         messages.success(
             request,
             _("De koppeling met %(lvs)s is verwijderd. Er worden geen resultaten meer naar %(lvs)s verstuurd.")

@@ -1,10 +1,12 @@
 """Every change to licence links goes through a function here: one transaction, rules checked
-with the licence row locked, and an audit row written in the same transaction."""
+with the licence row locked, and an audit row written in the same transaction — also
+"Nieuw schooljaar"'s ``apply_new_year``, which links many proposals at once."""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -15,6 +17,7 @@ from audit import records
 from audit.models import AuditAction
 from audit.records import Actor
 from licenses.models import DepartedSeat, GroupLink, Licence, LicenceKind, Seat
+from licenses.new_year import KEY_RE, REASON, GroupProposal, NewYearPlan, build_plan
 from licenses.signals import announce_licences_changed
 from roster.models import Group, Pupil, School
 from roster.school_year import school_year_of
@@ -40,6 +43,12 @@ class SeatAssigned:
 
 def _what(licence: Licence) -> str:
     return f"{licence.product.name} {licence.school_year}"
+
+
+def no_seats_left(licence: Licence) -> LinkRefused:
+    return LinkRefused(
+        _("Er zijn geen licenties meer beschikbaar voor %(product)s.") % {"product": licence.product.name}
+    )
 
 
 def _locked_licence(school: School, licence_id: int, kind: str, today: dt.date | None = None) -> Licence:
@@ -160,10 +169,8 @@ def assign_seat(
             )
         if Seat.objects.filter(licence=licence, pupil=pupil).exists():
             return SeatAssigned(Outcome.ALREADY, pupil, licence)
-        if Seat.objects.filter(licence=licence).count() >= licence.seats:
-            raise LinkRefused(
-                _("Er zijn geen licenties meer beschikbaar voor %(product)s.") % {"product": licence.product.name}
-            )
+        if not licence.seats_left(Seat.objects.filter(licence=licence).count()):
+            raise no_seats_left(licence)
         Seat.objects.create(licence=licence, pupil=pupil, school=school)
         records.record(
             records.Entry(
@@ -331,3 +338,105 @@ def _seat_ids(school_id: int, pupil_ids: list[int]) -> list[int]:
             [school_id, list(pupil_ids)],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+# --- Nieuw schooljaar: the ticked proposals of ``licenses.new_year``, linked in one action ---------
+
+
+@dataclass(frozen=True)
+class Applied:
+    groups: int
+    pupils: int
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.groups or self.pupils)
+
+
+def parse_keys(values: list[str]) -> set[str]:
+    """The ticked proposals; anything that is not a proposal key refuses the whole request."""
+    keys = set()
+    for value in values:
+        if not isinstance(value, str) or not KEY_RE.match(value):
+            raise LinkRefused(_("Dit voorstel bestaat niet. Laad de pagina opnieuw en probeer het nog eens."))
+        keys.add(value)
+    return keys
+
+
+def apply_new_year(*, school: School, keys: list[str], actor: Actor | None, today: dt.date | None = None) -> Applied:
+    """Link every ticked proposal, all or nothing, under the target licences' row locks.
+
+    A ticked proposal that another coordinator has meanwhile linked is skipped, so applying
+    twice changes nothing the second time. A key that is no (longer a) proposal refuses all.
+    """
+    today = today or timezone.localdate()
+    chosen = parse_keys(keys)
+    with transaction.atomic():
+        plan = build_plan(school, today, for_update=True)
+        if plan is None:
+            raise LinkRefused(_("Er zijn geen licenties voor een nieuw schooljaar."))
+        if plan.stale:
+            raise LinkRefused(
+                _(
+                    "De nieuwe groepenindeling is nog niet binnen; er is niets gekoppeld. "
+                    "Controleer eerst de schooladministratie."
+                )
+            )
+        proposals = plan.proposals()
+        already = _already_linked(plan)
+        unknown = chosen - proposals.keys() - already
+        if unknown:
+            raise LinkRefused(
+                _("De voorstellen zijn intussen veranderd; er is niets gekoppeld. Bekijk de voorstellen opnieuw.")
+            )
+        picked = [proposals[key] for key in sorted(chosen & proposals.keys())]
+        group_links, seats, events = [], [], []
+        per_licence_seats: dict[int, int] = defaultdict(int)
+        for item, proposal in picked:
+            licence = item.licence
+            if isinstance(proposal, GroupProposal):
+                group = proposal.group
+                group_links.append(GroupLink(licence=licence, group=group, school=school))
+                events.append(
+                    records.Entry(
+                        AuditAction.LINK_GROUP,
+                        records.subject(group.name, f"{licence.product.name} {licence.school_year} ({REASON})"),
+                        school.pk,
+                        licence.pk,
+                        after=records.group_facts(group.las_key, group.name, reason=REASON),
+                    )
+                )
+            else:
+                per_licence_seats[licence.pk] += 1
+                if per_licence_seats[licence.pk] > item.seats_free:  # seats_free: Licence.seats_left
+                    raise no_seats_left(licence)
+                pupil = proposal.pupil
+                seats.append(Seat(licence=licence, pupil_id=pupil.pupil_id, school=school))
+                events.append(
+                    records.Entry(
+                        AuditAction.ASSIGN_SEAT,
+                        records.subject(pupil.name, f"{licence.product.name} {licence.school_year} ({REASON})"),
+                        school.pk,
+                        licence.pk,
+                        after=records.proposal_pupil_facts(pupil.pupil_id, pupil.name, REASON),
+                    )
+                )
+        GroupLink.objects.bulk_create(group_links)
+        Seat.objects.bulk_create(seats)
+        records.record_many(events, actor)
+        if group_links or seats:
+            announce_licences_changed(school)
+    return Applied(groups=len(group_links), pupils=len(seats))
+
+
+def _already_linked(plan: NewYearPlan) -> set[str]:
+    """Keys of links that exist already: ticking them again is harmless."""
+    keys = set()
+    for item in plan.licences:
+        keys.update(f"g-{item.licence.pk}-{group.pk}" for group in item.groups_already)
+    if any(not item.is_per_group for item in plan.licences):
+        for licence_id, pupil_id in Seat.objects.filter(
+            licence__in=[item.licence for item in plan.licences if not item.is_per_group]
+        ).values_list("licence_id", "pupil_id"):
+            keys.add(f"p-{licence_id}-{pupil_id}")
+    return keys

@@ -117,6 +117,11 @@ class Licence(models.Model):
     def is_expired(self, today: dt.date) -> bool:
         return today > self.ends_on
 
+    def seats_left(self, taken: int) -> int:
+        """The seats rule, the one place it is written: seats bought minus seats taken, never below
+        zero (a per-group licence has none). The actions refuse a seat when this is 0."""
+        return max((self.seats or 0) - taken, 0)
+
 
 class GroupLink(models.Model):
     """A per-group licence linked to one group. ``school`` and ``kind`` are copies that let

@@ -41,7 +41,8 @@ from licenses.models import (
     LicenceKind,
     Seat,
 )
-from roster.models import Group, Pupil, School
+from licenses.year_levels import group_year_levels, pupils_year_levels
+from roster.models import Group, School
 from roster.school_year import next_school_year, previous_school_year, school_year_of, sorted_year_levels
 
 REASON = "nieuw schooljaar"
@@ -117,7 +118,7 @@ def notice(school: School, today: dt.date | None = None) -> Notice | None:
             group_unlinked += licence.links == 0
         else:
             seats += licence.seats or 0
-            free += max((licence.seats or 0) - licence.used, 0)
+            free += licence.seats_left(licence.used)
     return Notice(current.target, group_total, group_unlinked, seats, free)
 
 
@@ -187,18 +188,12 @@ def _current_levels(school: School) -> tuple[list[Group], dict[int, set[str]]]:
     """All groups of the school, and each group's year levels now: its own jaargroep, or for a
     combination group (no jaargroep of its own) those of its active pupils."""
     groups = list(Group.objects.filter(school=school).order_by("jaargroep", "name", "pk"))
+    pupils = pupils_year_levels([school.pk])
     levels: dict[int, set[str]] = defaultdict(set)
-    for group_id, level in (
-        Pupil.objects.filter(school=school, active=True, group__isnull=False)
-        .values_list("group_id", "jaargroep")
-        .distinct()
-        .order_by()
-    ):
-        if level:
-            levels[group_id].add(level)
     for group in groups:
-        if group.jaargroep:
-            levels[group.pk] = {group.jaargroep}
+        found = group_year_levels(group.jaargroep, pupils.get(group.pk, set()))
+        if found:
+            levels[group.pk] = found
     return groups, levels
 
 
@@ -314,7 +309,7 @@ def build_plan(school: School, today: dt.date | None = None, *, for_update: bool
         else:
             taken = seated_now[licence.pk]
             item.pupils_already = len(taken)
-            item.seats_free = max((licence.seats or 0) - len(taken), 0)
+            item.seats_free = licence.seats_left(len(taken))
             free = item.seats_free
             last_holders = holders.get(licence.product_id, {})
             item.had_links_last_year = bool(last_holders)

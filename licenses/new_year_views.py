@@ -1,6 +1,6 @@
 """ "Nieuw schooljaar": review the proposed links for the coming school year and apply them.
 
-Line one of every view is the access helper; the change goes through licenses.new_year_apply.
+Line one of every view is the access helper; the change goes through licenses.actions.apply_new_year.
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from licenses import fragments, new_year, new_year_apply, page_cache
-from licenses.actions import LinkRefused
+from licenses import actions, fragments, new_year, page_cache
+from licenses.actions import Applied, LinkRefused
 from roster.access import school_for_request
 
 
@@ -24,14 +26,14 @@ def new_school_year(request: HttpRequest, school_id: int) -> HttpResponse:
     here = reverse("licence_new_year", args=[access.school.pk])
     if request.method == "POST":
         try:
-            applied = new_year_apply.apply_new_year(
+            applied = actions.apply_new_year(
                 school=access.school, keys=request.POST.getlist("voorstel"), actor=access.actor
             )
         except LinkRefused as refused:
             messages.error(request, str(refused))
         else:
             level = messages.SUCCESS if applied.changed else messages.INFO
-            messages.add_message(request, level, new_year_apply.summary(applied))
+            messages.add_message(request, level, summary(applied))
         return redirect(here)
     school = access.school
 
@@ -48,3 +50,12 @@ def new_school_year(request: HttpRequest, school_id: int) -> HttpResponse:
     roster_changed = school.mutation_timestamp.isoformat() if school.mutation_timestamp else ""
     cards = page_cache.cards(request, "nieuw_schooljaar", school.pk, render_cards, extra=roster_changed)
     return render(request, "licenses/new_year.html", access.context(cards=cards, subtab="nieuw_schooljaar"))
+
+
+def summary(applied: Applied) -> str:
+    """ "12 groepen en 41 leerlingen gekoppeld." with the right plural for each number."""
+    if not applied.changed:
+        return _("Er was niets meer te koppelen; er is niets veranderd.")
+    groups = ngettext("%(count)d groep", "%(count)d groepen", applied.groups) % {"count": applied.groups}
+    pupils = ngettext("%(count)d leerling", "%(count)d leerlingen", applied.pupils) % {"count": applied.pupils}
+    return _("%(groups)s en %(pupils)s gekoppeld.") % {"groups": groups, "pupils": pupils}

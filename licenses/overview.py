@@ -81,7 +81,7 @@ class PupilLicenceRow:
 
     @property
     def available(self) -> int:
-        return max(self.licence.seats - self.used, 0)
+        return self.licence.seats_left(self.used)
 
     @property
     def percent_used(self) -> int:

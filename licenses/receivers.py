@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from django.db.models.signals import post_delete, post_save
 
-from licenses.actions import licence_ties, restore_seats_of_returned_pupils
+from licenses.actions import licence_ties, release_seats_of_departed_pupils, restore_seats_of_returned_pupils
+from licenses.models import GroupLink, Licence, Method, PageStamp, Product, Seat
+from licenses.page_cache import bump, bump_imported
+from licenses.signals import licences_changed
 from roster.models import Group, Pupil
 from roster.signals import pupils_departed, pupils_returned, roster_changed, ties_requested
 
 
 def release_seats_of_departed(sender, *, school, pupil_ids: list[int], **kwargs) -> int:
     """A pupil who left the school loses their per-pupil seats (audited as done by the import)."""
-    from licenses.actions import release_seats_of_departed_pupils
-
     return release_seats_of_departed_pupils(school, pupil_ids)
 
 
@@ -32,37 +33,25 @@ def ties_for_hold_check(sender, *, school_ids: list[int], group_ids: list[int], 
 
 def school_pages_changed(sender, *, school_id: int, **kwargs) -> None:
     """``licences_changed``: a coordinator changed links or seats of the school."""
-    from licenses.page_cache import bump
-
     bump([school_id])
 
 
 def schools_imported(sender, *, school_ids: list[int], **kwargs) -> None:
     """``roster_changed``: the import changed people or groups of a chunk's schools."""
-    from licenses.page_cache import bump_imported
-
     bump_imported(school_ids)
 
 
 def school_row_saved(sender, instance, **kwargs) -> None:
     """A licence, link, seat, group or pupil saved or deleted one at a time (back office, scripts)."""
-    from licenses.page_cache import bump
-
     bump([instance.school_id])
 
 
 def catalogue_saved(sender, instance, **kwargs) -> None:
     """A method or product renamed, retyped or removed: every school's cards may name it."""
-    from licenses.models import PageStamp
-    from licenses.page_cache import bump
-
     bump([PageStamp.CATALOGUE])
 
 
 def connect() -> None:
-    from licenses.models import GroupLink, Licence, Method, Product, Seat
-    from licenses.signals import licences_changed
-
     pupils_departed.connect(release_seats_of_departed, dispatch_uid="licenses.release_seats_of_departed")
     pupils_returned.connect(restore_seats_of_returned, dispatch_uid="licenses.restore_seats_of_returned")
     ties_requested.connect(ties_for_hold_check, dispatch_uid="licenses.ties_for_hold_check")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.models import AuditEvent
+from bingel_admin.htmx import fragment_or_page
 from licenses import actions, fragments, page_cache
 from licenses.models import GroupLink, Licence, LicenceKind, Seat
 from licenses.overview import coverage_warnings, group_licence_rows, pupil_licence_rows, seat_warnings
@@ -229,7 +230,7 @@ def assign_seat(request: HttpRequest, school_id: int, licence_id: int) -> HttpRe
         pupils = [pupil for pupil in everyone if not pupil.has_seat]
     context = access.context(
         licence=licence,
-        available=max(licence.seats - used, 0),
+        available=licence.seats_left(used),
         used=used,
         groups=groups,
         group=group,
@@ -237,9 +238,12 @@ def assign_seat(request: HttpRequest, school_id: int, licence_id: int) -> HttpRe
         subtab="per_kind",
         lesson_week_note=LESSON_WEEK_NOTE,
     )
-    if request.htmx:
-        return render(request, "licenses/_pupil_choice.html", context)
-    return render(request, "licenses/assign_seat.html", context)
+    # The group choice is pushed into the URL: Back without htmx's cache asks for the whole page.
+    return fragment_or_page(
+        request,
+        lambda: render(request, "licenses/_pupil_choice.html", context),
+        lambda: render(request, "licenses/assign_seat.html", context),
+    )
 
 
 @require_http_methods(["GET", "POST"])

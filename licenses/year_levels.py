@@ -14,6 +14,26 @@ from roster.models import Group, Pupil, School
 from roster.school_year import school_year_of, sorted_year_levels
 
 
+def pupils_year_levels(school_ids) -> dict[int, set[str]]:
+    """Per group of these schools, the year levels of its active pupils (one query)."""
+    levels: dict[int, set[str]] = defaultdict(set)
+    for group_id, level in (
+        Pupil.objects.filter(school_id__in=school_ids, active=True, group__isnull=False)
+        .values_list("group_id", "jaargroep")
+        .distinct()
+        .order_by()
+    ):
+        if level:
+            levels[group_id].add(level)
+    return levels
+
+
+def group_year_levels(jaargroep: str, pupil_levels: set[str]) -> set[str]:
+    """The rule, written once: a group's year levels are its own jaargroep, or for a combination
+    group (no jaargroep of its own) those of its active pupils."""
+    return {jaargroep} if jaargroep else set(pupil_levels)
+
+
 def remember_year_levels(school_ids: list[int] | None = None, chunk: int = 500) -> int:
     """Write each active group's name and year levels for the school year of its school's roster.
 
@@ -29,20 +49,12 @@ def remember_year_levels(school_ids: list[int] | None = None, chunk: int = 500) 
     for start in range(0, len(ids), chunk):
         part = ids[start : start + chunk]
         year_of = {pk: school_year_of(timezone.localtime(ts).date()) for pk, ts in part}
-        levels: dict[int, set[str]] = defaultdict(set)
-        for group_id, level in (
-            Pupil.objects.filter(school_id__in=year_of, active=True, group__isnull=False)
-            .values_list("group_id", "jaargroep")
-            .distinct()
-            .order_by()
-        ):
-            if level:
-                levels[group_id].add(level)
+        levels = pupils_year_levels(list(year_of))
         rows = []
         for group_id, school_id, name, jaargroep in Group.objects.filter(
             school_id__in=year_of, active=True, is_subgroup=False
         ).values_list("pk", "school_id", "name", "jaargroep"):
-            found = {jaargroep} if jaargroep else levels.get(group_id, set())
+            found = group_year_levels(jaargroep, levels.get(group_id, set()))
             rows.append(
                 GroupYearLevels(
                     group_id=group_id,

@@ -32,7 +32,7 @@ class SeatUsage:
 
     @property
     def available(self) -> int:
-        return max(0, self.total - self.used)
+        return self.licence.seats_left(self.used)
 
     @property
     def percent(self) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from allauth.socialaccount.models import SocialAccount
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -73,8 +74,6 @@ def basispoort_id_of(request: HttpRequest) -> int | None:
 def _sso_subs(user) -> list[str]:
     if user is None or not getattr(user, "pk", None):
         return []
-    from allauth.socialaccount.models import SocialAccount  # allauth's models load after ours
-
     return list(SocialAccount.objects.filter(user_id=user.pk, provider=SSO_PROVIDER_ID).values_list("uid", flat=True))
 
 

@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from roster.feed import SchoolDocument
+from roster.feed.validation import mutation_timestamp
 from roster.models import (
     Appointment,
     AppointmentRole,
@@ -47,7 +48,6 @@ from roster.models import (
 )
 from roster.school_year import school_year_of
 from roster.signals import ties_of
-from roster.validation import mutation_timestamp
 
 
 @dataclass

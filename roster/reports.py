@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from roster.feed.validation import ErrorCode, WarningCode
 from roster.models import School, SchoolImportResult, SchoolResultStatus
-from roster.validation import ErrorCode, WarningCode
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ from django.db import InterfaceError, OperationalError, transaction
 
 from roster import importer, retention
 from roster.feed import TransientSourceError
+from roster.feed.sources import source_from
 from roster.lock import LOCK_KEY, LOCK_SECONDS, acquire_lock, release_lock
 from roster.lock import redis_client as _redis
 from roster.models import ImportRun
-from roster.sources import source_from
 
 logger = logging.getLogger(__name__)
 

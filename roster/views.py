@@ -9,9 +9,9 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
+from bingel_admin.htmx import fragment_or_page
 from roster import overview
 from roster.access import SchoolAccess, school_for_request
 from roster.models import Group, Role
@@ -43,14 +43,13 @@ def beheer_groep(request: HttpRequest, school_id: int, group_id: int) -> HttpRes
     """
     access = school_for_request(request, school_id, coordinator=True)
     group = get_object_or_404(Group, pk=group_id, school=access.school, active=True)
-    if request.htmx and not request.htmx.history_restore_request:
+
+    def rows() -> HttpResponse:
         opened = overview.groups_with_teachers(access.school).get(pk=group.pk)
         context = {"school": access.school, "group": opened, "pupils": label_pupils(overview.pupils_of_group(group))}
-        response = render(request, "roster/_group_rows.html", context)
-    else:
-        response = _groups_page(request, access, open_group=group)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+        return render(request, "roster/_group_rows.html", context)
+
+    return fragment_or_page(request, rows, lambda: _groups_page(request, access, open_group=group))
 
 
 def _groups_page(request: HttpRequest, access: SchoolAccess, open_group: Group | None) -> HttpResponse:

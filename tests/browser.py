@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from tests.html_checker import nu_errors
 
@@ -31,7 +32,6 @@ CHROMIUM_ARGS = [
 def page(monkeypatch):
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is missing: `make test` installs Debian's chromium package.")
-    from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the live server's ORM use is
     # in its own threads, and the test's own queries are plain synchronous ones.

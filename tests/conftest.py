@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from licenses.models import GroupLink, LicenceKind, Seat
@@ -66,7 +67,6 @@ def _end_leftover_live_server_connections(django_db_setup, django_db_blocker):
     """Live-server request threads that a browser kept alive can leave an idle connection
     behind; end those so the test database can be dropped at the end of the run."""
     yield
-    from django.db import connection
 
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute(
@@ -78,7 +78,7 @@ def _end_leftover_live_server_connections(django_db_setup, django_db_blocker):
 @pytest.fixture
 def school_objects(world) -> dict:
     """For each school: a group, a pupil, a linked group licence, a held pupil seat and a result link."""
-    from tests.lvs_helpers import make_result_link  # a pytest plugin module: import it late
+    from tests.lvs_helpers import make_result_link  # noqa: PLC0415 - a module of pytest_plugins: imported at the top it could not be assertion-rewritten
 
     product = make_product()
     objects = {}

@@ -1,5 +1,5 @@
 """End-to-end check of the development identity provider, run by the test suite
-(``tests/test_devidp_end_to_end.py``; it was ``devidp/selfcheck.py``, run by hand).
+(``tests/demo/test_devidp_end_to_end.py``; it was ``devidp/selfcheck.py``, run by hand).
 
 It writes a throwaway roster feed and data folder in a
 temporary directory, starts the IdP on a free port and drives a complete authorization
@@ -7,7 +7,7 @@ code flow (PKCE S256, nonce) with ``requests``, verifying the ID token against t
 published JWKS. It then restarts the IdP once per ``DEVIDP_TAMPER`` value and checks that
 the same verification rejects the token for the expected reason.
 
-    .venv/bin/python -m pytest tests/test_devidp_end_to_end.py
+    .venv/bin/python -m pytest tests/demo/test_devidp_end_to_end.py
 """
 
 import base64

@@ -7,7 +7,10 @@ import itertools
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from licenses.models import Licence, LicenceKind, Method, Product, ProductType
 from roster.access import BASISPOORT_ID_SESSION_KEY, SSO_PROVIDER_ID
@@ -98,15 +101,12 @@ BACK_OFFICE_PASSWORD = "sterk-wachtwoord-456"
 
 def totp_now(device) -> str:
     """The code the device's authenticator app shows now (django-otp's own TOTP helper)."""
-    from django_otp.oath import totp
 
     return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):0{device.digits}d}"
 
 
 def back_office_login(client: Client, username: str = "backoffice"):
     """Log a publisher staff member in to /admin/ the real way: password and a TOTP code."""
-    from django.urls import reverse
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     user = get_user_model().objects.create_superuser(username, f"{username}@example.org", BACK_OFFICE_PASSWORD)
     device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
@@ -121,3 +121,29 @@ def back_office_login(client: Client, username: str = "backoffice"):
     )
     assert response.status_code == 302, response.context["form"].errors
     return user
+
+
+def make_school_in_bulk(name: str, groups: int, pupils: int) -> tuple[School, list[Group], list[Pupil]]:
+    """A school of ``groups`` groups (year levels 1–8 in turn) and ``pupils`` pupils spread over them,
+    written with one INSERT per table: the small and the largest school of the query-count tests."""
+    school = make_school(name, "12AB")
+    group_rows = Group.objects.bulk_create(
+        [
+            Group(school=school, las_key=f"G{n}", name=f"Groep {1 + n % 8}-{n // 8 + 1}", jaargroep=str(1 + n % 8))
+            for n in range(groups)
+        ]
+    )
+    pupil_rows = Pupil.objects.bulk_create(
+        [
+            Pupil(
+                school=school,
+                basispoort_id=next_id(),
+                first_name=f"Kind{n}",
+                last_name=f"Achternaam{n}",
+                group=group_rows[n % groups],
+                jaargroep=group_rows[n % groups].jaargroep,
+            )
+            for n in range(pupils)
+        ]
+    )
+    return school, group_rows, pupil_rows

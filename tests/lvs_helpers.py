@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 
 import pytest
 from django.utils import timezone
 
+from audit.records import Actor
 from bingel_admin import crypto
 from demo.reference_lvs import ReferenceLvs, running
 from integrations.actions import IncomingResult, store_results
@@ -107,3 +109,33 @@ def _export_in_the_test_thread(settings):
     """Export threads have their own database connections, which cannot see the rows a test
     made inside its transaction; tests of the threaded path use ``transactional_db``."""
     settings.UWLR_EXPORT_THREADS = 1
+
+
+def staff_actor(staff) -> Actor:
+    """The audit actor a request by ``staff`` carries (``SchoolAccess.actor``), for calls without a request."""
+    return Actor(label=staff.full_name)
+
+
+RESULTS_URL = "/api/resultaten/"
+
+
+def result_item(pupil: Pupil, result_id: str = "app-1", **changes) -> dict:
+    return {
+        "id": result_id,
+        "school": pupil.school.basispoort_id,
+        "leerling": pupil.basispoort_id,
+        "soort": "oefenresultaat",
+        "toetscode": "rekenroute-5-blok2-les3",
+        "toetsnaam": "Rekenroute blok 2 les 3",
+        "leerjaar": "5",
+        "vakgebied": "rekenen",
+        "afnamedatum": "2026-11-27",
+        "score": 8,
+        **changes,
+    }
+
+
+def post_results(client, body, token: str | None):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    data = body if isinstance(body, str) else json.dumps(body)
+    return client.post(RESULTS_URL, data, content_type="application/json", **headers)

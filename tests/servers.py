@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import requests
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,26 +30,43 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def production_env(**extra: str) -> dict[str, str]:
-    """A complete production environment for a child process that loads the settings (nothing it
-    names is contacted): every variable production refuses to start without, plus ``extra``."""
-    from cryptography.fernet import Fernet
-
-    return clean_env(
-        DJANGO_SETTINGS_MODULE="bingel_admin.settings",
-        DJANGO_ENV="production",
-        SECRET_KEY="x" * 20 + "production-secret-for-the-check-only-0123456789",
-        DEBUG="false",
-        DATABASE_URL="postgres://u:p@db:5432/bingel",
-        REDIS_URL="redis://redis:6379/0",
-        ALLOWED_HOSTS="beheer.example.nl",
-        BASISPOORT_OIDC_SERVER_URL="https://login.basispoort.example/oidc",
-        BASISPOORT_OIDC_CLIENT_ID="bingel-beheer",
-        BASISPOORT_OIDC_CLIENT_SECRET="s",
-        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
-        FIELD_FINGERPRINT_KEY="servers-fingerprint-key-for-the-check-only-0123",
-        **extra,
+def load_settings(**env: str) -> subprocess.CompletedProcess:
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DATABASES['default']['ENGINE'])"
     )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=clean_env(DJANGO_SETTINGS_MODULE="bingel_admin.settings", **env),
+        capture_output=True,
+        text=True,
+    )
+
+
+def production_settings(**changes: str | None) -> dict[str, str]:
+    """Every variable production refuses to start without (nothing it names is contacted), with
+    ``changes``; a change to None leaves that variable out."""
+    env = {
+        "DJANGO_ENV": "production",
+        "SECRET_KEY": "x" * 20 + "production-secret-for-the-check-only-0123456789",
+        "DEBUG": "false",
+        "DATABASE_URL": "postgres://u:p@db:5432/bingel",
+        "REDIS_URL": "redis://redis:6379/0",
+        "ALLOWED_HOSTS": "beheer.example.nl",
+        "BASISPOORT_OIDC_SERVER_URL": "https://login.basispoort.example/oidc",
+        "BASISPOORT_OIDC_CLIENT_ID": "bingel-beheer",
+        "BASISPOORT_OIDC_CLIENT_SECRET": "s",
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "FIELD_FINGERPRINT_KEY": "servers-fingerprint-key-for-the-check-only-0123",
+        **changes,
+    }
+    return {name: value for name, value in env.items() if value is not None}
+
+
+def production_env(**changes: str | None) -> dict[str, str]:
+    """A complete production environment for a child process that loads the settings."""
+    return clean_env(DJANGO_SETTINGS_MODULE="bingel_admin.settings", **production_settings(**changes))
 
 
 def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 30) -> None:

@@ -11,6 +11,8 @@ import pytest
 import requests
 from django.core.management import call_command
 
+from demo.world import demo_schools
+from roster.feed import write_folder
 from tests.servers import dev_identity_provider
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -29,9 +31,6 @@ def _idp(request, tmp_path_factory, live_server, tamper: str = ""):
     tmp = tmp_path_factory.mktemp("idp")
     feed = tmp_path_factory.getbasetemp() / "idp-feed"
     if not feed.exists():
-        from demo.world import demo_schools
-        from roster.feed import write_folder
-
         write_folder(feed, demo_schools())
     manager = dev_identity_provider(tmp, feed, live_server.url + CALLBACK_PATH, live_server.url + "/", tamper=tamper)
     base = manager.__enter__()

@@ -3,18 +3,17 @@ Chromium: no serious or critical violations, at desktop and at tablet width."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.urls import reverse
 
 from demo.world import DEMO_COORDINATOR, DEMO_TEACHER, SCHOOL_A
 from roster.models import Group, School
 from tests.live_login import log_in_browser
+from tests.servers import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
-AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = {"serious", "critical"}
 WIDTHS = {"desktop": 1280, "tablet": 768}
 

@@ -11,7 +11,14 @@ from django.urls import reverse
 
 from licenses.models import GroupLink, LicenceKind, ProductType, Seat
 from roster.models import Appointment, AppointmentRole, Group, Pupil, Role
-from tests.factories import appoint, login_as, make_licence, make_product, make_school, make_staff, next_id
+from tests.factories import (
+    appoint,
+    login_as,
+    make_licence,
+    make_product,
+    make_school_in_bulk,
+    make_staff,
+)
 
 # Beheer home is the largest: overview, warnings, result links, last import, new-school-year notice,
 # the other schools for the school switch, session, access.
@@ -19,29 +26,8 @@ MAX_QUERIES = 19
 
 
 def build_school(name: str, groups: int, pupils: int, products) -> dict:
-    school = make_school(name, "12AB")
-    group_rows = Group.objects.bulk_create(
-        [
-            Group(
-                school=school, las_key=f"G{n}", name=f"Groep {1 + n % 8}{'abcdefg'[n // 8]}", jaargroep=str(1 + n % 8)
-            )
-            for n in range(groups)
-        ]
-    )
+    school, group_rows, pupil_rows = make_school_in_bulk(name, groups, pupils)
     subgroup = Group.objects.create(school=school, las_key="PLUS", name="Plusklas", is_subgroup=True)
-    pupil_rows = Pupil.objects.bulk_create(
-        [
-            Pupil(
-                school=school,
-                basispoort_id=next_id(),
-                first_name=f"Kind{n}",
-                last_name=f"Achternaam{n}",
-                group=group_rows[n % groups],
-                jaargroep=group_rows[n % groups].jaargroep,
-            )
-            for n in range(pupils)
-        ]
-    )
     subgroup.subgroup_pupils.set(pupil_rows[::10])
     teachers = []
     for n, group in enumerate(group_rows):

@@ -6,11 +6,14 @@ it only has to say here which right it needs.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audit.models import AuditEvent
 from licenses.models import GroupLink, Seat
+from roster.models import Role
 from tests.factories import login_as
 from tests.test_page_query_bounds import MAX_QUERIES
 
@@ -41,7 +44,7 @@ RIGHTS = {
     "resultlink_remove": "coordinator",
     "resultlink_status": "coordinator",
     # A group's login codes are for its coordinators and its own teachers; the walked groups have
-    # no teacher, so only coordinators get in here (tests/test_login_codes.py covers teachers).
+    # no teacher, so only coordinators get in here (tests/roster/test_login_codes.py covers teachers).
     "group_login_codes": "coordinator",
     "group_login_codes_print": "coordinator",
     "group_login_method": "coordinator",
@@ -193,7 +196,6 @@ def test_a_school_that_does_not_exist_is_404(world, client):
 
 
 def test_ended_appointment_gives_no_access(world, client):
-    from datetime import date
 
     world.coordinator_a.appointments.update(end_date=date(2020, 7, 31))
     login_as(client, world.coordinator_a)
@@ -204,7 +206,6 @@ def test_ended_appointment_gives_no_access(world, client):
 
 
 def test_lost_coordinator_role_loses_beheer_at_once(world, client):
-    from roster.models import Role
 
     login_as(client, world.coordinator_ab)
     url = reverse("beheer_home", kwargs={"school_id": world.school_a.pk})

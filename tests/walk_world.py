@@ -19,7 +19,16 @@ from integrations.models import BatchStatus, DeliveryBatch, LinkStatus, ResultLi
 from licenses.models import Licence, LicenceKind, ProductType, Seat
 from roster.login_codes import ensure_codes
 from roster.models import Group, Pupil, Role, School, Staff
-from tests.factories import appoint, make_group, make_licence, make_product, make_pupil, make_school, make_staff
+from tests.factories import (
+    appoint,
+    login_as,
+    make_group,
+    make_licence,
+    make_product,
+    make_pupil,
+    make_school,
+    make_staff,
+)
 from tests.lvs_helpers import make_result_link, make_supplier
 
 
@@ -93,7 +102,6 @@ def walk(transactional_db) -> Walk:
 
 def sign_in(page, live_server, person: Staff) -> None:
     """A session as single sign-on leaves it (the SSO flow itself is tested in test_browser_login)."""
-    from tests.factories import login_as
 
     client = login_as(Client(), person)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value

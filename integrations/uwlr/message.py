@@ -1,7 +1,7 @@
 """Build the UWLR 2.2 ``BrengLeerresultaten`` SOAP 1.1 message.
 
 The element names, their order and the namespaces follow ``UWLR_Leerresultaten_v2p2.xsd`` and
-``UWLR_Autorisatie_v2p2.xsd`` exactly; ``tests/test_lvs_message_schema.py`` validates what this
+``UWLR_Autorisatie_v2p2.xsd`` exactly; ``tests/integrations/test_lvs_message_schema.py`` validates what this
 module builds against those files.
 """
 

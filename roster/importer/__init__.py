@@ -10,7 +10,7 @@
 The Redis lock that keeps two runs apart is ``roster.lock``. The names callers use are here.
 """
 
-from roster.importer.apply import ApplyResult, apply_school_document, apply_school_documents, source_timestamp
+from roster.importer.apply import ApplyResult, apply_school_document, apply_school_documents
 from roster.importer.run import (
     ChunkSummary,
     SchoolOutcome,
@@ -41,7 +41,6 @@ __all__ = [
     "import_schools",
     "prepare_school",
     "record_outcomes",
-    "source_timestamp",
     "stale_runs",
     "start_run",
     "sync_roster",

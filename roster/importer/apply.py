@@ -23,12 +23,13 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from roster import login_codes
 from roster.bulk import insert_rows, update_values
-from roster.feed import SchoolDocument
-from roster.importer.rows import ApplyResult, clean_text, sync_pairs
+from roster.feed import SchoolDocument, shape
+from roster.feed.shape import stored_fields
+from roster.feed.validation import source_timestamp
+from roster.importer.rows import ApplyResult, clean_text, stored_values, sync_pairs
 from roster.importer.sql import update_rows
 from roster.importer.staff import apply_staff
 from roster.models import Group, Pupil, School
@@ -42,13 +43,6 @@ def _assign(obj, values: dict[str, Any]) -> bool:
             setattr(obj, name, value)
             changed = True
     return changed
-
-
-def source_timestamp(value: str | None) -> dt.datetime | None:
-    try:
-        return parse_datetime(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
 
 
 def _school_values(details: dict) -> dict[str, Any]:
@@ -73,18 +67,10 @@ def _school_values(details: dict) -> dict[str, Any]:
 
 
 GROUP_FIELDS = ("name", "jaargroep", "description", "is_subgroup", "active")
-PUPIL_FIELDS = (
-    "first_name",
-    "infix",
-    "last_name",
-    "initials",
-    "eckid",
-    "las_key",
-    "jaargroep",
-    "group_id",
-    "active",
-    "left_at",
-)
+# A pupil's stored fields come from the feed's shape (``roster.feed.shape.PUPIL``): every field
+# there that names a column, then what the importer decides itself.
+_PUPIL_STORED = stored_fields(shape.PUPIL)
+PUPIL_FIELDS = (*(column for _path, column, _kind in _PUPIL_STORED), "group_id", "active", "left_at")
 # Places in a pupil row as _apply_pupils reads it: school_id, basispoort_id, pk, then PUPIL_FIELDS.
 _ROW_PK = 2
 _ROW_VALUES = 3
@@ -241,22 +227,8 @@ def _apply_pupils(
             if raw_id is None:
                 continue
             bp = int(raw_id)
-            person = get("persoonsgegevens") or {}
-            name = person.get
             group_id = by_key.get(text(get("groep")))
-            # The order of PUPIL_FIELDS; the names as _names reads them.
-            values = (
-                text(name("voornaam")),
-                text(name("voorvoegsel")),
-                text(name("achternaam")),
-                text(name("voorletters")),
-                text(get("eckid")),
-                text(get("lasKey")),
-                text(get("jaargroep")),
-                group_id,
-                True,
-                None,
-            )
+            values = (*stored_values(item, _PUPIL_STORED), group_id, True, None)
             seen[bp] = item
             found = have.get(bp)
             if found is None:

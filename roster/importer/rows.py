@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.dateparse import parse_date
+
 from roster.bulk import delete_pks, insert_rows
+from roster.feed.shape import DATE, TEXT
 from roster.models import School
 
 
@@ -26,6 +30,28 @@ class ApplyResult:
 
 def clean_text(value: Any) -> str:
     return "" if value is None else str(value).strip()
+
+
+def stored_values(item: dict, fields: tuple) -> tuple:
+    """The values of an object's stored fields (``roster.feed.shape.stored_fields``), as stored:
+    text stripped (absent is empty), a date parsed (absent or not a date is None)."""
+    values = []
+    for path, _column, kind in fields:
+        value = item.get(path[0])
+        for step in path[1:]:
+            value = value.get(step) if isinstance(value, dict) else None
+        values.append(_STORED_AS[kind](value))
+    return tuple(values)
+
+
+def _date(value: Any) -> dt.date | None:
+    try:
+        return parse_date(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+_STORED_AS = {TEXT: clean_text, DATE: _date}
 
 
 def person_names(person: dict) -> tuple[str, str, str, str]:

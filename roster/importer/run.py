@@ -25,7 +25,16 @@ from django.utils import timezone
 
 from roster import holds
 from roster.feed import SchoolDocument, Source, SourceError, TransientSourceError
-from roster.importer.apply import ApplyResult, apply_school_documents, source_timestamp
+from roster.feed.validation import (
+    XML_UNSAFE_RE,
+    ErrorCode,
+    InvalidSchool,
+    mutation_timestamp,
+    parse_school,
+    source_timestamp,
+    validate_school,
+)
+from roster.importer.apply import ApplyResult, apply_school_documents
 from roster.importer.sql import _relax_commit
 from roster.models import (
     ImportRun,
@@ -33,14 +42,6 @@ from roster.models import (
     School,
     SchoolImportResult,
     SchoolResultStatus,
-)
-from roster.validation import (
-    XML_UNSAFE_RE,
-    ErrorCode,
-    InvalidSchool,
-    mutation_timestamp,
-    parse_school,
-    validate_school,
 )
 
 logger = logging.getLogger("roster.importer")

@@ -1,36 +1,21 @@
 """SQL helpers of the roster import for model instances (the few school rows) and for the
-transaction's commit setting. Rows as plain tuples are written by ``roster.bulk``.
+transaction's commit setting. Every row, tuple or instance, is written by ``roster.bulk``.
 """
 
 from __future__ import annotations
 
 from django.db import connection
 
+from roster.bulk import update_values
+
 
 def update_rows(model, rows: list, fields: list[str]) -> None:
-    """Write changed rows with one ``UPDATE … FROM (VALUES …)``: Django's bulk_update builds a CASE
-    per field and row, which costs more than the rest of a night's import together."""
+    """Write changed model instances (the few school rows) through the one ``UPDATE … FROM (VALUES …)``
+    writer, ``roster.bulk.update_values``."""
     if not rows:
         return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_update(rows, fields)
-        return
-    meta = model._meta
-    columns = [meta.get_field(name) for name in fields]
-    assignments = ", ".join(f'"{f.column}" = v."{f.column}"::{f.db_type(connection)}' for f in columns)
-    row_sql = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
-    names = ", ".join(f'"{f.column}"' for f in columns)
-    sql = (
-        f'UPDATE "{meta.db_table}" AS t SET {assignments} '  # noqa: S608 - names come from the model, values are parameters
-        f"FROM (VALUES {', '.join([row_sql] * len(rows))}) AS v(id, {names}) WHERE t.id = v.id::bigint"
-    )
-    params = [
-        value
-        for row in rows
-        for value in (row.pk, *(f.get_db_prep_save(getattr(row, f.attname), connection) for f in columns))
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    attnames = [model._meta.get_field(name).attname for name in fields]
+    update_values(model, attnames, [(row.pk, *(getattr(row, name) for name in attnames)) for row in rows])
 
 
 def _relax_commit() -> None:

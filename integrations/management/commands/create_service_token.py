@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from integrations.api import token_digest
 from integrations.models import ServiceToken
+from roster.models import School
 
 
 class Command(BaseCommand):
@@ -17,8 +18,6 @@ class Command(BaseCommand):
         parser.add_argument("--all-schools", action="store_true", help="The publisher's own app: every school.")
 
     def handle(self, *args, name, school, all_schools, **options):
-        from roster.models import School
-
         schools = list(School.objects.filter(basispoort_id__in=school))
         if len(schools) != len(set(school)):
             raise CommandError("One of the --school ids is not a known school.")

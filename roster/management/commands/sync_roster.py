@@ -8,10 +8,10 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from roster.feed import SourceError
+from roster.feed.sources import source_from
 from roster.importer import sync_roster
 from roster.lock import acquire_lock, release_lock
 from roster.models import School, SchoolResultStatus
-from roster.sources import source_from
 
 # The exit status when the run ended without failures but held one or more schools' nights
 # (roster.holds): their coordinators decide on Beheer home. 1 stays "failed or could not run".

@@ -1,0 +1,1 @@
+"""Tests of the bingel_admin app (docs/TESTING.md: which test goes where)."""

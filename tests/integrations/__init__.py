@@ -1,0 +1,1 @@
+"""Tests of the integrations app (docs/TESTING.md: which test goes where)."""

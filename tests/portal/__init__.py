@@ -1,0 +1,1 @@
+"""Tests of the portal app (docs/TESTING.md: which test goes where)."""

@@ -1,0 +1,1 @@
+"""Tests of the roster app (docs/TESTING.md: which test goes where)."""
