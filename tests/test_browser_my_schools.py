@@ -1,4 +1,4 @@
-""""Mijn scholen" in Chromium for Sanne de Vries of the demo world: axe-core clean, no sideways
+""" "Mijn scholen" in Chromium for Sanne de Vries of the demo world: axe-core clean, no sideways
 scroll at 390 px, the pictures drawn without breaking the CSP, in Dutch and English, and on an A4
 page when printed. Every page served here is also checked by the Nu Html Checker (tests/browser.py)."""
 
