@@ -34,32 +34,19 @@ class GroupLicenceRow:
 
 
 def group_licence_rows(school: School, today: dt.date) -> list[GroupLicenceRow]:
-    return group_licence_rows_of_schools([school.pk], today).get(school.pk, [])
-
-
-def group_licence_rows_of_schools(school_ids: list[int], today: dt.date) -> dict[int, list[GroupLicenceRow]]:
-    """:func:`group_licence_rows` of several schools at once, by school id (three queries)."""
-    licences = list(
-        Licence.objects.filter(
-            school_id__in=school_ids, kind=LicenceKind.PER_GROUP, school_year__gte=school_year_of(today)
-        )
-        .select_related("product__method")
-        .order_by("product__method__name", "product__product_type", "product__name", "school_year")
-    )
-    groups_of: dict[int, list[Group]] = defaultdict(list)
-    for group in Group.objects.filter(school_id__in=school_ids, active=True).order_by("jaargroep", "name"):
-        groups_of[group.school_id].append(group)
-    by_id = {g.pk: g for groups in groups_of.values() for g in groups}
+    licences = list(current_licences(school, LicenceKind.PER_GROUP, today))
+    groups = list(Group.objects.filter(school=school, active=True).order_by("jaargroep", "name"))
+    by_id = {g.pk: g for g in groups}
     linked: dict[int, set[int]] = defaultdict(set)
     for licence_id, group_id in GroupLink.objects.filter(licence__in=licences).values_list("licence_id", "group_id"):
         linked[licence_id].add(group_id)
-    rows: dict[int, list[GroupLicenceRow]] = defaultdict(list)
+    rows = []
     for licence in licences:
         ids = linked[licence.pk]
-        unlinked = [g for g in groups_of[licence.school_id] if g.pk not in ids]
+        unlinked = [g for g in groups if g.pk not in ids]
         meant_for = set(licence.product.year_levels)
         levels = {g.jaargroep for g in unlinked if g.jaargroep}
-        rows[licence.school_id].append(
+        rows.append(
             GroupLicenceRow(
                 licence=licence,
                 # A linked group the school administration ended is no longer listed (nor a crash).

@@ -15,9 +15,12 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,10 +29,10 @@ from django.utils.translation import gettext_lazy, ngettext
 from bingel_admin.numbers import percent
 from integrations.models import LinkStatus, RegistrySchool, ResultLink
 from integrations.status import RegistryView, registry_rows, registry_status_of
-from licenses.models import Licence, LicenceKind
+from licenses.models import GroupLink, Licence, LicenceKind
 from licenses.new_year import Season, season_of
-from licenses.overview import GroupLicenceRow, coverage_messages, group_licence_rows_of_schools, year_levels_by_group
-from roster.models import School, SchoolImportResult, SchoolResultStatus
+from licenses.overview import GroupLicenceRow, coverage_messages, year_levels_by_group
+from roster.models import Group, School, SchoolImportResult, SchoolResultStatus
 from roster.school_year import next_school_year, school_year_of
 
 NIGHTS = 30  # the strip of the roster import's last nights
@@ -63,8 +66,7 @@ _STATE_OF_RESULT = {
 }
 
 
-@dataclass(frozen=True)
-class Night:
+class Night(NamedTuple):
     day: dt.date
     state: str
 
@@ -76,13 +78,23 @@ class Night:
 # What the rules read -------------------------------------------------------------------------
 
 
+class GroupFacts(NamedTuple):
+    """What the coverage rule (``licenses.overview.coverage_messages``) reads of a group: plain
+    tuples, because forty schools have some five hundred groups."""
+
+    pk: int
+    name: str
+    jaargroep: str
+    is_subgroup: bool
+
+
 @dataclass
 class SchoolFacts:
     school: School
     today: dt.date
     nights: list[Night] = field(default_factory=list)
     licences: list[Licence] = field(default_factory=list)  # this and next school year, with used_seats, linked_groups
-    group_rows: list[GroupLicenceRow] = field(default_factory=list)
+    group_rows: list[GroupLicenceRow] = field(default_factory=list)  # this school year's per-group licences
     levels_by_group: dict[int, set[str]] = field(default_factory=dict)
     result_links: list[ResultLink] = field(default_factory=list)
     registry: RegistrySchool | None = None
@@ -93,7 +105,16 @@ class SchoolFacts:
         return school_year_of(self.today)
 
     def licences_of(self, year: str, kind: str | None = None) -> list[Licence]:
-        return [lic for lic in self.licences if lic.school_year == year and (kind is None or lic.kind == kind)]
+        return self._by_year_and_kind.get((year, kind), [])
+
+    @cached_property
+    def _by_year_and_kind(self) -> dict[tuple[str, str | None], list[Licence]]:
+        """Licences by (school year, kind) and by (school year, None); read once all are in."""
+        grouped: dict[tuple[str, str | None], list[Licence]] = defaultdict(list)
+        for licence in self.licences:
+            grouped[(licence.school_year, licence.kind)].append(licence)
+            grouped[(licence.school_year, None)].append(licence)
+        return grouped
 
     @property
     def season(self) -> Season | None:
@@ -127,8 +148,7 @@ def facts_of_schools(schools: list[School], today: dt.date | None = None) -> lis
         .order_by("product__method__name", "product__name", "pk")
     ):
         facts[licence.school_id].licences.append(licence)
-    for school_id, rows in group_licence_rows_of_schools(ids, today).items():
-        facts[school_id].group_rows = rows
+    _read_group_rows(facts, year)
     for school_id, levels in year_levels_by_group(ids).items():
         facts[school_id].levels_by_group = levels
     _read_nights(facts, today)
@@ -142,24 +162,47 @@ def facts_of_schools(schools: list[School], today: dt.date | None = None) -> lis
     return [facts[pk] for pk in ids]
 
 
+def _read_group_rows(facts: dict[int, SchoolFacts], year: str) -> None:
+    """This school year's per-group licences with their linked and unlinked active groups."""
+    groups: dict[int, list[GroupFacts]] = defaultdict(list)
+    for pk, school_id, name, jaargroep, is_subgroup in (
+        Group.objects.filter(school_id__in=list(facts), active=True)
+        .order_by("jaargroep", "name")
+        .values_list("pk", "school_id", "name", "jaargroep", "is_subgroup")
+    ):
+        groups[school_id].append(GroupFacts(pk, name, jaargroep, is_subgroup))
+    linked: dict[int, set[int]] = defaultdict(set)
+    for licence_id, group_id in GroupLink.objects.filter(
+        school_id__in=list(facts), licence__school_year=year
+    ).values_list("licence_id", "group_id"):
+        linked[licence_id].add(group_id)
+    for school_id, fact in facts.items():
+        for licence in fact.licences_of(year, LicenceKind.PER_GROUP):
+            ids = linked[licence.pk]
+            fact.group_rows.append(
+                GroupLicenceRow(
+                    licence=licence,
+                    linked=[g for g in groups[school_id] if g.pk in ids],
+                    unlinked=[g for g in groups[school_id] if g.pk not in ids],
+                )
+            )
+
+
 def _read_nights(facts: dict[int, SchoolFacts], today: dt.date) -> None:
     """The last :data:`NIGHTS` nights, oldest first; a night's state is that of the day's last result."""
     first = today - dt.timedelta(days=NIGHTS - 1)
     start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
     by_day: dict[int, dict[dt.date, str]] = defaultdict(dict)
-    for school_id, status, finished_at in (
+    for school_id, status, day in (
         SchoolImportResult.objects.filter(school_id__in=list(facts), finished_at__gte=start)
         .order_by("finished_at", "pk")
-        .values_list("school_id", "status", "finished_at")
+        .values_list("school_id", "status", TruncDate("finished_at"))  # the day in the site's time zone
     ):
-        by_day[school_id][timezone.localtime(finished_at).date()] = _STATE_OF_RESULT.get(status, NightState.NONE)
+        by_day[school_id][day] = _STATE_OF_RESULT.get(status, NightState.NONE)
+    strip = [first + dt.timedelta(days=n) for n in range(NIGHTS)]
     for school_id, fact in facts.items():
         days = by_day.get(school_id, {})
-        fact.nights = [
-            Night(day, days.get(day, NightState.NONE))
-            for day in (first + dt.timedelta(days=n) for n in range(NIGHTS))
-            if day <= today
-        ]
+        fact.nights = [Night(day, days.get(day, NightState.NONE)) for day in strip]
 
 
 # The rules -------------------------------------------------------------------------------------
@@ -198,8 +241,7 @@ def failed_nights(fact: SchoolFacts) -> Mark | None:
 
 def groups_without_licence(fact: SchoolFacts) -> Mark | None:
     """Per-group licences of this school year whose year levels have groups without a link."""
-    rows = [row for row in fact.group_rows if row.licence.school_year == fact.school_year]
-    gaps = len(coverage_messages(rows, fact.levels_by_group))
+    gaps = len(coverage_messages(fact.group_rows, fact.levels_by_group))
     if not gaps:
         return None
     text = ngettext(
