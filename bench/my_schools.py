@@ -33,6 +33,7 @@ setup_django("bingel_bench_my_schools", allowed_hosts="127.0.0.1,testserver")
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.template.loader import render_to_string  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
@@ -40,7 +41,9 @@ from django.utils import timezone  # noqa: E402
 
 from integrations.models import LvsSupplier, ResultLink  # noqa: E402
 from licenses.models import GroupLink, Licence, LicenceKind, Method, Product, Seat  # noqa: E402
-from roster.access import BASISPOORT_ID_SESSION_KEY  # noqa: E402
+from portal.attention import RULES, SchoolAttention, facts_of_schools  # noqa: E402
+from portal.pictures import night_strip  # noqa: E402
+from roster.access import BASISPOORT_ID_SESSION_KEY, coordinated_schools  # noqa: E402
 from roster.models import (  # noqa: E402
     Appointment,
     AppointmentRole,
@@ -175,14 +178,47 @@ def download_bytes(client: Client, url: str) -> int:
     return sum(len(chunk) for chunk in response.streaming_content)
 
 
+def breakdown(repeat: int) -> None:
+    """Median wall and CPU ms of reading the facts, applying the rules and rendering the page."""
+    schools = coordinated_schools(999_002)
+    parts: dict[str, list[tuple[float, float]]] = {"read": [], "rules": [], "render": []}
+    for _ in range(repeat):
+        clock = (time.perf_counter(), time.process_time())
+
+        def lap(name: str, clock=clock) -> tuple[float, float]:
+            now = (time.perf_counter(), time.process_time())
+            parts[name].append(((now[0] - clock[0]) * 1000, (now[1] - clock[1]) * 1000))
+            return now
+
+        facts = facts_of_schools(schools)
+        clock = lap("read")
+        items = [SchoolAttention(f, [m for rule in RULES if (m := rule(f)) is not None]) for f in facts]
+        clock = lap("rules")
+        rows = [(item, night_strip(item.facts.nights)) for item in items]
+        render_to_string("portal/my_schools.html", {"rows": rows, "nights": 30, "has_my_schools": True, "needing": 1})
+        lap("render")
+    if os.environ.get("BENCH_PROFILE_RULES"):
+        cProfile.runctx(
+            "[[rule(f) for rule in RULES] for f in facts]", globals(), {"facts": facts, "RULES": RULES}, sort="tottime"
+        )
+    for name, values in parts.items():
+        wall = statistics.median(v[0] for v in values)
+        cpu = statistics.median(v[1] for v in values)
+        print(f"{name}: {wall:.1f} ms wall, {cpu:.1f} ms CPU")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--schools", type=int, default=40)
     parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--breakdown", action="store_true", help="time reading, rules and rendering apart, and stop")
     parser.add_argument("--profile", action="store_true", help="print where the page's time goes, and stop")
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()}")
     client = build(args.schools)
+    if args.breakdown:
+        breakdown(args.repeat)
+        return
     if args.profile:
         client.get(reverse("my_schools"))
         sort = os.environ.get("BENCH_SORT", "cumtime")
