@@ -121,3 +121,14 @@ def test_the_page_and_downloads_are_never_cached(board, client):
         response = client.get(url)
         download_body(response)
         assert "no-store" in response["Cache-Control"], url
+
+
+def test_a_coordinator_of_one_school_downloads_from_beheer(board, client):
+    login_as(client, board.coordinator_of_one)
+    own = board.schools[3]
+    beheer = client.get(reverse("beheer_home", args=[own.pk])).content.decode()
+    url = reverse("school_usage", args=[own.pk, "xlsx"])
+    assert url in beheer
+    response = client.get(url)
+    assert response.status_code == 200
+    assert download_body(response)[:2] == b"PK"  # a zip, as every .xlsx
