@@ -146,6 +146,8 @@ def build(count: int) -> Client:
         )
         appointment = Appointment.objects.create(staff=staff, school=school)
         AppointmentRole.objects.create(appointment=appointment, role=Role.ICT_COORDINATOR)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # plans from real statistics, as a long-running database has
     user, _ = get_user_model().objects.get_or_create(username="bench-coordinator")
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
