@@ -15,15 +15,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from bingel_admin import crypto
-from demo.results import ensure_suppliers
-from integrations.models import LinkStatus, RegistrySchool, ResultLink
+from demo.results import DEMO_LVS_URL
+from integrations.models import LinkStatus, LvsSupplier, RegistrySchool, ResultLink
 from licenses.models import Licence, LicenceKind, Seat
 from roster.feed_problems import ErrorCode
 from roster.models import ImportRun, ImportRunStatus, Pupil, School, SchoolImportResult, SchoolResultStatus
 from roster.school_year import school_year_of
 
 FULL_PRODUCT = "leeslicht-remedial"
-REFUSED_SUPPLIER = "ParnasSys"
+# One of the demo's suppliers (demo/results.py), made only if missing: an LVS another caller has
+# already pointed elsewhere (the tests' reference LVS) is left as it is.
+REFUSED_SUPPLIER = "ESIS"
 
 
 @transaction.atomic
@@ -76,7 +78,10 @@ def _full_licence(school: School) -> None:
 
 
 def _refused_result_link(school: School) -> None:
-    supplier = next(s for s in ensure_suppliers() if s.name == REFUSED_SUPPLIER)
+    supplier, _created = LvsSupplier.objects.get_or_create(
+        name=REFUSED_SUPPLIER,
+        defaults={"endpoint_url": DEMO_LVS_URL, "klantcode": "BINGELDEMO", "klantnaam": "Bingel demo"},
+    )
     if ResultLink.objects.current().filter(school=school, supplier=supplier).exists():
         return
     key = "demo-geweigerd-0000"
