@@ -20,7 +20,7 @@ from bingel_admin.observability import school_id_var
 from roster.models import Appointment, AppointmentRole, Group, Role, School, Staff
 
 BASISPOORT_ID_SESSION_KEY = "basispoort_id"
-# "Mijn scholen" is for coordinators of at least this many schools (portal/my_schools.py).
+# "Mijn scholen" is for coordinators of at least this many schools (portal/views.py: my_schools).
 MY_SCHOOLS_MINIMUM = 2
 
 
