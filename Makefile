@@ -29,7 +29,7 @@ TEST_ENV := DJANGO_ENV=test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_R
 RUNTIME_LOCK := requirements/runtime.lock
 DEV_LOCK := requirements/dev.lock
 
-.PHONY: help install demo test lint services chromium messages lock audit clean bench-roster bench-pages bench-load bench-results bench-registry schema
+.PHONY: help install demo test lint services chromium messages lock audit clean bench-roster bench-pages bench-load bench-results bench-registry schema bench-my-schools
 
 help: ## this list
 	@# Every target carries its line of help after "##"; tests/bingel_admin/test_make_help.py checks none is missing.
@@ -121,6 +121,10 @@ bench-registry: install ## nightly reconciliation of every school with the refer
 # The feed's JSON Schema, generated from its one definition (roster/feed/shape.py).
 schema: install ## write roster/feed/roster.schema.json from roster/feed/shape.py
 	$(PY) -m roster.feed.shape
+
+# "Mijn scholen" for a coordinator of 40 average schools: server time, queries, download sizes.
+bench-my-schools: install ## Mijn scholen for a coordinator of 40 schools: server time, queries, download sizes
+	$(PY) bench/my_schools.py
 
 messages: install ## collect the Dutch source strings into locale/en and compile them
 	$(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=devidp

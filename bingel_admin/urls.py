@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 from bingel_admin import views
 from integrations import api as integrations_api
 from integrations import sso
+from portal.urls import my_schools_patterns
 
 # The only allauth pages that exist: the Basispoort login and its callback (ours shadow them, see
 # below), where allauth sends a cancelled or failed login, and its "account inactive" page.
@@ -59,6 +60,7 @@ urlpatterns = [
     path("inloggen/", views.login_page, name="login"),
     path("uitloggen/", views.logout, name="logout"),
     path("scholen/", views.choose_school, name="choose_school"),
+    path("mijn-scholen/", include(my_schools_patterns)),
     path("help/", views.help_page, name="help"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),

@@ -23,7 +23,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from integrations.sso import ID_TOKEN_SESSION_KEY, PROVIDER_ID, BasispoortOAuth2Adapter
-from roster.access import BASISPOORT_ID_SESSION_KEY, basispoort_id_of, schools_for_request
+from portal.attention import attention_of_schools
+from roster.access import (
+    BASISPOORT_ID_SESSION_KEY,
+    MY_SCHOOLS_MINIMUM,
+    basispoort_id_of,
+    coordinated_schools_for_request,
+    schools_for_request,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +78,13 @@ def choose_school(request: HttpRequest) -> HttpResponse:
     schools = schools_for_request(request)
     if not schools:
         return redirect("home")
-    return render(request, "choose_school.html", {"schools": schools})
+    coordinated = coordinated_schools_for_request(request)
+    # The attention count of each school where this person is coordinator (portal/attention.py).
+    counts = {item.school.pk: item.count for item in attention_of_schools(coordinated)}
+    rows = [(school, counts.get(school.pk)) for school in schools]
+    return render(
+        request, "choose_school.html", {"rows": rows, "has_my_schools": len(coordinated) >= MY_SCHOOLS_MINIMUM}
+    )
 
 
 @login_not_required

@@ -60,13 +60,19 @@ def registry_status(school: School) -> RegistryStatus | None:
     """None when no licence registry is configured; otherwise one query."""
     if not settings.LICENCE_REGISTRY_URL:
         return None
-    row = (
-        RegistrySchool.objects.filter(school=school)
-        .annotate(
-            refused=Exists(RegistrySet.objects.filter(school_id=OuterRef("school_id"), state=RegistryPushState.REFUSED))
-        )
-        .first()
+    return registry_status_of(registry_rows([school.pk]).get(school.pk))
+
+
+def registry_rows(school_ids: list[int]) -> dict[int, RegistrySchool]:
+    """The schools' registry rows by school id, each annotated with ``refused`` (one query)."""
+    rows = RegistrySchool.objects.filter(school_id__in=school_ids).annotate(
+        refused=Exists(RegistrySet.objects.filter(school_id=OuterRef("school_id"), state=RegistryPushState.REFUSED))
     )
+    return {row.school_id: row for row in rows}
+
+
+def registry_status_of(row: RegistrySchool | None) -> RegistryStatus:
+    """The status of a ``RegistrySchool`` row annotated with ``refused`` (no query)."""
     if row is None:
         return RegistryStatus(RegistryView.NEVER)
     if row.dirty_since is None and row.last_success_at is not None:

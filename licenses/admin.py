@@ -2,10 +2,14 @@
 audit log (app ``audit``) are shown for support but changed only through the coordinator's screens."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from licenses.models import GroupLink, Licence, LicenceKind, Method, Product, Seat
+from licenses.usage_export import usage_response
 
 
 class ProductInline(admin.TabularInline):
@@ -39,8 +43,24 @@ class LicenceAdmin(admin.ModelAdmin):
     autocomplete_fields = ["product"]
     show_full_result_count = False
 
+    change_list_template = "admin/licenses/licence/change_list.html"
+
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_seats_used=Count("seats_taken", distinct=True))
+
+    def get_urls(self):
+        download = self.admin_site.admin_view(self.usage_download)
+        return [
+            path("licentiegebruik.csv", download, {"fmt": "csv"}, name="licenses_licence_usage_csv"),
+            path("licentiegebruik.xlsx", download, {"fmt": "xlsx"}, name="licenses_licence_usage_xlsx"),
+            *super().get_urls(),
+        ]
+
+    def usage_download(self, request, fmt: str):
+        """ "Licentiegebruik downloaden" of every school: the publisher's export, streamed."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return usage_response(None, fmt, "alle-scholen", timezone.localdate())
 
     @admin.display(description=_("in gebruik"), ordering="_seats_used")
     def seats_used(self, obj):

@@ -67,10 +67,18 @@ def season(school: School, today: dt.date) -> Season | None:
     """The coming school year when the school has licences for it; otherwise, from 1 August to
     31 October, the school year that just began. None outside the window."""
     current = school_year_of(today)
-    coming = next_school_year(current)
     years = set(
-        Licence.objects.filter(school=school, school_year__in=[current, coming]).values_list("school_year", flat=True)
+        Licence.objects.filter(school=school, school_year__in=[current, next_school_year(current)]).values_list(
+            "school_year", flat=True
+        )
     )
+    return season_of(years, today)
+
+
+def season_of(years: set[str], today: dt.date) -> Season | None:
+    """:func:`season` from the school years the school holds licences for (no query)."""
+    current = school_year_of(today)
+    coming = next_school_year(current)
     if coming in years:
         return Season(source=current, target=coming)
     if current in years and today <= autumn_end(current):

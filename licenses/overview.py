@@ -146,7 +146,11 @@ def coverage_warnings(school: School, rows: list[GroupLicenceRow]) -> list[str]:
     The paper and the digital basis of one method count as one: a group with either is covered,
     and a group with neither gets one warning, not two.
     """
-    levels_by_group = _levels_by_group(school)
+    return coverage_messages(rows, year_levels_by_group([school.pk]).get(school.pk, {}))
+
+
+def coverage_messages(rows: list[GroupLicenceRow], levels_by_group: dict[int, set[str]]) -> list[str]:
+    """:func:`coverage_warnings` from rows and year levels already read (no query)."""
     covered: dict[tuple, set[int]] = defaultdict(set)  # product (or method basis) -> linked group ids
     wanted: dict[tuple, set[str]] = defaultdict(set)
     names: dict[tuple, str] = {}
@@ -195,20 +199,23 @@ def warnings(school: School, today: dt.date) -> list[str]:
     return [_full_message(licence) for licence in full] + coverage_warnings(school, group_licence_rows(school, today))
 
 
-def _levels_by_group(school: School) -> dict[int, set[str]]:
-    """Year levels in each group, from its own level or (for combination groups) its pupils'."""
-    levels: dict[int, set[str]] = defaultdict(set)
-    for group_id, level in (
-        Pupil.objects.filter(school=school, active=True, group__isnull=False)
-        .values_list("group_id", "jaargroep")
+def year_levels_by_group(school_ids: list[int]) -> dict[int, dict[int, set[str]]]:
+    """Per school, the year levels in each active group: its own level or (for combination
+    groups) its pupils' (two queries whatever the number of schools)."""
+    levels: dict[int, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for school_id, group_id, level in (
+        Pupil.objects.filter(school_id__in=school_ids, active=True, group__isnull=False)
+        .values_list("school_id", "group_id", "jaargroep")
         .distinct()
     ):
         if level:
-            levels[group_id].add(level)
-    for group_id, level in (
-        Group.objects.filter(school=school, active=True).exclude(jaargroep="").values_list("id", "jaargroep")
+            levels[school_id][group_id].add(level)
+    for school_id, group_id, level in (
+        Group.objects.filter(school_id__in=school_ids, active=True)
+        .exclude(jaargroep="")
+        .values_list("school_id", "id", "jaargroep")
     ):
-        levels[group_id].add(level)
+        levels[school_id][group_id].add(level)
     return levels
 
 

@@ -5,18 +5,24 @@ Line one of every view: the access helper.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from integrations.status import links_summary, registry_status
 from licenses.overview import seats_not_restored
 from licenses.overview import warnings as licence_warnings
+from licenses.usage_export import usage_response
 from portal import overview as portal_overview
+from portal.attention import NIGHTS, attention_of_schools
+from portal.pictures import night_strip
 from roster import overview
-from roster.access import school_for_request
+from roster.access import MY_SCHOOLS_MINIMUM, coordinated_schools_for_request, school_for_request
 from roster.holds import open_holds, reason_texts
+from roster.models import School
 from roster.reports import latest_sync_summary
 
 
@@ -49,3 +55,41 @@ def beheer_home(request: HttpRequest, school_id: int) -> HttpResponse:
         registry=registry_status(school),
     )
     return render(request, "roster/beheer_home.html", context)
+
+
+def _my_schools(request: HttpRequest) -> list[School]:
+    """The schools of "Mijn scholen", or 404 for anyone who is ict-coördinator at fewer than two
+    (they have Beheer of their one school; the page is not offered to them)."""
+    schools = coordinated_schools_for_request(request)
+    if len(schools) < MY_SCHOOLS_MINIMUM:
+        raise Http404
+    return schools
+
+
+@require_GET
+def my_schools(request: HttpRequest) -> HttpResponse:
+    schools = _my_schools(request)
+    rows = [(item, night_strip(item.facts.nights)) for item in attention_of_schools(schools)]
+    context = {
+        "rows": rows,
+        "nights": NIGHTS,
+        "has_my_schools": True,
+        "needing": sum(1 for item, _ in rows if item.count),
+    }
+    return render(request, "portal/my_schools.html", context)
+
+
+@require_GET
+def my_schools_usage(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    """ "Licentiegebruik downloaden" for all of the coordinator's schools."""
+    schools = _my_schools(request)
+    return usage_response([school.pk for school in schools], fmt, "mijn-scholen", timezone.localdate())
+
+
+@require_GET
+def school_usage(request: HttpRequest, school_id: int, fmt: str) -> HttpResponseBase:
+    """ "Licentiegebruik downloaden" for one school."""
+    access = school_for_request(request, school_id, coordinator=True)
+    school = access.school
+    name = slugify(f"{school.brin}{school.dependancecode}") or str(school.pk)
+    return usage_response([school.pk], fmt, name, timezone.localdate())

@@ -25,6 +25,7 @@ pytest_plugins = [
     "tests.lvs_helpers",
     "tests.walk_world",
     "tests.registry_helpers",
+    "tests.my_schools_world",
 ]
 
 

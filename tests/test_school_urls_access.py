@@ -21,6 +21,7 @@ from tests.test_page_query_bounds import MAX_QUERIES
 RIGHTS = {
     "school_start": "staff",
     "beheer_home": "coordinator",
+    "school_usage": "coordinator",
     "beheer_gegevens": "coordinator",
     "beheer_groepen": "coordinator",
     "beheer_groep": "coordinator",
@@ -56,6 +57,7 @@ RIGHTS = {
 POST_ONLY = {"licence_link_groups", "held_night_apply", "held_night_discard"}
 GET_ONLY = {
     "school_start",
+    "school_usage",
     "beheer_home",
     "beheer_gegevens",
     "beheer_groepen",
@@ -77,6 +79,7 @@ GET_ONLY = {
 # `school_objects`): a view with another argument must be listed here to be walked.
 EXTRA_KWARGS = {
     "beheer_groep": lambda o: {"group_id": o["group"].pk},
+    "school_usage": lambda o: {"fmt": "csv"},
     "licence_link_groups": lambda o: {"licence_id": o["group_licence"].pk},
     "licence_unlink_group": lambda o: {"licence_id": o["group_licence"].pk, "group_id": o["group"].pk},
     "licence_assign_seat": lambda o: {"licence_id": o["pupil_licence"].pk},

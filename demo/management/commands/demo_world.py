@@ -12,9 +12,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from demo.attention import ensure_attention_examples
 from demo.licences import ensure_catalogue, ensure_licences, ensure_next_year_licences
 from demo.next_year import demo_schools_next_year
-from demo.world import demo_schools, generated_school
+from demo.world import SCHOOL_B, demo_schools, generated_school
 from licenses.year_levels import remember_year_levels
 from roster.feed import FolderSource, write_folder
 from roster.importer import sync_roster
@@ -55,6 +56,8 @@ class Command(BaseCommand):
             if school.basispoort_id in {doc.basispoort_id for doc in documents[:3]}:
                 ensure_next_year_licences(school, products, next_year)
         remember_year_levels([school.pk for school in schools])
+        # Het Kompas, Sanne de Vries's second school: something on every rule of "Mijn scholen".
+        ensure_attention_examples(School.objects.get(basispoort_id=SCHOOL_B))
         self.stdout.write(
             f"Demo world: {len(documents)} schools written to {feed_dir}; "
             f"{summary.counts['imported']} school(s) changed by the import. "
