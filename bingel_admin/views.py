@@ -103,7 +103,8 @@ def _provider_end_session_endpoint(request: HttpRequest) -> str | None:
 @login_not_required
 @require_GET
 def help_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "help.html")
+    # A signed-in person gets a way back to their school(s); nobody else has one.
+    return render(request, "help.html", {"own_schools": schools_for_request(request)})
 
 
 @login_not_required
