@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from integrations.sso import ID_TOKEN_SESSION_KEY, PROVIDER_ID, BasispoortOAuth2Adapter
@@ -78,7 +79,12 @@ def choose_school(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
     id_token = request.session.get(ID_TOKEN_SESSION_KEY)
+    was_signed_in = request.user.is_authenticated
     auth_logout(request)
+    if was_signed_in:
+        # Kept in the new, anonymous session until the login page shows it (also after the
+        # round trip through the provider's logout).
+        messages.info(request, _("Je bent uitgelogd."))
     if id_token:
         end_session = _provider_end_session_endpoint(request)
         if end_session:
