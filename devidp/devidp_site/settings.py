@@ -38,6 +38,9 @@ DEVIDP_REDIRECT_URIS = _env(
 DEVIDP_POST_LOGOUT_REDIRECT_URIS = _env("DEVIDP_POST_LOGOUT_REDIRECT_URIS", "http://127.0.0.1:8000/").split()
 
 # The licence registry the "Lesmateriaal" tab reads (like the Basispoort portal does), over mutual TLS.
+# The people the README names (the demo's coordinator, teacher and teacher-coordinator): shown
+# first on the login page, before the rest of the feed's staff.
+DEVIDP_PERSONAS = _env("DEVIDP_PERSONAS", "200001 200002 200003").split()
 DEVIDP_REGISTRY_URL = _env("DEVIDP_REGISTRY_URL", "")
 DEVIDP_REGISTRY_CLIENT_CERT = _env("DEVIDP_REGISTRY_CLIENT_CERT", "")
 DEVIDP_REGISTRY_CA_BUNDLE = _env("DEVIDP_REGISTRY_CA_BUNDLE", "")

@@ -63,12 +63,18 @@ def login_view(request):
         status = 400
     else:
         form = LoginForm(roster=roster)
+    featured = {basispoort_id: n for n, basispoort_id in enumerate(settings.DEVIDP_PERSONAS)}
+    personas = sorted(
+        (p for p in roster.people if str(p.basispoort_id) in featured), key=lambda p: featured[str(p.basispoort_id)]
+    )
     return render(
         request,
         "devidp/login.html",
         {
             "form": form,
             "roster": roster,
+            "personas": personas,
+            "others": [p for p in roster.people if str(p.basispoort_id) not in featured],
             "feed_dir": settings.DEVIDP_FEED_DIR,
             "next": next_url,
             "selected": form.data.get("person", ""),
