@@ -89,7 +89,8 @@ def walk(transactional_db) -> Walk:
     AuditEvent.objects.filter(pk=event.pk).update(created_at=delivered)
     # A filled Logboek, with the longest words it really shows (issue 28: it scrolled sideways
     # on a phone once it had entries).
-    AuditEvent.objects.bulk_create(
+    # Older than the entry of 30 November, which stays the first row.
+    filled = AuditEvent.objects.bulk_create(
         AuditEvent(action=action, subject=subject, actor_label="Sanne de Vries (Basispoort 200001)", school=school)
         for action, subject in [
             (AuditAction.LINK_GROUP, "Groep 1/2a – kleutertuin Basis digitaal 2026-2027"),
@@ -98,6 +99,8 @@ def walk(transactional_db) -> Walk:
             (AuditAction.LOGIN_METHOD_CHANGED, "Groep 8: nieuwe inlogcodes (Cijfercode)"),
         ]
     )
+    for day, older in enumerate(filled, start=20):
+        AuditEvent.objects.filter(pk=older.pk).update(created_at=delivered.replace(day=day))
     link.refresh_from_db()
     return Walk(school, other, coordinator, teacher, group_8, milans, seat_licence, kleuter_licence, link)
 
