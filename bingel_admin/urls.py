@@ -60,6 +60,7 @@ urlpatterns = [
     path("uitloggen/", views.logout, name="logout"),
     path("scholen/", views.choose_school, name="choose_school"),
     path("help/", views.help_page, name="help"),
+    path("basispoort/<int:institution_id>/beheer/", views.beheer_by_institution, name="beheer_by_institution"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("taal/", login_not_required(set_language), name="set_language"),

@@ -16,15 +16,16 @@ from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from bingel_admin.http_hygiene import PORTAL_MARK, from_portal
 from integrations.sso import ID_TOKEN_SESSION_KEY, PROVIDER_ID, BasispoortOAuth2Adapter
-from roster.access import BASISPOORT_ID_SESSION_KEY, basispoort_id_of, schools_for_request
+from roster.access import BASISPOORT_ID_SESSION_KEY, basispoort_id_of, school_for_request, schools_for_request
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,12 @@ def _safe_next(request: HttpRequest) -> str:
 def login_page(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and basispoort_id_of(request) is not None:
         return redirect(_safe_next(request) or "home")
-    return render(request, "login.html", {"next": _safe_next(request), "provider_id": PROVIDER_ID})
+    next_url = _safe_next(request)
+    # Sent by a portal tile (marked on the way by http_hygiene.LoginRequiredMiddleware): the person
+    # is signed in at Basispoort, so the page continues the login at once (static/js/login.js).
+    portal = request.GET.get("via") == PORTAL_MARK.split("=")[1] or from_portal(request)
+    context = {"next": next_url, "provider_id": PROVIDER_ID, "from_portal": bool(next_url) and portal}
+    return render(request, "login.html", context)
 
 
 @login_not_required
@@ -65,6 +71,17 @@ def home(request: HttpRequest) -> HttpResponse:
     if len(schools) == 1:
         return redirect("school_start", school_id=schools[0].pk)
     return redirect("choose_school")
+
+
+@require_GET
+def beheer_by_institution(request: HttpRequest, institution_id: int) -> HttpResponse:
+    """Beheer of the school Basispoort knows as ``institution_id``: the portal's tile for a
+    coordinator names the school by Basispoort's id, not ours. Only the person's own schools."""
+    school = next((s for s in schools_for_request(request) if s.basispoort_id == institution_id), None)
+    if school is None:
+        raise Http404
+    school_for_request(request, school.pk, coordinator=True)  # 404 unless they coordinate it
+    return redirect("beheer_home", school_id=school.pk)
 
 
 @require_GET

@@ -120,4 +120,12 @@ def _tiles(basispoort_id):
 def lesmateriaal(request):
     """The portal's "Lesmateriaal" tab: a tile per product the licence registry grants this person."""
     tiles, problem = _tiles(request.user.username) if request.user.username.isdigit() else ([], "")
-    return render(request, "devidp/lesmateriaal.html", {"tiles": tiles or [], "problem": problem})
+    person = load_roster(settings.DEVIDP_FEED_DIR).get(request.user.username)
+    # As the portal does for an ICT coordinator: a tile into the publisher's administration.
+    beheer = [
+        {"school": a.school_name, "link": f"{settings.DEVIDP_APP_URL}/basispoort/{a.school_id}/beheer/"}
+        for a in (person.appointments if person else [])
+        if "ICTCoordinator" in a.roles and a.school_id is not None
+    ]
+    context = {"tiles": tiles or [], "beheer": beheer, "problem": problem}
+    return render(request, "devidp/lesmateriaal.html", context)
