@@ -5,15 +5,26 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-DEMO_HOST ?= 127.0.0.1:8000
-IDP_HOST ?= localhost:8001
+# One setting moves the whole demo: the app listens on DEMO_PORT, the development identity
+# provider on the next port, the reference LVS on the one after, the licence registry after that;
+# every address the parts give each other (redirects, the provider's URL, the public URL, the LVS
+# and the registry) follows. DEMO_HOST / IDP_HOST still move one part by host name and port.
+DEMO_PORT ?= 8000
+DEMO_HOST ?= 127.0.0.1:$(DEMO_PORT)
+IDP_HOST ?= localhost:$(shell echo $$(( $(DEMO_PORT) + 1 )))
+LVS_PORT ?= $(shell echo $$(( $(DEMO_PORT) + 2 )))
+DEMO_LVS_URL := http://127.0.0.1:$(LVS_PORT)/uwlr
 # The key the demo's reference LVS accepts (demo/results.py DEMO_LVS_KEY).
 DEMO_LVS_KEY := demo-momento-2026-7Q4K
 # The demo's reference licence registry (mutual TLS, certificates made in var/registry-pki).
-REGISTRY_PORT ?= 8003
+REGISTRY_PORT ?= $(shell echo $$(( $(DEMO_PORT) + 3 )))
 REGISTRY_PKI := var/registry-pki
 REGISTRY_ENV := LICENCE_REGISTRY_URL=https://127.0.0.1:$(REGISTRY_PORT)/rest/v1/ \
   LICENCE_REGISTRY_CLIENT_CERT=$(REGISTRY_PKI)/client.pem LICENCE_REGISTRY_CA_BUNDLE=$(REGISTRY_PKI)/ca.pem
+# Where the app finds the provider and says it lives; where the provider may send people back to.
+APP_ENV = BINGEL_PUBLIC_URL=http://$(DEMO_HOST) BASISPOORT_OIDC_SERVER_URL=http://$(IDP_HOST)/o
+DEVIDP_ENV = DEVIDP_REDIRECT_URIS=http://$(DEMO_HOST)/accounts/oidc/basispoort/login/callback/ \
+  DEVIDP_POST_LOGOUT_REDIRECT_URIS=http://$(DEMO_HOST)/ DEVIDP_APP_URL=http://$(DEMO_HOST)
 DEVIDP_REGISTRY_ENV := DEVIDP_REGISTRY_URL=https://127.0.0.1:$(REGISTRY_PORT)/rest/v1/ \
   DEVIDP_REGISTRY_CLIENT_CERT=$(REGISTRY_PKI)/client.pem DEVIDP_REGISTRY_CA_BUNDLE=$(REGISTRY_PKI)/ca.pem
 
@@ -44,20 +55,20 @@ $(VENV)/.installed: $(DEV_LOCK)
 install: $(VENV)/.installed ## .venv from requirements/dev.lock (hashes checked)
 
 demo: install ## install, load the demo world and serve it on http://$(DEMO_HOST) with the dev identity provider, reference LVS and registry
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo_world
-	$(PY) devidp/manage.py devidp_setup
-	$(PY) manage.py demo_results
+	$(APP_ENV) $(PY) manage.py migrate --noinput
+	$(APP_ENV) $(PY) manage.py demo_world
+	$(DEVIDP_ENV) $(PY) devidp/manage.py devidp_setup
+	$(APP_ENV) $(PY) manage.py demo_results --lvs-url $(DEMO_LVS_URL)
 	@echo "Demo: open http://$(DEMO_HOST) — log in as Sanne de Vries (coordinator) or Mark Jansen (teacher)."
-	@echo "Result link: Beheer → Resultaatkoppelingen → Momento, key $(DEMO_LVS_KEY); the reference LVS shows what it got on http://127.0.0.1:8002/"
+	@echo "Result link: Beheer → Resultaatkoppelingen → Momento, key $(DEMO_LVS_KEY); the reference LVS shows what it got on http://127.0.0.1:$(LVS_PORT)/"
 	@echo "Portal stand-in: log in on http://$(IDP_HOST)/login/ and open the tab Lesmateriaal (tiles from the licence registry on port $(REGISTRY_PORT))."
 	$(PY) -m demo.reference_registry --pki $(REGISTRY_PKI) --make-pki
 	@trap 'kill $$idp $$lvs $$reg 2>/dev/null' EXIT; \
-	  $(DEVIDP_REGISTRY_ENV) $(PY) devidp/manage.py runserver $(IDP_HOST) --noreload & idp=$$!; \
-	  $(PY) -m demo.reference_lvs --port 8002 --key $(DEMO_LVS_KEY) & lvs=$$!; \
+	  $(DEVIDP_ENV) $(DEVIDP_REGISTRY_ENV) $(PY) devidp/manage.py runserver $(IDP_HOST) --noreload & idp=$$!; \
+	  $(PY) -m demo.reference_lvs --port $(LVS_PORT) --key $(DEMO_LVS_KEY) & lvs=$$!; \
 	  $(PY) -m demo.reference_registry --port $(REGISTRY_PORT) --pki $(REGISTRY_PKI) & reg=$$!; \
-	  for try in $$(seq 50); do $(REGISTRY_ENV) $(PY) manage.py sync_registry 2>/dev/null && break; sleep 0.2; done; \
-	  $(REGISTRY_ENV) $(PY) manage.py runserver $(DEMO_HOST)
+	  for try in $$(seq 50); do $(APP_ENV) $(REGISTRY_ENV) $(PY) manage.py sync_registry 2>/dev/null && break; sleep 0.2; done; \
+	  $(APP_ENV) $(REGISTRY_ENV) $(PY) manage.py runserver $(DEMO_HOST)
 
 lint: install ## ruff, ruff format, bandit and the import-linter contracts
 	$(VENV)/bin/ruff check .

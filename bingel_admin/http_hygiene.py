@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
@@ -56,4 +58,25 @@ class BoundedSessionMiddleware:
                 session.set_expiry(None)
         elif session.modified and not session.is_empty():
             session.set_expiry(settings.LOGIN_STATE_SESSION_SECONDS)
+        return response
+
+
+PORTAL_MARK = "via=portaal"
+
+
+def from_portal(request: HttpRequest) -> bool:
+    """Did a tile of the Basispoort portal send this person here (the browser names its origin)?"""
+    referer = urlsplit(request.headers.get("referer", ""))
+    return f"{referer.scheme}://{referer.netloc}" in settings.BASISPOORT_PORTAL_ORIGINS
+
+
+class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
+    """Django's, and a page a portal tile opened keeps that fact on its way to the login page:
+    the browser drops the portal's origin on our redirect (``Referrer-Policy: same-origin``),
+    and the login page continues at once for someone the portal has just signed in."""
+
+    def handle_no_permission(self, request, view_func):
+        response = super().handle_no_permission(request, view_func)
+        if from_portal(request):
+            response["Location"] += ("&" if "?" in response["Location"] else "?") + PORTAL_MARK
         return response

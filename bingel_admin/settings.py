@@ -130,7 +130,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "bingel_admin.http_hygiene.BoundedSessionMiddleware",
     # Every page needs a login unless its view says otherwise (login_not_required).
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "bingel_admin.http_hygiene.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -346,6 +346,10 @@ SOCIALACCOUNT_PROVIDERS = {
 # No inline script or style anywhere; the only other origin is the SSO provider, which forms
 # (login, logout) redirect to.
 _SSO_ORIGIN = "{0.scheme}://{0.netloc}".format(urlsplit(BASISPOORT_OIDC_SERVER_URL))
+# Where the Basispoort portal's tiles link from: a person arriving from there with a page to go
+# to is signed in at Basispoort already, so the login page continues at once (integrations/sso.py
+# still runs the whole code flow with state, nonce and PKCE).
+BASISPOORT_PORTAL_ORIGINS = envlist("BASISPOORT_PORTAL_ORIGINS", [_SSO_ORIGIN])
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

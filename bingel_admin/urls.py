@@ -62,6 +62,7 @@ urlpatterns = [
     path("scholen/", views.choose_school, name="choose_school"),
     path("mijn-scholen/", include(my_schools_patterns)),
     path("help/", views.help_page, name="help"),
+    path("basispoort/<int:institution_id>/beheer/", views.beheer_by_institution, name="beheer_by_institution"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("taal/", login_not_required(set_language), name="set_language"),

@@ -16,12 +16,14 @@ from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from bingel_admin.http_hygiene import PORTAL_MARK, from_portal
 from integrations.sso import ID_TOKEN_SESSION_KEY, PROVIDER_ID, BasispoortOAuth2Adapter
 from portal.attention import attention_of_schools
 from roster.access import (
@@ -29,6 +31,7 @@ from roster.access import (
     MY_SCHOOLS_MINIMUM,
     basispoort_id_of,
     coordinated_schools_for_request,
+    school_for_request,
     schools_for_request,
 )
 
@@ -49,7 +52,12 @@ def _safe_next(request: HttpRequest) -> str:
 def login_page(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and basispoort_id_of(request) is not None:
         return redirect(_safe_next(request) or "home")
-    return render(request, "login.html", {"next": _safe_next(request), "provider_id": PROVIDER_ID})
+    next_url = _safe_next(request)
+    # Sent by a portal tile (marked on the way by http_hygiene.LoginRequiredMiddleware): the person
+    # is signed in at Basispoort, so the page continues the login at once (static/js/login.js).
+    portal = request.GET.get("via") == PORTAL_MARK.split("=")[1] or from_portal(request)
+    context = {"next": next_url, "provider_id": PROVIDER_ID, "from_portal": bool(next_url) and portal}
+    return render(request, "login.html", context)
 
 
 @login_not_required
@@ -74,6 +82,17 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+def beheer_by_institution(request: HttpRequest, institution_id: int) -> HttpResponse:
+    """Beheer of the school Basispoort knows as ``institution_id``: the portal's tile for a
+    coordinator names the school by Basispoort's id, not ours. Only the person's own schools."""
+    school = next((s for s in schools_for_request(request) if s.basispoort_id == institution_id), None)
+    if school is None:
+        raise Http404
+    school_for_request(request, school.pk, coordinator=True)  # 404 unless they coordinate it
+    return redirect("beheer_home", school_id=school.pk)
+
+
+@require_GET
 def choose_school(request: HttpRequest) -> HttpResponse:
     schools = schools_for_request(request)
     if not schools:
@@ -91,7 +110,12 @@ def choose_school(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
     id_token = request.session.get(ID_TOKEN_SESSION_KEY)
+    was_signed_in = request.user.is_authenticated
     auth_logout(request)
+    if was_signed_in:
+        # Kept in the new, anonymous session until the login page shows it (also after the
+        # round trip through the provider's logout).
+        messages.info(request, _("Je bent uitgelogd."))
     if id_token:
         end_session = _provider_end_session_endpoint(request)
         if end_session:
@@ -116,7 +140,8 @@ def _provider_end_session_endpoint(request: HttpRequest) -> str | None:
 @login_not_required
 @require_GET
 def help_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "help.html")
+    # A signed-in person gets a way back to their school(s); nobody else has one.
+    return render(request, "help.html", {"own_schools": schools_for_request(request)})
 
 
 @login_not_required

@@ -20,6 +20,8 @@ import hashlib
 import hmac
 import logging
 import secrets
+import socket
+from urllib.parse import urlsplit
 
 import jwt
 import requests
@@ -50,6 +52,8 @@ ID_TOKEN_SESSION_KEY = "basispoort_id_token"  # noqa: S105 (a session key name)
 # The roster name of the person who logged in, for the top bar (read without a query per page).
 PERSON_NAME_SESSION_KEY = "basispoort_person_name"
 WELL_KNOWN = "/.well-known/openid-configuration"
+# How long the login start waits for the provider's login page to accept a connection.
+PROBE_SECONDS = 3
 
 # Asymmetric signatures only: HS256 would be signed with our own client secret, "none" with nothing.
 ALGORITHM_KEY_TYPES = {
@@ -268,13 +272,25 @@ def _refused(request: HttpRequest, status: int = 400):
 def login(request: HttpRequest, provider_id: str):
     """Start the code flow. POST only, so a third-party page cannot start a login for you."""
     try:
-        return OAuth2LoginView.adapter_view(_adapter(request, provider_id))(request)
+        adapter = _adapter(request, provider_id)
+        _probe(adapter.openid_config["authorization_endpoint"])
+        return OAuth2LoginView.adapter_view(adapter)(request)
     except SocialApp.DoesNotExist as exc:
         raise Http404 from exc
-    except (requests.RequestException, ValueError, OAuth2Error) as exc:
-        # The provider's discovery document could not be fetched or read, or names another issuer.
+    except (requests.RequestException, ValueError, OAuth2Error, OSError) as exc:
+        # The provider's discovery document could not be fetched or read, or names another issuer;
+        # or it was read while the provider was up (it is cached) and its login page is down now.
         logger.warning("SSO login not started: provider unreachable or misconfigured (%s)", type(exc).__name__)
         return render(request, "socialaccount/provider_unreachable.html", status=503)
+
+
+def _probe(url: str) -> None:
+    """Raise ``OSError`` unless the provider's login page accepts a connection: the browser is
+    about to be sent there, and a dead address would leave it on the browser's own error page."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    with socket.create_connection((parts.hostname or "", port), timeout=PROBE_SECONDS):
+        pass
 
 
 @login_not_required

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from bingel_admin.numbers import percent
 from licenses.models import DepartedSeat, GroupLink, Licence, LicenceKind, ProductType, Seat
 from roster.models import Group, Pupil, School
-from roster.naming import labels, pupil_number
+from roster.naming import group_order, labels, pupil_number
 from roster.school_year import school_year_of
 
 
@@ -36,7 +36,7 @@ class GroupLicenceRow:
 
 def group_licence_rows(school: School, today: dt.date) -> list[GroupLicenceRow]:
     licences = list(current_licences(school, LicenceKind.PER_GROUP, today))
-    groups = list(Group.objects.filter(school=school, active=True).order_by("jaargroep", "name"))
+    groups = sorted(Group.objects.filter(school=school, active=True), key=group_order)
     by_id = {g.pk: g for g in groups}
     linked: dict[int, set[int]] = defaultdict(set)
     for licence_id, group_id in GroupLink.objects.filter(licence__in=licences).values_list("licence_id", "group_id"):

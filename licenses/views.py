@@ -24,7 +24,7 @@ from licenses.models import GroupLink, Licence, LicenceKind, Seat
 from licenses.overview import coverage_warnings, group_licence_rows, pupil_licence_rows, seat_warnings
 from roster.access import school_for_request
 from roster.models import Group, Pupil
-from roster.naming import label_pupils
+from roster.naming import group_order, label_pupils
 
 # The one wording of the handbook's lesson-week warning, on "Licenties per groep" and "Kies het kind".
 LESSON_WEEK_NOTE = gettext_lazy(
@@ -189,7 +189,7 @@ def assign_seat(request: HttpRequest, school_id: int, licence_id: int) -> HttpRe
         kind=LicenceKind.PER_PUPIL,
     )
     params = request.POST if request.method == "POST" else request.GET
-    groups = list(Group.objects.filter(school=access.school, active=True).order_by("jaargroep", "name"))
+    groups = sorted(Group.objects.filter(school=access.school, active=True), key=group_order)
     group = next((g for g in groups if g.pk == _int(params.get("groep"))), None)
     here = reverse("licence_assign_seat", args=[access.school.pk, licence.pk])
 

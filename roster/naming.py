@@ -7,6 +7,8 @@ LAS key) and a Basispoort id, so a shared name gets the last digits of that numb
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Protocol
@@ -53,3 +55,47 @@ def label_pupils(pupils: Iterable[NamedPupil], name: str = "sort_name", attribut
     for pupil, label in zip(pupils, shown, strict=True):
         setattr(pupil, attribute, label)
     return pupils
+
+
+# Letters that Unicode does not decompose into a base letter and an accent, but that a Dutch
+# keyboard types as the plain letter: "Yılmaz" is typed "yilmaz", "Søren" "soren".
+_PLAIN_LETTERS = str.maketrans(
+    {"ı": "i", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE"}
+)
+_DIGITS = re.compile(r"(\d+)")
+_WORD = re.compile(r"\w+")
+_LEVEL = re.compile(r"[0-9]{1,2}")
+
+
+def folded(text: str) -> str:
+    """``text`` as a search compares it: without case or accents ("Zoë" → "zoe", "Yılmaz" → "yilmaz")."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_PLAIN_LETTERS))
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+
+
+def search_words(query: str) -> list[str]:
+    """The words of a search, folded; punctuation (the comma of "Bakker, Milan", the "…" and
+    brackets of a pupil number as lists show it) only separates words, and the words the list
+    puts around a pupil number ("lln.nr.") are not part of any name."""
+    around_number = set(_WORD.findall(folded(_("%(name)s (lln.nr. %(number)s)") % {"name": "", "number": ""})))
+    return [word for word in _WORD.findall(folded(query)) if word not in around_number]
+
+
+def natural_key(text: str) -> tuple:
+    """Sort key in which numbers count as numbers: "Groep 4/5" before "Groep 8" before "Groep 10"."""
+    parts = _DIGITS.split(folded(text))
+    return tuple(int(part) if index % 2 else part for index, part in enumerate(parts))
+
+
+class OrderedGroup(Protocol):
+    name: str
+    jaargroep: str
+    is_subgroup: bool
+
+
+def group_order(group: OrderedGroup) -> tuple:
+    """Groups as a school lists them: by year level — the jaargroep, or for a combination group
+    without one the first number in its name ("Groep 4/5" → 4) —, then by name, numbers as numbers;
+    subgroups (Plusklas) after the groups."""
+    level = group.jaargroep if _LEVEL.fullmatch(group.jaargroep) else next(iter(_LEVEL.findall(group.name)), "")
+    return (group.is_subgroup, int(level) if level else 99, natural_key(group.name))

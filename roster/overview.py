@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import reduce
-from operator import or_
+from types import SimpleNamespace
 
+from django.db import models
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from roster.models import Appointment, AppointmentRole, Group, Pupil, Role, School
+from roster.naming import folded, group_order, natural_key, pupil_number, search_words
 from roster.school_year import school_year_of
 
 TEACHING_ROLES = (Role.TEACHER, Role.SUBSTITUTE, Role.TRAINEE, Role.IB_RT)
@@ -72,7 +74,8 @@ def with_pupil_count(groups: QuerySet[Group]) -> QuerySet[Group]:
 
 
 def groups_with_teachers(school: School) -> QuerySet[Group]:
-    """Active groups with their current teachers and their number of active pupils."""
+    """Active groups with their current teachers and their number of active pupils (a list of
+    them goes through ``sorted(…, key=naming.group_order)``: SQL cannot sort "Groep 4/5" as 4)."""
     teachers = current_appointments_of(school).select_related("staff").order_by("staff__last_name", "staff__first_name")
     return (
         with_pupil_count(Group.objects.filter(school=school, active=True))
@@ -102,15 +105,68 @@ def staff_with_role(school: School, *roles: str) -> QuerySet[Appointment]:
     )
 
 
-def search_pupils(school: School, query: str) -> QuerySet[Pupil]:
-    """Active pupils, each word of ``query`` found in the first name, infix or surname."""
-    pupils = Pupil.objects.filter(school=school, active=True).select_related("group")
-    for word in query.split():
-        pupils = pupils.filter(
-            reduce(or_, (Q(**{f"{name}__icontains": word}) for name in ("first_name", "infix", "last_name")))
-        )
-    return pupils.order_by("last_name", "first_name", "infix", "pk")
+class PupilOrder(models.TextChoices):
+    """How the Leerlingen tab can sort; the value is the ``sorteer`` parameter of its links."""
+
+    NAME = "naam", _("Naam")
+    GROUP = "groep", _("Groep")
+    YEAR_LEVEL = "jaargroep", _("Jaargroep")
+
+
+def search_pupils(school: School, query: str, group: Group | None = None, order: str = PupilOrder.NAME) -> list[int]:
+    """Ids of the active pupils in which every word of ``query`` is found — in the first name,
+    infix, surname or the pupil number the lists show beside a shared name —, in ``group``
+    (a group or a subgroup) if one is given, sorted by ``order``.
+
+    Words are compared without case or accents ("zoe" finds Zoë, "yilmaz" Yılmaz) and in any
+    order, so the list's own "Jansen, Liv" finds Liv Jansen. The comparison is done here rather
+    than in SQL so that it is the same on PostgreSQL and on the demo's SQLite (neither
+    ``unaccent`` nor SQLite's ``LIKE`` folds "ı" or "ë"): one query of short tuples, however
+    many pupils match.
+    """
+    pupils = Pupil.objects.filter(school=school, active=True)
+    if group is not None:
+        pupils = pupils.filter(Q(subgroups=group) if group.is_subgroup else Q(group=group))
+    rows = pupils.values_list(
+        "pk",
+        "first_name",
+        "infix",
+        "last_name",
+        "las_key",
+        "basispoort_id",
+        "jaargroep",
+        "group__name",
+        "group__jaargroep",
+        "group__is_subgroup",
+    )
+    words = search_words(query)
+    found = []
+    for pk, first, infix, last, las_key, basispoort_id, jaargroep, *group_fields in rows:
+        text = folded(f"{first} {infix} {last} {pupil_number(las_key, basispoort_id)}")
+        if all(word in text for word in words):
+            name = (folded(last), folded(first), folded(infix), pk)
+            found.append((pk, name, natural_key(jaargroep), group_fields))
+    if order == PupilOrder.GROUP:
+        found.sort(key=lambda row: (_group_key(row[3]), row[1]))
+    elif order == PupilOrder.YEAR_LEVEL:
+        found.sort(key=lambda row: (row[2] == (), row[2], row[1]))
+    else:
+        found.sort(key=lambda row: row[1])
+    return [row[0] for row in found]
+
+
+def _group_key(fields: list) -> tuple:
+    name, jaargroep, is_subgroup = fields
+    if name is None:  # no group: after every group
+        return (True, ())
+    return (False, group_order(SimpleNamespace(name=name, jaargroep=jaargroep, is_subgroup=is_subgroup)))
+
+
+def pupils_by_id(ids: list[int]) -> list[Pupil]:
+    """The pupils of ``ids`` (one page of a search), in that order, with their group."""
+    pupils = {pupil.pk: pupil for pupil in Pupil.objects.filter(pk__in=ids).select_related("group")} if ids else {}
+    return [pupils[pk] for pk in ids]
 
 
 def teacher_groups(appointment: Appointment) -> list[Group]:
-    return list(with_pupil_count(appointment.groups.filter(active=True)).order_by("is_subgroup", "jaargroep", "name"))
+    return sorted(with_pupil_count(appointment.groups.filter(active=True)), key=group_order)

@@ -6,6 +6,8 @@ arrives through Basispoort, so these pages only show it.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -15,7 +17,7 @@ from bingel_admin.htmx import fragment_or_page
 from roster import overview
 from roster.access import SchoolAccess, school_for_request
 from roster.models import Group, Role
-from roster.naming import label_pupils
+from roster.naming import group_order, label_pupils
 
 PUPILS_PER_PAGE = 50
 SEARCH_MAX_LENGTH = 100
@@ -53,7 +55,7 @@ def beheer_groep(request: HttpRequest, school_id: int, group_id: int) -> HttpRes
 
 
 def _groups_page(request: HttpRequest, access: SchoolAccess, open_group: Group | None) -> HttpResponse:
-    groups = list(overview.groups_with_teachers(access.school))
+    groups = sorted(overview.groups_with_teachers(access.school), key=group_order)
     context = access.context(
         groups=groups,
         open_group_id=open_group.pk if open_group else None,
@@ -84,7 +86,30 @@ def beheer_leerkrachten(request: HttpRequest, school_id: int) -> HttpResponse:
 def beheer_leerlingen(request: HttpRequest, school_id: int) -> HttpResponse:
     access = school_for_request(request, school_id, coordinator=True)
     query = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_LENGTH]
-    page = Paginator(overview.search_pupils(access.school, query), PUPILS_PER_PAGE).get_page(request.GET.get("pagina"))
-    label_pupils(page.object_list)
-    context = access.context(query=query, page=page)
+    groups = sorted(Group.objects.filter(school=access.school, active=True), key=group_order)
+    chosen = request.GET.get("groep", "")
+    group = next((g for g in groups if str(g.pk) == chosen), None)
+    order = request.GET.get("sorteer", "")
+    order = order if order in overview.PupilOrder.values else overview.PupilOrder.NAME
+    ids = overview.search_pupils(access.school, query, group=group, order=order)
+    page = Paginator(ids, PUPILS_PER_PAGE).get_page(request.GET.get("pagina"))
+    pupils = label_pupils(overview.pupils_by_id(list(page.object_list)))
+    kept = {
+        "q": query,
+        "groep": group.pk if group else "",
+        "sorteer": order if order != overview.PupilOrder.NAME else "",
+    }
+    context = access.context(
+        query=query,
+        page=page,
+        pupils=pupils,
+        groups=groups,
+        group=group,
+        unknown_group=bool(chosen) and group is None,
+        order=order,
+        orders=overview.PupilOrder,
+        # What a page link or a sort link keeps of the search, without the parts it changes.
+        page_query=urlencode({k: v for k, v in kept.items() if v}),
+        sort_query=urlencode({k: v for k, v in kept.items() if v and k != "sorteer"}),
+    )
     return render(request, "roster/beheer_leerlingen.html", context)

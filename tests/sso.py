@@ -56,6 +56,7 @@ def use_provider(settings, base_url: str, path: str = "/o") -> None:
     policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
     policy["DIRECTIVES"]["form-action"] = ["'self'", base_url]
     settings.CONTENT_SECURITY_POLICY = policy
+    settings.BASISPOORT_PORTAL_ORIGINS = [base_url]  # the dev provider is the portal stand-in too
 
 
 @pytest.fixture

@@ -30,12 +30,12 @@ def test_1_help_describes_what_the_app_does_and_a_real_helpdesk(page, live_serve
     assert (
         "in ontwikkeling" not in text and "komt nog" not in text and "vind je de inlogcodes in Basispoort" not in text
     )
-    assert "klik op de groepsnaam" in text
+    assert "bij de groep op ‘Inlogcodes’" in text
     mail = page.locator("a[href^='mailto:']").get_attribute("href")
     assert mail == "mailto:helpdesk.bao@malmberg.nl"
     page.get_by_role("button", name="English").click()
     text = page.locator("main").inner_text()
-    assert "still being developed" not in text and "click the group name" in text
+    assert "still being developed" not in text and "‘Login codes’ at the group" in text
 
 
 def test_2_pupils_sharing_a_name_are_told_apart_in_every_list(page, live_server, walk):
@@ -53,7 +53,7 @@ def test_2_pupils_sharing_a_name_are_told_apart_in_every_list(page, live_server,
     listed = page.locator(".pupil-list li").all_inner_texts()
     assert expected <= set(listed)
 
-    page.get_by_role("link", name="Groep 8", exact=True).click()
+    page.get_by_role("link", name="Inlogcodes Groep 8", exact=True).click()
     rows = page.get_by_role("rowheader").all_inner_texts()
     assert expected <= set(rows)
 
@@ -77,10 +77,10 @@ def test_3_a_coordinator_of_two_schools_switches_school(page, live_server, walk)
     assert page.locator(".topbar__brand").inner_text() == "Het Kompas"
 
 
-def test_4_login_codes_from_the_group_name_inside_beheer(page, live_server, walk):
+def test_4_login_codes_from_the_groups_tab_inside_beheer(page, live_server, walk):
     open_beheer(page, live_server, walk)
     tabs(page).get_by_role("link", name="Groepen", exact=True).click()
-    page.get_by_role("link", name="Groep 8", exact=True).click()
+    page.get_by_role("link", name="Inlogcodes Groep 8", exact=True).click()
     assert page.get_by_role("heading", name="Leerlingen en inlogcodes – Groep 8").is_visible()
     assert tabs(page).locator("[aria-current=page]").inner_text() == "Groepen"
     page.get_by_role("link", name="Wijzig login methode voor de groep").click()

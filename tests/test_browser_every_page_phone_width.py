@@ -10,6 +10,7 @@ import re
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
+from django.conf import settings
 
 from tests.browser import screenshot
 from tests.walk_world import sign_in
@@ -45,8 +46,15 @@ def crawl(page, start: str, origin: str) -> dict[str, int]:
     return measured
 
 
-def test_no_page_scrolls_sideways_at_390_px(page, live_server, walk):
+def in_language(page, live_server, language: str) -> None:
+    page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_no_page_scrolls_sideways_at_390_px(page, live_server, walk, language):
+    """In Dutch and in English, with the Logboek filled (the walk's school)."""
     page.set_viewport_size(PHONE)
+    in_language(page, live_server, language)
     origin = live_server.url
     measured = {}
     for path in ("/inloggen/", "/help/", "/bestaat-niet/"):
@@ -67,10 +75,12 @@ def test_no_page_scrolls_sideways_at_390_px(page, live_server, walk):
     screenshot(page, "phone-codes")
 
     page.context.clear_cookies()
+    in_language(page, live_server, language)
     sign_in(page, live_server, walk.teacher)
     measured.update({f"teacher {k}": v for k, v in crawl(page, origin + "/", origin).items()})
 
     assert len(measured) >= 25, sorted(measured)
+    assert f"/school/{walk.school.pk}/beheer/licenties/logboek/" in measured
     wide = {path: px for path, px in measured.items() if px > 0}
     assert not wide, f"pages wider than 390 px (by px): {wide}"
 

@@ -41,6 +41,7 @@ def portal(settings, live_server, demo_feed, registry_settings, registry_pki, tm
         DEVIDP_REGISTRY_URL=registry_url,
         DEVIDP_REGISTRY_CLIENT_CERT=str(registry_pki.client),
         DEVIDP_REGISTRY_CA_BUNDLE=str(registry_pki.ca),
+        DEVIDP_APP_URL=live_server.url,
     ) as idp:
         use_provider(settings, idp)
         call_command("sync_registry")  # the demo's existing links, as the nightly reconciliation sends them
@@ -81,13 +82,13 @@ def test_the_tile_follows_the_link_and_leads_to_the_start_page(page, portal, reg
     assert PRODUCT in tile.inner_text()
     screenshot(page, "portaal-lesmateriaal")
 
-    # The tile leads to our start page at the method (through single sign-on: already logged in at the portal).
+    # The tile leads to our start page at the method, through single sign-on but without asking
+    # again: the teacher is signed in at the portal (issue 28, point 11).
     tile.get_by_role("link").click()
-    login = page.get_by_role("button", name="Inloggen via Basispoort")
-    login.wait_for()
-    login.click()
     page.wait_for_url(f"{portal.app}/school/{school.pk}/**")
-    assert page.locator(f"#methode-{method.pk}").is_visible()
+    assert page.url.endswith(f"#methode-{method.pk}"), page.url
+    heading = page.locator(f"#methode-{method.pk}")
+    assert heading.is_visible() and abs(heading.bounding_box()["y"]) < 100, "scrolled to the method"
     assert PRODUCT in page.locator(f"section.method:has(#methode-{method.pk})").inner_text()
 
     # Unlinked: the tile is gone.
@@ -98,3 +99,14 @@ def test_the_tile_follows_the_link_and_leads_to_the_start_page(page, portal, reg
     page.goto(f"{portal.idp}/lesmateriaal/")
     assert tile_names(page) and method.name not in tile_names(page)  # the other methods are still there
     coordinator.context.close()
+
+
+def test_a_coordinator_has_a_tile_into_beheer(page, portal):
+    school = School.objects.get(basispoort_id=SCHOOL_A)
+    page.goto(f"{portal.idp}/login/")
+    page.get_by_label(DEMO_COORDINATOR.full_name, exact=False).check()
+    page.get_by_role("button", name="Inloggen").click()
+    page.get_by_role("link", name="Lesmateriaal").click()
+    page.get_by_role("link", name="Bingel beheer De Regenboog").click()
+    page.wait_for_url(f"{portal.app}/school/{school.pk}/beheer/")
+    assert page.get_by_role("heading", name="Beheer", exact=True).is_visible()

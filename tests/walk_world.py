@@ -1,7 +1,7 @@
 """The school a coordinator walks through in the browser tests of the handbook walk (issue 17):
 two pupils called "Bakker, Milan" in Groep 8, a kindergarten group listed first, the paper and
 the digital basis of one method, a licence for groups 1–2, a refused LVS key with results
-already sent, and a logbook entry dated 30 November 2026."""
+already sent, and a filled logbook (one entry dated 30 November 2026)."""
 
 from __future__ import annotations
 
@@ -96,6 +96,20 @@ def walk(transactional_db) -> Walk:
         action=AuditAction.ASSIGN_SEAT, subject="Milan Bakker – reken-plus", school=school, licence=seat_licence
     )
     AuditEvent.objects.filter(pk=event.pk).update(created_at=delivered)
+    # A filled Logboek, with the longest words it really shows (issue 28: it scrolled sideways
+    # on a phone once it had entries).
+    # Older than the entry of 30 November, which stays the first row.
+    filled = AuditEvent.objects.bulk_create(
+        AuditEvent(action=action, subject=subject, actor_label="Sanne de Vries (Basispoort 200001)", school=school)
+        for action, subject in [
+            (AuditAction.LINK_GROUP, "Groep 1/2a – kleutertuin Basis digitaal 2026-2027"),
+            (AuditAction.UNLINK_GROUP, "Groep 8 – reken-papier Basis papier 2026-2027"),
+            (AuditAction.RELEASE_SEAT, "Bakker, Milan (lln.nr. …1117) – lees-plus Oefensoftware"),
+            (AuditAction.LOGIN_METHOD_CHANGED, "Groep 8: nieuwe inlogcodes (Cijfercode)"),
+        ]
+    )
+    for day, older in enumerate(filled, start=20):
+        AuditEvent.objects.filter(pk=older.pk).update(created_at=delivered.replace(day=day))
     link.refresh_from_db()
     return Walk(school, other, coordinator, teacher, group_8, milans, seat_licence, kleuter_licence, link)
 

@@ -25,6 +25,7 @@ class Appointment:
     school_code: str
     roles: list[str]
     einddatum: str | None
+    school_id: int | None = None
 
     def __str__(self):
         roles = ", ".join(ROLE_LABELS.get(role, role) for role in self.roles) or "Geen rol"
@@ -90,7 +91,7 @@ def _school_label(feed_dir: Path, school_id):
     return details.get("naam") or f"Instelling {school_id}", code
 
 
-def _add_medewerker(people: dict, medewerker: dict, school_name: str, school_code: str):
+def _add_medewerker(people: dict, medewerker: dict, school_name: str, school_code: str, school_id=None):
     basispoort_id = str(medewerker["id"])
     person = people.get(basispoort_id)
     if person is None:
@@ -111,6 +112,7 @@ def _add_medewerker(people: dict, medewerker: dict, school_name: str, school_cod
             school_code=school_code,
             roles=list(medewerker.get("rollen") or []),
             einddatum=medewerker.get("einddatum"),
+            school_id=school_id,
         )
     )
 
@@ -132,7 +134,7 @@ def load_roster(feed_dir: Path) -> Roster:
             school_name, school_code = _school_label(feed_dir, school_id)
             school = _read_json(feed_dir / "instellingen" / f"{school_id}.json")
             for medewerker in school.get("medewerkers") or []:
-                _add_medewerker(people, medewerker, school_name, school_code)
+                _add_medewerker(people, medewerker, school_name, school_code, school_id)
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             problems.append(f"instelling {school_id}: {exc!r}")
     return Roster(

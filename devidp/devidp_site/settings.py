@@ -38,6 +38,11 @@ DEVIDP_REDIRECT_URIS = _env(
 DEVIDP_POST_LOGOUT_REDIRECT_URIS = _env("DEVIDP_POST_LOGOUT_REDIRECT_URIS", "http://127.0.0.1:8000/").split()
 
 # The licence registry the "Lesmateriaal" tab reads (like the Basispoort portal does), over mutual TLS.
+# The people the README names (the demo's coordinator, teacher and teacher-coordinator): shown
+# first on the login page, before the rest of the feed's staff.
+DEVIDP_PERSONAS = _env("DEVIDP_PERSONAS", "200001 200002 200003").split()
+# The app the portal's tiles lead to; a coordinator's "Bingel beheer" tile opens its Beheer.
+DEVIDP_APP_URL = _env("DEVIDP_APP_URL", "http://127.0.0.1:8000").rstrip("/")
 DEVIDP_REGISTRY_URL = _env("DEVIDP_REGISTRY_URL", "")
 DEVIDP_REGISTRY_CLIENT_CERT = _env("DEVIDP_REGISTRY_CLIENT_CERT", "")
 DEVIDP_REGISTRY_CA_BUNDLE = _env("DEVIDP_REGISTRY_CA_BUNDLE", "")
@@ -73,6 +78,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# As the real portal and browsers by default: another site learns which site a link came from
+# (the app continues a login that a portal tile started), never the page.
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 
 ROOT_URLCONF = "devidp_site.urls"
 WSGI_APPLICATION = "devidp_site.wsgi.application"

@@ -63,12 +63,18 @@ def login_view(request):
         status = 400
     else:
         form = LoginForm(roster=roster)
+    featured = {basispoort_id: n for n, basispoort_id in enumerate(settings.DEVIDP_PERSONAS)}
+    personas = sorted(
+        (p for p in roster.people if str(p.basispoort_id) in featured), key=lambda p: featured[str(p.basispoort_id)]
+    )
     return render(
         request,
         "devidp/login.html",
         {
             "form": form,
             "roster": roster,
+            "personas": personas,
+            "others": [p for p in roster.people if str(p.basispoort_id) not in featured],
             "feed_dir": settings.DEVIDP_FEED_DIR,
             "next": next_url,
             "selected": form.data.get("person", ""),
@@ -114,4 +120,12 @@ def _tiles(basispoort_id):
 def lesmateriaal(request):
     """The portal's "Lesmateriaal" tab: a tile per product the licence registry grants this person."""
     tiles, problem = _tiles(request.user.username) if request.user.username.isdigit() else ([], "")
-    return render(request, "devidp/lesmateriaal.html", {"tiles": tiles or [], "problem": problem})
+    person = load_roster(settings.DEVIDP_FEED_DIR).get(request.user.username)
+    # As the portal does for an ICT coordinator: a tile into the publisher's administration.
+    beheer = [
+        {"school": a.school_name, "link": f"{settings.DEVIDP_APP_URL}/basispoort/{a.school_id}/beheer/"}
+        for a in (person.appointments if person else [])
+        if "ICTCoordinator" in a.roles and a.school_id is not None
+    ]
+    context = {"tiles": tiles or [], "beheer": beheer, "problem": problem}
+    return render(request, "devidp/lesmateriaal.html", context)

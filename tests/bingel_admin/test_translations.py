@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 import subprocess
+import sys
 
 import pytest
 from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import translation
 
-from tests.servers import ROOT
+from tests.servers import ROOT, clean_env
 
 PO = ROOT / "locale/en/LC_MESSAGES/django.po"
 
@@ -49,3 +52,34 @@ def test_the_server_error_page_is_translated_too():
         assert "Something went wrong" in render_to_string("500.html")
     with translation.override("nl"):
         assert "Er ging iets mis" in render_to_string("500.html")
+
+
+def test_every_string_in_the_code_is_in_the_catalogue(tmp_path):
+    """A string added to a template or module but never extracted shows in Dutch on an English
+    page ("12 van 12 beschikbaar" on Nieuw schooljaar, issue 28): extract the catalogue afresh
+    from a copy of the code, as `make messages` does, and find nothing untranslated in it."""
+    copy = tmp_path / "code"
+    ignore = shutil.ignore_patterns(".venv", "node_modules", "test-artifacts", "var", ".git", "devidp", "*.pyc")
+    shutil.copytree(ROOT, copy, ignore=ignore)
+    subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "-l", "en", "--no-obsolete", "--ignore=tests"],
+        cwd=copy,
+        env=clean_env(BINGEL_VAR_DIR=str(tmp_path)),
+        check=True,
+        capture_output=True,
+    )
+    catalogue = str(copy / "locale/en/LC_MESSAGES/django.po")
+    # msgmerge guesses a translation for a new string from a similar old one and marks it fuzzy:
+    # that guess is shown to nobody, so a fuzzy string is as untranslated as an empty one.
+    missing = [
+        msgid
+        for which in ("--untranslated", "--only-fuzzy")
+        for msgid in re.findall(
+            r'^msgid "(.+)"$',
+            subprocess.run(
+                ["msgattrib", which, "--no-wrap", catalogue], capture_output=True, text=True, check=True
+            ).stdout,
+            re.MULTILINE,
+        )
+    ]
+    assert not missing, f"not in locale/en (run `make messages` and translate): {missing}"
