@@ -107,3 +107,8 @@ def _export_in_the_test_thread(settings):
     """Export threads have their own database connections, which cannot see the rows a test
     made inside its transaction; tests of the threaded path use ``transactional_db``."""
     settings.UWLR_EXPORT_THREADS = 1
+
+
+def result_ids(keys) -> list[str]:
+    """The services' own result ids in ``resultaat/@key`` values (``<our number>:<their id>``), sorted."""
+    return sorted(key.split(":", 1)[1] for key in keys)
