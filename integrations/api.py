@@ -22,15 +22,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from pathlib import Path
 
 import orjson
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from integrations.actions import IncomingResult, store_results
 from integrations.models import ResultKind, ServiceToken
@@ -43,6 +44,8 @@ MAX_DEPTH = 4  # {"resultaten": [{…}]} is three deep
 MAX_SCORE = 1_000_000
 FIRST_DATE = dt.date(2000, 1, 1)
 MAX_ID = 2**63 - 1  # Basispoort ids are PostgreSQL bigints
+# The OpenAPI 3.1 description of this API, kept beside the code and served as it is.
+OPENAPI_DOCUMENT = Path(__file__).parent / "openapi" / "resultaten.yaml"
 
 
 def token_digest(token: str) -> str:
@@ -212,3 +215,10 @@ def results_in(request: HttpRequest) -> JsonResponse:
         return _error(400, _("Er is niets opgeslagen: verbeter de genoemde resultaten."), errors)
     report = store_results(service, incoming)
     return JsonResponse({"opgeslagen": report.created, "al_ontvangen": report.duplicates})
+
+
+@login_not_required
+@require_GET
+def openapi_document(request: HttpRequest) -> HttpResponse:
+    """``GET /api/openapi.yaml``: the OpenAPI description of the results API, for partners."""
+    return HttpResponse(OPENAPI_DOCUMENT.read_bytes(), content_type="application/yaml; charset=utf-8")
