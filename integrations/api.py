@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from pathlib import Path
 
 import orjson
@@ -44,6 +45,7 @@ MAX_DEPTH = 4  # {"resultaten": [{…}]} is three deep
 MAX_SCORE = 1_000_000
 FIRST_DATE = dt.date(2000, 1, 1)
 MAX_ID = 2**63 - 1  # Basispoort ids are PostgreSQL bigints
+ISO_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 # The OpenAPI 3.1 description of this API, kept beside the code and served as it is.
 OPENAPI_DOCUMENT = Path(__file__).parent / "openapi" / "resultaten.yaml"
 
@@ -115,7 +117,10 @@ def _parse(item) -> dict:
     if parsed["score"] > MAX_SCORE:
         raise ValueError(_("‘score’ is hoogstens %(max)s.") % {"max": MAX_SCORE})
     try:
-        parsed["afnamedatum"] = dt.date.fromisoformat(_text(item, "afnamedatum", 10, required=True))
+        day = _text(item, "afnamedatum", 10, required=True)
+        if not ISO_DATE_RE.match(day):  # date.fromisoformat alone also takes 20261129
+            raise ValueError(day)
+        parsed["afnamedatum"] = dt.date.fromisoformat(day)
     except ValueError:
         raise ValueError(_("‘afnamedatum’ is een datum als 2026-11-29.")) from None
     latest = timezone.localdate() + dt.timedelta(days=1)
