@@ -117,6 +117,7 @@ def test_schemathesis_finds_nothing_against_the_live_server(live_server, example
         capture_output=True,
         text=True,
         timeout=600,
+        cwd=tmp_path,  # its cache (.schemathesis/) stays out of the checkout
     )
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
     # The documented example went in as a real result: the run reached the storing code too.

@@ -83,6 +83,7 @@ def test_schemathesis_finds_nothing_against_the_reference_registry(registry_pki,
             capture_output=True,
             text=True,
             timeout=600,
+            cwd=tmp_path,  # its cache (.schemathesis/) stays out of the checkout
         )
     assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:]
     # The run wrote sets and read them back: the stateful links were followed.
