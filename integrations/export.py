@@ -36,6 +36,7 @@ from integrations.uwlr.message import (
     build_probe,
     build_verzoek,
 )
+from roster.eckid import reveal as reveal_eckid
 from roster.models import School
 from roster.school_year import school_year_of
 
@@ -129,7 +130,7 @@ def resultaten_from(deliveries) -> list[Resultaat]:
         "result__external_id",
         "result__pupil__las_key",
         "result__pupil__basispoort_id",
-        "result__pupil__eckid",
+        "result__pupil__eckid_encrypted",
         "result__afnamedatum",
         "result__toetscode",
         "result__score",
@@ -142,7 +143,8 @@ def resultaten_from(deliveries) -> list[Resultaat]:
             key=resultaat_key(result_id, external_id),
             # The LVS knows a pupil by the school administration's key; Basispoort's id is the fallback.
             leerlingid=las_key or str(basispoort_id),
-            eckid=eckid,
+            # The UWLR message is one of the two places the sealed ECK iD is opened.
+            eckid=reveal_eckid(eckid),
             afnamedatum=afnamedatum,
             toetscode=toetscode,
             score=score,

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from licenses.models import Licence, LicenceKind, Method, Product, ProductType
 from roster.access import BASISPOORT_ID_SESSION_KEY, SSO_PROVIDER_ID
+from roster.eckid import seal
 from roster.models import Appointment, AppointmentRole, Group, Pupil, School, Staff
 from roster.school_year import school_year_of
 
@@ -121,3 +122,9 @@ def back_office_login(client: Client, username: str = "backoffice"):
     )
     assert response.status_code == 302, response.context["form"].errors
     return user
+
+
+def give_eckid(person, eckid: str) -> None:
+    """Store ``eckid`` for a Pupil or Staff as the import does: sealed, with its fingerprint."""
+    person.eckid_encrypted, person.eckid_fingerprint = seal(eckid)
+    person.save(update_fields=["eckid_encrypted", "eckid_fingerprint"])

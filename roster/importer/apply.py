@@ -26,6 +26,8 @@ from django.utils.dateparse import parse_datetime
 
 from roster import login_codes
 from roster.bulk import insert_rows, update_values
+from roster.eckid import fingerprint as eckid_fingerprint
+from roster.eckid import seal as seal_eckid
 from roster.feed import SchoolDocument
 from roster.importer.rows import ApplyResult, clean_text, sync_pairs
 from roster.importer.sql import update_rows
@@ -77,13 +79,16 @@ PUPIL_FIELDS = (
     "infix",
     "last_name",
     "initials",
-    "eckid",
+    # The ECK iD is compared by its keyed fingerprint; the sealed value is written beside it
+    # (SEALED_ECKID) only for new and changed pupils, since sealing is not deterministic.
+    "eckid_fingerprint",
     "las_key",
     "jaargroep",
     "group_id",
     "active",
     "left_at",
 )
+SEALED_ECKID = "eckid_encrypted"
 # Places in a pupil row as _apply_pupils reads it: school_id, basispoort_id, pk, then PUPIL_FIELDS.
 _ROW_PK = 2
 _ROW_VALUES = 3
@@ -247,7 +252,7 @@ def _apply_pupils(
                 text(name("voorvoegsel")),
                 text(name("achternaam")),
                 text(name("voorletters")),
-                text(get("eckid")),
+                eckid_fingerprint(eckid := text(get("eckid"))),
                 text(get("lasKey")),
                 text(get("jaargroep")),
                 group_id,
@@ -257,11 +262,11 @@ def _apply_pupils(
             seen[bp] = item
             found = have.get(bp)
             if found is None:
-                new.append((school.pk, bp, *values))
+                new.append((school.pk, bp, *values, seal_eckid(eckid)[0]))
                 result.created["pupil"] += 1
                 continue
             if found[_ROW_VALUES:] != values:
-                changed.append((found[_ROW_PK], *values))
+                changed.append((found[_ROW_PK], *values, seal_eckid(eckid)[0]))
                 result.updated["pupil"] += 1
                 was_in = found[_ROW_GROUP] if found[_ROW_ACTIVE] else None
                 if was_in is not None and group_id is not None and was_in != group_id:
@@ -272,8 +277,8 @@ def _apply_pupils(
         result.deactivated["pupil"] += len(gone)
         listed.append(seen)
         left_by_school.append(gone)
-    new_ids = insert_rows(Pupil, ("school_id", "basispoort_id", *PUPIL_FIELDS), new, ids=True)
-    update_values(Pupil, PUPIL_FIELDS, changed)
+    new_ids = insert_rows(Pupil, ("school_id", "basispoort_id", *PUPIL_FIELDS, SEALED_ECKID), new, ids=True)
+    update_values(Pupil, (*PUPIL_FIELDS, SEALED_ECKID), changed)
     update_values(Pupil, ("active", "left_at"), left)
 
     # Subgroups: few pupils have any, so only theirs are looked up (and counted for their school).
