@@ -189,6 +189,7 @@ def _write(handle, row: list) -> None:
     handle.write("\n")
 
 
+# The baseline writes no ECK iD (the bench feed has none): only the import may seal one.
 MERGE = """
 CREATE INDEX ON s_group (school_bp, las_key); CREATE INDEX ON s_pupil (school_bp, bp);
 CREATE INDEX ON s_appointment (school_bp, staff_bp); CREATE INDEX ON s_school (bp);
@@ -223,15 +224,16 @@ UPDATE roster_group g SET active = false FROM s_school_id si
 WHERE g.school_id = si.id AND g.active
   AND NOT EXISTS (SELECT 1 FROM s_group s WHERE s.school_bp = si.bp AND s.las_key = g.las_key);
 
-INSERT INTO roster_staff (basispoort_id, eckid, first_name, infix, last_name, initials)
-SELECT DISTINCT ON (bp) bp, coalesce(eckid, ''), coalesce(first_name, ''), coalesce(infix, ''),
+INSERT INTO roster_staff (basispoort_id, eckid_fingerprint, first_name, infix, last_name, initials)
+SELECT DISTINCT ON (bp) bp, '', coalesce(first_name, ''), coalesce(infix, ''),
     coalesce(last_name, ''), coalesce(initials, '')
 FROM s_staff ORDER BY bp
-ON CONFLICT (basispoort_id) DO UPDATE SET eckid = EXCLUDED.eckid, first_name = EXCLUDED.first_name,
-    infix = EXCLUDED.infix, last_name = EXCLUDED.last_name, initials = EXCLUDED.initials
-WHERE (roster_staff.eckid, roster_staff.first_name, roster_staff.infix, roster_staff.last_name,
+ON CONFLICT (basispoort_id) DO UPDATE SET eckid_fingerprint = EXCLUDED.eckid_fingerprint,
+    first_name = EXCLUDED.first_name, infix = EXCLUDED.infix, last_name = EXCLUDED.last_name,
+    initials = EXCLUDED.initials
+WHERE (roster_staff.eckid_fingerprint, roster_staff.first_name, roster_staff.infix, roster_staff.last_name,
     roster_staff.initials) IS DISTINCT FROM
-    (EXCLUDED.eckid, EXCLUDED.first_name, EXCLUDED.infix, EXCLUDED.last_name, EXCLUDED.initials);
+    (EXCLUDED.eckid_fingerprint, EXCLUDED.first_name, EXCLUDED.infix, EXCLUDED.last_name, EXCLUDED.initials);
 
 INSERT INTO roster_appointment (school_id, staff_id, las_key, email, active)
 SELECT si.id, st.id, coalesce(a.las_key, ''), a.email, true
@@ -268,21 +270,22 @@ DELETE FROM roster_appointment_groups ag USING s_appt_id ai WHERE ag.appointment
 INSERT INTO roster_appointment_groups (appointment_id, group_id) SELECT appointment_id, group_id FROM want_member
 ON CONFLICT DO NOTHING;
 
-INSERT INTO roster_pupil (school_id, basispoort_id, eckid, las_key, first_name, infix, last_name, initials,
+INSERT INTO roster_pupil (school_id, basispoort_id, eckid_fingerprint, las_key, first_name, infix, last_name, initials,
     jaargroep, group_id, active, left_at)
-SELECT si.id, p.bp, coalesce(p.eckid, ''), coalesce(p.las_key, ''), coalesce(p.first_name, ''),
+SELECT si.id, p.bp, '', coalesce(p.las_key, ''), coalesce(p.first_name, ''),
     coalesce(p.infix, ''), coalesce(p.last_name, ''), coalesce(p.initials, ''), coalesce(p.jaargroep, ''),
     gi.id, true, NULL
 FROM s_pupil p JOIN s_school_id si ON si.bp = p.school_bp
 LEFT JOIN s_group_id gi ON gi.school_bp = p.school_bp AND gi.las_key = p.group_key
-ON CONFLICT (school_id, basispoort_id) DO UPDATE SET eckid = EXCLUDED.eckid, las_key = EXCLUDED.las_key,
+ON CONFLICT (school_id, basispoort_id) DO UPDATE SET eckid_fingerprint = EXCLUDED.eckid_fingerprint,
+    las_key = EXCLUDED.las_key,
     first_name = EXCLUDED.first_name, infix = EXCLUDED.infix, last_name = EXCLUDED.last_name,
     initials = EXCLUDED.initials, jaargroep = EXCLUDED.jaargroep, group_id = EXCLUDED.group_id,
     active = true, left_at = NULL
-WHERE (roster_pupil.eckid, roster_pupil.las_key, roster_pupil.first_name, roster_pupil.infix,
+WHERE (roster_pupil.eckid_fingerprint, roster_pupil.las_key, roster_pupil.first_name, roster_pupil.infix,
     roster_pupil.last_name, roster_pupil.initials, roster_pupil.jaargroep, roster_pupil.group_id,
     roster_pupil.active) IS DISTINCT FROM
-    (EXCLUDED.eckid, EXCLUDED.las_key, EXCLUDED.first_name, EXCLUDED.infix, EXCLUDED.last_name,
+    (EXCLUDED.eckid_fingerprint, EXCLUDED.las_key, EXCLUDED.first_name, EXCLUDED.infix, EXCLUDED.last_name,
     EXCLUDED.initials, EXCLUDED.jaargroep, EXCLUDED.group_id, true);
 CREATE TEMP TABLE left_pupil AS
 SELECT rp.id FROM roster_pupil rp JOIN s_school_id si ON rp.school_id = si.id

@@ -72,7 +72,12 @@ FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [_DEV_FIELD_ENCRYPTION_KEY]
 # `manage.py rotate_field_keys`, which recomputes every fingerprint.
 _DEV_FIELD_FINGERPRINT_KEY = "dev-only-fingerprint-key-not-for-production"
 FIELD_FINGERPRINT_KEY = envsecret("FIELD_FINGERPRINT_KEY") or ""
-if PRODUCTION and (len(FIELD_FINGERPRINT_KEY) < 32 or FIELD_FINGERPRINT_KEY == _DEV_FIELD_FINGERPRINT_KEY):
+if PRODUCTION and (
+    len(FIELD_FINGERPRINT_KEY) < 32
+    or FIELD_FINGERPRINT_KEY == _DEV_FIELD_FINGERPRINT_KEY
+    # A key that also encrypts would let one leak open both the values and their fingerprints.
+    or FIELD_FINGERPRINT_KEY.strip() in FIELD_ENCRYPTION_KEYS
+):
     raise ImproperlyConfigured(
         "Set FIELD_FINGERPRINT_KEY (or _FILE): a random secret of at least 32 characters, not one of "
         "FIELD_ENCRYPTION_KEYS (make one with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)."

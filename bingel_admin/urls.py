@@ -76,5 +76,6 @@ urlpatterns = [
     path("school/<int:school_id>/beheer/licenties/", include("licenses.urls")),
     path("school/<int:school_id>/beheer/resultaatkoppelingen/", include("integrations.urls")),
     path("api/resultaten/", integrations_api.results_in, name="api_results_in"),
+    path("api/openapi.yaml", integrations_api.openapi_document, name="api_openapi"),
     path("admin/", admin.site.urls),
 ]

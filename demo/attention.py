@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
-from roster.feed_problems import ErrorCode
 
 from bingel_admin import crypto
 from demo.results import DEMO_LVS_URL
 from integrations.models import LinkStatus, LvsSupplier, RegistrySchool, ResultLink
 from licenses.models import Licence, LicenceKind, Seat
+from roster.feed.problems import ErrorCode
 from roster.models import ImportRun, ImportRunStatus, Pupil, School, SchoolImportResult, SchoolResultStatus
 from roster.school_year import school_year_of
 

@@ -34,6 +34,8 @@ from integrations.registry import protocol
 PREFIX = "/rest/v1/"
 OK, ERROR_500, ERROR_503, TOO_MANY, LOST_REPLY, HOLD = "ok", "500", "503", "429", "lost-reply", "hold"
 FAULTS = (ERROR_500, ERROR_503, TOO_MANY, LOST_REPLY, HOLD)
+# The methods of each kind of resource; any other method is answered 405 with an Allow header.
+ALLOWED = {"set": ("PUT", "DELETE"), "school": ("GET",), "person": ("GET",)}
 
 
 @dataclass
@@ -113,14 +115,31 @@ class ReferenceRegistry:
             self.log.append((method, path, status))
             return status, answer
 
-    def _route(self, method: str, path: str, query: dict, body: bytes) -> tuple[int, object]:
+    @staticmethod
+    def resource(path: str) -> tuple[str, int] | None:
+        """What a path under ``rest/v1/`` names — ``set``, ``school`` or ``person`` with its id — or None."""
         segments = path.split("/")
-        if method == "GET" and len(segments) == 2 and segments[0] == "licenties" and segments[1].isdigit():
-            return 200, self._list(int(segments[1]))
-        if method == "GET" and len(segments) == 3 and segments[0] == "gebruikers" and segments[2] == "lesmateriaal":
-            return (200, self._tiles(int(segments[1]))) if segments[1].isdigit() else (404, {"fout": "Onbekend."})
-        if len(segments) != 3 or segments[0] != "licenties" or not segments[1].isdigit() or not segments[2]:
+        kind = None
+        if len(segments) == 3 and segments[0] == "licenties" and protocol.PRODUCT_CODE.match(segments[2]):
+            kind = "set"
+        elif len(segments) == 2 and segments[0] == "licenties":
+            kind = "school"
+        elif len(segments) == 3 and segments[0] == "gebruikers" and segments[2] == "lesmateriaal":
+            kind = "person"
+        number = protocol.int64_in(segments[1]) if kind else None
+        return (kind, number) if number is not None else None
+
+    def _route(self, method: str, path: str, query: dict, body: bytes) -> tuple[int, object]:
+        resource = self.resource(path)
+        if resource is None:
             return 404, {"fout": "Onbekend pad."}
+        kind, number = resource
+        if method not in ALLOWED[kind]:
+            return 405, {"fout": "Methode niet toegestaan."}
+        if kind == "school":
+            return 200, self._list(number)
+        if kind == "person":
+            return 200, self._tiles(number)
         if method == "PUT":
             try:
                 payload = json.loads(body)
@@ -130,12 +149,10 @@ class ReferenceRegistry:
             if error:
                 return 400, {"fout": error}
         elif method == "DELETE":
-            versie = (query.get("versie") or [""])[0]
-            if not versie.isdigit() or not 0 < int(versie) <= protocol.MAX_INT64:
+            versie = protocol.int64_in((query.get("versie") or [""])[0])
+            if versie is None:
                 return 400, {"fout": "versie ontbreekt of is geen positief geheel getal."}
-            payload = {"versie": int(versie)}
-        else:
-            return 405, {"fout": "Methode niet toegestaan."}
+            payload = {"versie": versie}
         mode = self._mode()
         if mode == HOLD:
             self.held.append((method, path, payload))
@@ -217,10 +234,19 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
+        if status == 405:
+            resource = ReferenceRegistry.resource(urlsplit(self.path).path.removeprefix(PREFIX))
+            self.send_header("Allow", ", ".join(ALLOWED[resource[0]]))
         self.end_headers()
-        self.wfile.write(payload)
+        if self.command != "HEAD":
+            self.wfile.write(payload)
 
-    do_GET = do_PUT = do_DELETE = do_POST = _serve
+    def __getattr__(self, name: str):
+        # Every method reaches the protocol (which answers 405 to the ones it does not know),
+        # not the standard library's 501 page.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def log_message(self, format, *args):
         pass

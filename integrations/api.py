@@ -22,15 +22,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
+from pathlib import Path
 
 import orjson
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from integrations.actions import IncomingResult, store_results
 from integrations.models import ResultKind, ServiceToken
@@ -43,6 +45,9 @@ MAX_DEPTH = 4  # {"resultaten": [{…}]} is three deep
 MAX_SCORE = 1_000_000
 FIRST_DATE = dt.date(2000, 1, 1)
 MAX_ID = 2**63 - 1  # Basispoort ids are PostgreSQL bigints
+ISO_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+# The OpenAPI 3.1 description of this API, kept beside the code and served as it is.
+OPENAPI_DOCUMENT = Path(__file__).parent / "openapi" / "resultaten.yaml"
 
 
 def token_digest(token: str) -> str:
@@ -112,7 +117,10 @@ def _parse(item) -> dict:
     if parsed["score"] > MAX_SCORE:
         raise ValueError(_("‘score’ is hoogstens %(max)s.") % {"max": MAX_SCORE})
     try:
-        parsed["afnamedatum"] = dt.date.fromisoformat(_text(item, "afnamedatum", 10, required=True))
+        day = _text(item, "afnamedatum", 10, required=True)
+        if not ISO_DATE_RE.match(day):  # date.fromisoformat alone also takes 20261129
+            raise ValueError(day)
+        parsed["afnamedatum"] = dt.date.fromisoformat(day)
     except ValueError:
         raise ValueError(_("‘afnamedatum’ is een datum als 2026-11-29.")) from None
     latest = timezone.localdate() + dt.timedelta(days=1)
@@ -212,3 +220,10 @@ def results_in(request: HttpRequest) -> JsonResponse:
         return _error(400, _("Er is niets opgeslagen: verbeter de genoemde resultaten."), errors)
     report = store_results(service, incoming)
     return JsonResponse({"opgeslagen": report.created, "al_ontvangen": report.duplicates})
+
+
+@login_not_required
+@require_GET
+def openapi_document(request: HttpRequest) -> HttpResponse:
+    """``GET /api/openapi.yaml``: the OpenAPI description of the results API, for partners."""
+    return HttpResponse(OPENAPI_DOCUMENT.read_bytes(), content_type="application/yaml; charset=utf-8")

@@ -37,6 +37,7 @@ from integrations.uwlr.message import (
     build_probe,
     build_verzoek,
 )
+from roster.eckid import reveal as reveal_eckid
 from roster.models import School
 from roster.school_year import school_year_of
 
@@ -116,12 +117,24 @@ def queued_for_next_batch(link: ResultLink) -> tuple[str, list[int]] | None:
     return school_year, [pk for pk, year in rows if year == school_year]
 
 
+def resultaat_key(result_id: int, external_id: str) -> str:
+    """``resultaat/@key``: our result's own number, then the id the service gave it.
+
+    Two services may use the same id (each numbers its own results), so the id alone would
+    collide at the LVS; our number is unique and never changes, so a retried batch carries the
+    very same keys and the LVS recognises a repeat (exactly once). The service's id stays in
+    the key so that the LVS's people can trace a result back. At most 20 + 1 + 200 characters,
+    within UWLR's 256."""
+    return f"{result_id}:{external_id}"
+
+
 def resultaten_from(deliveries) -> list[Resultaat]:
     rows = deliveries.order_by("result_id").values_list(
+        "result_id",
         "result__external_id",
         "result__pupil__las_key",
         "result__pupil__basispoort_id",
-        "result__pupil__eckid",
+        "result__pupil__eckid_encrypted",
         "result__afnamedatum",
         "result__toetscode",
         "result__score",
@@ -131,10 +144,11 @@ def resultaten_from(deliveries) -> list[Resultaat]:
     )
     return [
         Resultaat(
-            key=external_id,
+            key=resultaat_key(result_id, external_id),
             # The LVS knows a pupil by the school administration's key; Basispoort's id is the fallback.
             leerlingid=las_key or str(basispoort_id),
-            eckid=eckid,
+            # The UWLR message is one of the two places the sealed ECK iD is opened.
+            eckid=reveal_eckid(eckid),
             afnamedatum=afnamedatum,
             toetscode=toetscode,
             score=score,
@@ -143,6 +157,7 @@ def resultaten_from(deliveries) -> list[Resultaat]:
             vakgebied=vakgebied,
         )
         for (
+            result_id,
             external_id,
             las_key,
             basispoort_id,

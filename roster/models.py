@@ -114,7 +114,9 @@ class Staff(PersonName):
     """A person who works at one or more schools; identified by their Basispoort id."""
 
     basispoort_id = models.BigIntegerField(_("Basispoort-id"), unique=True)
-    eckid = models.CharField(_("ECK iD"), max_length=256, blank=True)
+    # The ECK iD, sealed, and its keyed fingerprint (roster/eckid.py); never shown.
+    eckid_encrypted = models.TextField(_("ECK iD (versleuteld)"), blank=True, editable=False)
+    eckid_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("medewerker")
@@ -171,7 +173,9 @@ class AppointmentRole(models.Model):
 class Pupil(PersonName):
     school = models.ForeignKey(School, verbose_name=_("school"), on_delete=models.CASCADE, related_name="pupils")
     basispoort_id = models.BigIntegerField(_("Basispoort-id"))
-    eckid = models.CharField(_("ECK iD"), max_length=256, blank=True)
+    # The ECK iD, sealed, and its keyed fingerprint (roster/eckid.py); never shown.
+    eckid_encrypted = models.TextField(_("ECK iD (versleuteld)"), blank=True, editable=False)
+    eckid_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     las_key = models.CharField(_("LAS-sleutel"), max_length=64, blank=True)
     jaargroep = models.CharField(_("jaargroep"), max_length=16, blank=True)
     group = models.ForeignKey(

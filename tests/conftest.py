@@ -6,7 +6,11 @@ coordinator of school C is the outsider who must see nothing of A or B.
 
 from __future__ import annotations
 
+import logging
+import tempfile
+import traceback
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -98,3 +102,53 @@ def school_objects(world) -> dict:
             school=school, held_at=timezone.now(), reasons=[HoldReason.PUPILS_LEAVING]
         )
     return objects
+
+
+# --- Every log record of the whole run, read for ECK iDs at its end ---------------------------
+# The sector's rule: an ECK iD never appears in a log line (docs/PRIVACY.md). Every record any
+# logger of this process emits is written to one file — through the log-record factory, which
+# every record passes whatever handlers, levels of handlers or logging configuration a test
+# sets — and pytest_sessionfinish fails the run on any ECK iD in it, naming the lines.
+ECKID_PREFIX = "ketenid.nl/201703/"
+RUN_LOG = Path(tempfile.mkdtemp(prefix="bingel-run-log-")) / "records.txt"
+_plain_factory = logging.getLogRecordFactory()
+
+
+def _record_every_record(*args, **kwargs) -> logging.LogRecord:
+    record = _plain_factory(*args, **kwargs)
+    try:
+        text = record.getMessage()
+    except Exception:
+        text = f"{record.msg!r} % {record.args!r}"
+    if record.exc_info and record.exc_info[1] is not None:
+        text += "\n" + "".join(traceback.format_exception(*record.exc_info))
+    with RUN_LOG.open("a", encoding="utf-8") as out:
+        out.write(f"{record.name} {record.levelname} {text}\n")
+    return record
+
+
+def pytest_sessionstart(session) -> None:
+    RUN_LOG.write_text("", encoding="utf-8")
+    logging.setLogRecordFactory(_record_every_record)
+
+
+def eckid_hits(text: str, eckids=()) -> list[str]:
+    """Lines of ``text`` holding an ECK iD: its prefix anywhere, or the bare hex part of one of
+    ``eckids`` (a bare hex word alone is also what request ids and digests look like, so it
+    counts only for ECK iDs the caller knows)."""
+    bare = {eckid.rsplit("/", 1)[-1].lower() for eckid in eckids}
+    return [line for line in text.splitlines() if ECKID_PREFIX in line.lower() or any(b in line.lower() for b in bare)]
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    logging.setLogRecordFactory(_plain_factory)
+    if not RUN_LOG.exists():
+        return
+    hits = eckid_hits(RUN_LOG.read_text(encoding="utf-8"))
+    if hits:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"An ECK iD reached the log {len(hits)} time(s) in this run ({RUN_LOG}):", red=True)
+            for line in hits[:20]:
+                reporter.write_line("  " + line[:300], red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

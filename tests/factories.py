@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from licenses.models import Licence, LicenceKind, Method, Product, ProductType
 from roster.access import BASISPOORT_ID_SESSION_KEY, SSO_PROVIDER_ID
+from roster.eckid import seal
 from roster.models import Appointment, AppointmentRole, Group, Pupil, School, Staff
 from roster.school_year import school_year_of
 
@@ -147,3 +148,9 @@ def make_school_in_bulk(name: str, groups: int, pupils: int) -> tuple[School, li
         ]
     )
     return school, group_rows, pupil_rows
+
+
+def give_eckid(person, eckid: str) -> None:
+    """Store ``eckid`` for a Pupil or Staff as the import does: sealed, with its fingerprint."""
+    person.eckid_encrypted, person.eckid_fingerprint = seal(eckid)
+    person.save(update_fields=["eckid_encrypted", "eckid_fingerprint"])

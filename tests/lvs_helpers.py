@@ -139,3 +139,8 @@ def post_results(client, body, token: str | None):
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
     data = body if isinstance(body, str) else json.dumps(body)
     return client.post(RESULTS_URL, data, content_type="application/json", **headers)
+
+
+def result_ids(keys) -> list[str]:
+    """The services' own result ids in ``resultaat/@key`` values (``<our number>:<their id>``), sorted."""
+    return sorted(key.split(":", 1)[1] for key in keys)

@@ -10,6 +10,7 @@ schools in a fixed number of queries, whatever the chunk's size.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from django.utils import timezone, translation
 
 from integrations.registry import protocol
 from licenses.models import GroupLink, Licence, LicenceKind, ProductType, Seat
+from roster.eckid import reveal as reveal_eckid
 from roster.models import Appointment, Pupil, School
 from roster.school_year import school_year_of
 
@@ -68,18 +70,18 @@ def for_schools(school_ids: list[int], today: dt.date | None = None) -> dict[int
 
     seat_rows = list(
         Seat.objects.filter(licence_id__in=pupil_licences, pupil__active=True).values_list(
-            "licence_id", "pupil__basispoort_id", "pupil__eckid", "pupil__group_id"
+            "licence_id", "pupil__basispoort_id", "pupil__eckid_encrypted", "pupil__group_id"
         )
     )
     pupils_of_group: dict[int, list[tuple[int, str]]] = defaultdict(list)
     if linked:
         for group_id, bp_id, eckid in Pupil.objects.filter(active=True, group_id__in=linked).values_list(
-            "group_id", "basispoort_id", "eckid"
+            "group_id", "basispoort_id", "eckid_encrypted"
         ):
             pupils_of_group[group_id].append((bp_id, eckid))
         for group_id, bp_id, eckid in Pupil.subgroups.through.objects.filter(
             group_id__in=linked, pupil__active=True
-        ).values_list("group_id", "pupil__basispoort_id", "pupil__eckid"):
+        ).values_list("group_id", "pupil__basispoort_id", "pupil__eckid_encrypted"):
             pupils_of_group[group_id].append((bp_id, eckid))
 
     teacher_groups = linked | {row[3] for row in seat_rows if row[3] is not None}
@@ -88,7 +90,7 @@ def for_schools(school_ids: list[int], today: dt.date | None = None) -> dict[int
         current = Q(appointment__end_date__isnull=True) | Q(appointment__end_date__gte=today)
         for group_id, bp_id, eckid in (
             Appointment.groups.through.objects.filter(current, group_id__in=teacher_groups, appointment__active=True)
-            .values_list("group_id", "appointment__staff__basispoort_id", "appointment__staff__eckid")
+            .values_list("group_id", "appointment__staff__basispoort_id", "appointment__staff__eckid_encrypted")
             .order_by()
         ):
             teachers_of_group[group_id].append((bp_id, eckid))
@@ -96,6 +98,9 @@ def for_schools(school_ids: list[int], today: dt.date | None = None) -> dict[int
     seats_of_licence: dict[int, list[tuple[int, str, int | None]]] = defaultdict(list)
     for licence_id, bp_id, eckid, group_id in seat_rows:
         seats_of_licence[licence_id].append((bp_id, eckid, group_id))
+
+    # Each sealed ECK iD is opened once, however many sets it is in.
+    opened = functools.cache(reveal_eckid)
 
     by_product: dict[tuple[int, str], list[Licence]] = defaultdict(list)
     for licence in licences:
@@ -123,8 +128,10 @@ def for_schools(school_ids: list[int], today: dt.date | None = None) -> dict[int
                     "productsoort": str(ProductType(product.product_type).label),
                     "url": product_url(school_id, product.method_id),
                 },
+                # The registry's eckid field is one of the two places the sealed ECK iD is opened.
                 "gebruikers": [
-                    {"id": bp_id, "eckid": eckid or None, "rol": rol} for bp_id, (eckid, rol) in sorted(users.items())
+                    {"id": bp_id, "eckid": opened(sealed) or None, "rol": rol}
+                    for bp_id, (sealed, rol) in sorted(users.items())
                 ],
             }
             result[school_id][code] = Entitlement(

@@ -13,6 +13,11 @@ from collections.abc import Iterable
 
 ROLES = ("leerling", "leerkracht")
 SCHOOL_YEAR = re.compile(r"^(\d{4})-(\d{4})$")
+# A full date as JSON Schema's "date" format means it; date.fromisoformat alone also takes 20270731.
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+DIGITS = re.compile(r"^[0-9]+$")
+# A product code in a path: our products' codes are slugs of at most 50 characters.
+PRODUCT_CODE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 PRODUCT_FIELDS = ("naam", "methode", "productsoort", "url")
 MAX_INT64 = 2**63 - 1
 
@@ -34,6 +39,14 @@ def digest(user_ids: Iterable[int]) -> str:
     return hashlib.sha256(",".join(str(i) for i in sorted(set(user_ids))).encode("ascii")).hexdigest()
 
 
+def int64_in(text: str) -> int | None:
+    """The id or version written in a path or query (ASCII digits, 1..2^63-1), or None."""
+    if not DIGITS.match(text):
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_INT64 else None
+
+
 def _is_int64(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_INT64
 
@@ -50,9 +63,12 @@ def body_errors(body) -> str | None:
     year = SCHOOL_YEAR.match(body.get("schooljaar") or "") if isinstance(body.get("schooljaar"), str) else None
     if not year or int(year[2]) != int(year[1]) + 1:
         return "schooljaar moet de vorm 2026-2027 hebben."
+    until = body.get("geldigTot")
     try:
-        dt.date.fromisoformat(body.get("geldigTot"))
-    except (TypeError, ValueError):
+        if not (isinstance(until, str) and ISO_DATE.match(until)):
+            raise ValueError(until)
+        dt.date.fromisoformat(until)
+    except ValueError:
         return "geldigTot moet een datum (JJJJ-MM-DD) zijn."
     product = body.get("product")
     if not isinstance(product, dict) or set(product) != set(PRODUCT_FIELDS):

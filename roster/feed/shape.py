@@ -62,7 +62,8 @@ GROUP = {
 }
 PUPIL = {
     "id": Field(ID, required=True),
-    "eckid": Field(TEXT, 256, "eckid"),
+    # Not stored as it is: sealed, with a keyed fingerprint (roster/eckid.py, the importer).
+    "eckid": Field(TEXT, 256),
     "lasKey": Field(TEXT, 64, "las_key"),
     "persoonsgegevens": Field(PERSON),
     "jaargroep": Field(TEXT, 16, "jaargroep"),
@@ -71,7 +72,7 @@ PUPIL = {
 }
 STAFF = {
     "id": Field(ID, required=True),
-    "eckid": Field(TEXT, 256, "eckid"),
+    "eckid": Field(TEXT, 256),  # sealed, as a pupil's
     "lasKey": Field(TEXT, 64),
     "persoonsgegevens": Field(PERSON),
     "emailadres": Field(TEXT, 254),

@@ -26,6 +26,8 @@ from django.utils import timezone
 
 from roster import login_codes
 from roster.bulk import insert_rows, update_values
+from roster.eckid import fingerprint as eckid_fingerprint
+from roster.eckid import seal as seal_eckid
 from roster.feed import SchoolDocument, shape
 from roster.feed.shape import stored_fields
 from roster.feed.validation import source_timestamp
@@ -68,9 +70,18 @@ def _school_values(details: dict) -> dict[str, Any]:
 
 GROUP_FIELDS = ("name", "jaargroep", "description", "is_subgroup", "active")
 # A pupil's stored fields come from the feed's shape (``roster.feed.shape.PUPIL``): every field
-# there that names a column, then what the importer decides itself.
+# there that names a column, then what the importer decides itself. The ECK iD names no column: it
+# is compared by its keyed fingerprint, and the sealed value is written beside it (SEALED_ECKID)
+# only for new and changed pupils, since sealing is not deterministic.
 _PUPIL_STORED = stored_fields(shape.PUPIL)
-PUPIL_FIELDS = (*(column for _path, column, _kind in _PUPIL_STORED), "group_id", "active", "left_at")
+PUPIL_FIELDS = (
+    *(column for _path, column, _kind in _PUPIL_STORED),
+    "eckid_fingerprint",
+    "group_id",
+    "active",
+    "left_at",
+)
+SEALED_ECKID = "eckid_encrypted"
 # Places in a pupil row as _apply_pupils reads it: school_id, basispoort_id, pk, then PUPIL_FIELDS.
 _ROW_PK = 2
 _ROW_VALUES = 3
@@ -228,15 +239,16 @@ def _apply_pupils(
                 continue
             bp = int(raw_id)
             group_id = by_key.get(text(get("groep")))
-            values = (*stored_values(item, _PUPIL_STORED), group_id, True, None)
+            eckid = text(get("eckid"))
+            values = (*stored_values(item, _PUPIL_STORED), eckid_fingerprint(eckid), group_id, True, None)
             seen[bp] = item
             found = have.get(bp)
             if found is None:
-                new.append((school.pk, bp, *values))
+                new.append((school.pk, bp, *values, seal_eckid(eckid)[0]))
                 result.created["pupil"] += 1
                 continue
             if found[_ROW_VALUES:] != values:
-                changed.append((found[_ROW_PK], *values))
+                changed.append((found[_ROW_PK], *values, seal_eckid(eckid)[0]))
                 result.updated["pupil"] += 1
                 if not found[_ROW_ACTIVE]:
                     back.append(found[_ROW_PK])
@@ -250,8 +262,8 @@ def _apply_pupils(
         listed.append(seen)
         left_by_school.append(gone)
         back_by_school.append(back)
-    new_ids = insert_rows(Pupil, ("school_id", "basispoort_id", *PUPIL_FIELDS), new, ids=True)
-    update_values(Pupil, PUPIL_FIELDS, changed)
+    new_ids = insert_rows(Pupil, ("school_id", "basispoort_id", *PUPIL_FIELDS, SEALED_ECKID), new, ids=True)
+    update_values(Pupil, (*PUPIL_FIELDS, SEALED_ECKID), changed)
     update_values(Pupil, ("active", "left_at"), left)
 
     # Subgroups: few pupils have any, so only theirs are looked up (and counted for their school).

@@ -8,13 +8,17 @@ from collections import defaultdict
 from django.utils.dateparse import parse_date
 
 from roster.bulk import insert_rows, update_values
+from roster.eckid import fingerprint as eckid_fingerprint
+from roster.eckid import seal as seal_eckid
 from roster.feed import SchoolDocument
 from roster.importer.rows import ApplyResult, clean_text, person_names, sync_pairs
 from roster.models import Appointment, AppointmentRole, Role, School, Staff
 
 # Role.values builds its list anew on every use; the import asks once per role of every staff member.
 _ROLES = frozenset(Role.values)
-STAFF_FIELDS = ("first_name", "infix", "last_name", "initials", "eckid")
+# The ECK iD is compared by its keyed fingerprint; the sealed value goes with new and changed rows.
+STAFF_FIELDS = ("first_name", "infix", "last_name", "initials", "eckid_fingerprint")
+WRITTEN_STAFF_FIELDS = (*STAFF_FIELDS, "eckid_encrypted")
 APPOINTMENT_FIELDS = ("las_key", "email", "end_date", "active", "inactive_since")
 
 
@@ -24,12 +28,14 @@ def apply_staff(
     # A person listed twice in one document counts once, with the values listed last.
     people = [{int(p["id"]): p for p in doc.roster.get("medewerkers") or [] if p.get("id") is not None} for doc in docs]
     wanted: dict[int, tuple] = {}
+    eckids: dict[int, str] = {}
     first_listed: dict[int, ApplyResult] = {}
     for listed, result in zip(people, results, strict=True):
         for bp, person in listed.items():
             # Someone working at two schools of the chunk: the later school's document wins, as
             # it would when the schools were applied one after the other.
-            wanted[bp] = (*person_names(person), clean_text(person.get("eckid")))
+            eckids[bp] = clean_text(person.get("eckid"))
+            wanted[bp] = (*person_names(person), eckid_fingerprint(eckids[bp]))
             first_listed.setdefault(bp, result)
     known = {
         bp: (pk, tuple(values))
@@ -45,16 +51,17 @@ def apply_staff(
         values = wanted[bp]
         found = known.get(bp)
         if found is None:
-            new_staff.append(Staff(basispoort_id=bp, **dict(zip(STAFF_FIELDS, values, strict=True))))
+            written = (*values, seal_eckid(eckids[bp])[0])
+            new_staff.append(Staff(basispoort_id=bp, **dict(zip(WRITTEN_STAFF_FIELDS, written, strict=True))))
             first_listed[bp].created["staff"] += 1
         elif found[1] != values:
-            changed_staff.append((found[0], *values))
+            changed_staff.append((found[0], *values, seal_eckid(eckids[bp])[0]))
             first_listed[bp].updated["staff"] += 1
     Staff.objects.bulk_create(
-        new_staff, update_conflicts=True, unique_fields=["basispoort_id"], update_fields=list(STAFF_FIELDS)
+        new_staff, update_conflicts=True, unique_fields=["basispoort_id"], update_fields=list(WRITTEN_STAFF_FIELDS)
     )
     staff_pk.update({s.basispoort_id: s.pk for s in new_staff})
-    update_values(Staff, STAFF_FIELDS, changed_staff)
+    update_values(Staff, WRITTEN_STAFF_FIELDS, changed_staff)
 
     school_ids = [s.pk for s in schools]
     existing: dict[int, dict[int, tuple[int, tuple]]] = defaultdict(dict)

@@ -11,7 +11,7 @@ from bingel_admin import crypto
 from bingel_admin.celery import app
 from integrations.models import LinkStatus, ResultLink
 from tests.factories import login_as
-from tests.lvs_helpers import LVS_KEY, OTHER_KEY, make_result_link, make_supplier, store
+from tests.lvs_helpers import LVS_KEY, OTHER_KEY, make_result_link, make_supplier, result_ids, store
 
 
 @pytest.fixture(autouse=True)
@@ -152,4 +152,4 @@ def test_an_accepted_key_starts_the_first_delivery_at_once(world, client, moment
     store([world.school_a.pupils.get(first_name="Emma")], 3)
     login_as(client, world.coordinator_a)
     add(client, world.school_a, momento, LVS_KEY)
-    assert sorted(reference_lvs[0].stored) == ["r-0", "r-1", "r-2"]
+    assert result_ids(reference_lvs[0].stored) == ["r-0", "r-1", "r-2"]

@@ -51,6 +51,7 @@ def assert_json_400(response, *words):
         ({"score": 2**80}, "score"),
         ({"afnamedatum": "9999-12-31"}, "afnamedatum"),
         ({"afnamedatum": "1900-01-01"}, "afnamedatum"),
+        ({"afnamedatum": "20261127"}, "afnamedatum"),  # ISO 8601 basic form: not the documented date
         ({"toetscode": "blok\x01les"}, "toetscode"),
         ({"toetsnaam": "a\x0bb"}, "toetsnaam"),
         ({"id": "r\x00"}, "id"),

@@ -15,7 +15,7 @@ from licenses import actions
 from licenses.models import LicenceKind
 from roster.models import Role
 from roster.school_year import school_year_of
-from tests.factories import appoint, make_group, make_licence, make_product, make_pupil, make_staff
+from tests.factories import appoint, give_eckid, make_group, make_licence, make_product, make_pupil, make_staff
 from tests.registry_helpers import client_for
 
 pytestmark = pytest.mark.django_db
@@ -31,8 +31,7 @@ def linked(world, registry_settings, eager, django_capture_on_commit_callbacks):
     """School A's Groep 5 (Emma, and Mark as teacher) linked to a group licence, after commit."""
     school = world.school_a
     group = school.groups.get(name="Groep 5")
-    world.teacher_a.eckid = "https://ketenid.nl/201703/teacher"
-    world.teacher_a.save()
+    give_eckid(world.teacher_a, "https://ketenid.nl/201703/teacher")
     licence = make_licence(school, make_product("reken-5"))
     with django_capture_on_commit_callbacks(execute=True):
         actions.link_groups(school=school, licence_id=licence.pk, group_ids=[group.pk], actor=None)

@@ -6,19 +6,25 @@ from integrations.models import ResultLink
 from licenses import page_cache
 from licenses.models import PageStamp
 from roster.bulk import update_values
-from roster.models import PupilLoginCode
+from roster.models import Pupil, PupilLoginCode, Staff
 
 # Every model field that holds a value encrypted with FIELD_ENCRYPTION_KEYS, and the field that
 # holds its keyed fingerprint (FIELD_FINGERPRINT_KEY), if any.
-ENCRYPTED_FIELDS = [(ResultLink, "key_encrypted", None), (PupilLoginCode, "code_encrypted", "code_fingerprint")]
+ENCRYPTED_FIELDS = [
+    (ResultLink, "key_encrypted", None),
+    (PupilLoginCode, "code_encrypted", "code_fingerprint"),
+    # ECK iDs (roster/eckid.py); a person without one has an empty value, left as it is.
+    (Pupil, "eckid_encrypted", "eckid_fingerprint"),
+    (Staff, "eckid_encrypted", "eckid_fingerprint"),
+]
 BATCH = 1000
 
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt every stored secret (LVS keys, pupil login codes) with the newest key in "
+        "Re-encrypt every stored secret (LVS keys, pupil login codes, ECK iDs) with the newest key in "
         "FIELD_ENCRYPTION_KEYS (old Fernet values become AES-GCM ones) and recompute the login codes' "
-        "fingerprints under FIELD_FINGERPRINT_KEY."
+        "and ECK iDs' fingerprints under FIELD_FINGERPRINT_KEY."
     )
 
     def handle(self, *args, **options):
@@ -27,7 +33,8 @@ class Command(BaseCommand):
             for model, field, fingerprint_field in ENCRYPTED_FIELDS:
                 fields = [field, fingerprint_field] if fingerprint_field else [field]
                 count, batch = 0, []
-                for pk, token in model.objects.select_for_update().values_list("pk", field).iterator(chunk_size=BATCH):
+                rows = model.objects.select_for_update().exclude(**{field: ""}).values_list("pk", field)
+                for pk, token in rows.iterator(chunk_size=BATCH):
                     secret = crypto.decrypt(token)
                     sealed = token if crypto.is_current(token) else crypto.encrypt(secret)
                     batch.append((pk, sealed, crypto.fingerprint(secret)) if fingerprint_field else (pk, sealed))
