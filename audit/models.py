@@ -24,6 +24,8 @@ class AuditAction(models.TextChoices):
     RESULT_LINK_KEY_CHANGED = "result_link_key_changed", _("Sleutel van een resultaatkoppeling gewijzigd")
     RESULT_LINK_REMOVED = "result_link_removed", _("Resultaatkoppeling verwijderd")
     RESULT_LINK_STATUS = "result_link_status", _("Status van een resultaatkoppeling gewijzigd")
+    ENTREE_LINKED = "entree_linked", _("Entree-account gekoppeld")
+    ENTREE_UNLINKED = "entree_unlinked", _("Entree-koppeling verwijderd")
 
 
 class AuditEvent(models.Model):

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from integrations import entree
 from integrations.sso import ID_TOKEN_SESSION_KEY, PROVIDER_ID, BasispoortOAuth2Adapter
 from roster.access import BASISPOORT_ID_SESSION_KEY, basispoort_id_of, schools_for_request
 
@@ -42,7 +43,11 @@ def _safe_next(request: HttpRequest) -> str:
 def login_page(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and basispoort_id_of(request) is not None:
         return redirect(_safe_next(request) or "home")
-    return render(request, "login.html", {"next": _safe_next(request), "provider_id": PROVIDER_ID})
+    return render(
+        request,
+        "login.html",
+        {"next": _safe_next(request), "provider_id": PROVIDER_ID, "entree_enabled": entree.enabled()},
+    )
 
 
 @login_not_required
@@ -78,7 +83,11 @@ def choose_school(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
     id_token = request.session.get(ID_TOKEN_SESSION_KEY)
+    entree_logout = request.session.get(entree.LOGOUT_SESSION_KEY)
     auth_logout(request)
+    if entree_logout:
+        # Logged in through Entree: end the session at the identity provider, where it offers that.
+        return redirect(entree.logout_redirect(request, entree_logout) or "login")
     if id_token:
         end_session = _provider_end_session_endpoint(request)
         if end_session:

@@ -23,6 +23,7 @@ pytest_plugins = [
     "tests.lvs_helpers",
     "tests.walk_world",
     "tests.registry_helpers",
+    "tests.saml_idp",
 ]
 
 
