@@ -24,6 +24,7 @@ pytest_plugins = [
     "tests.walk_world",
     "tests.registry_helpers",
     "tests.saml_idp",
+    "tests.simplesamlphp",
 ]
 
 
