@@ -29,7 +29,7 @@ TEST_ENV := DJANGO_ENV=test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_R
 RUNTIME_LOCK := requirements/runtime.lock
 DEV_LOCK := requirements/dev.lock
 
-.PHONY: help install demo test lint services chromium messages lock audit clean bench-roster bench-pages bench-load bench-results bench-registry
+.PHONY: help install demo test lint services chromium simplesamlphp messages lock audit clean bench-roster bench-pages bench-load bench-results bench-registry
 
 help:
 	@echo "make demo   – install, load the demo world and serve it on http://$(DEMO_HOST)"
@@ -72,7 +72,15 @@ chromium:
 	  echo "Installing Debian's chromium for the browser tests…"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: install lint services chromium node_modules/axe-core/axe.min.js
+# SimpleSAMLphp, the identity provider Kennisnet documents for Entree, runs as its own php -S process
+# in the Entree tests (tests/simplesamlphp.py) and in `make demo` where it is installed.
+simplesamlphp:
+	@test -f /usr/share/simplesamlphp/www/index.php && command -v php >/dev/null || { \
+	  echo "Installing Debian's simplesamlphp and php-cli for the Entree tests…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    simplesamlphp php-cli php-xml php-mbstring >/dev/null; }
+
+test: install lint services chromium simplesamlphp node_modules/axe-core/axe.min.js
 	$(TEST_ENV) $(PY) -m pytest
 
 # The nightly roster import at national scale against a COPY baseline; needs PostgreSQL.

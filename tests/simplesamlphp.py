@@ -168,7 +168,7 @@ def _wait_for(port: int, process: subprocess.Popen, seconds: float = 15) -> None
 @pytest.fixture(scope="session")
 def simplesamlphp(tmp_path_factory, entree_keys, live_server) -> SimpleSamlPhp:
     if not available():
-        pytest.skip("SimpleSAMLphp is not installed (make test installs simplesamlphp and php-cli)")
+        pytest.fail("SimpleSAMLphp is missing: `make test` installs Debian's simplesamlphp and php-cli.")
     folder = tmp_path_factory.mktemp("simplesamlphp")
     base_url = f"http://127.0.0.1:{PORT}"
     write_config(folder, base_url=base_url, app_url=live_server.url, sp_cert_body=entree_keys.sp.cert_body)
