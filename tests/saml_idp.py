@@ -19,10 +19,9 @@ from urllib.parse import parse_qs, urlparse
 import lxml.etree
 import pytest
 import xmlsec
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+
+from demo.simplesamlphp import DEMO_PEOPLE, key_pair
+from demo.simplesamlphp import EntreePerson as Person
 
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
@@ -44,23 +43,7 @@ class KeyPair:
 
 
 def make_key_pair(common_name: str) -> KeyPair:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365))
-        .sign(key, hashes.SHA256())
-    )
-    return KeyPair(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
-        cert.public_bytes(serialization.Encoding.PEM),
-    )
+    return KeyPair(*key_pair(common_name))
 
 
 @dataclass(frozen=True)
@@ -109,16 +92,6 @@ def authn_request_of(location: str) -> tuple[str, dict[str, str], lxml.etree._El
     return root.get("ID"), query, root
 
 
-@dataclass
-class Person:
-    uid: str
-    given_name: str
-    surname: str
-    affiliation: list[str]
-    brin: str
-    branch: str = ""
-
-
 def _instant(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -146,7 +119,7 @@ def assertion_xml(
         _attribute("uid", [person.uid]),
         _attribute("givenName", [person.given_name]),
         _attribute("sn", [person.surname]),
-        _attribute("eduPersonAffiliation", person.affiliation),
+        _attribute("eduPersonAffiliation", list(person.affiliation)),
         _attribute("nlEduPersonHomeOrganizationId", [person.brin]),
         _attribute("nlEduPersonHomeOrganization", ["School " + person.brin]),
     ]
@@ -239,10 +212,10 @@ LOGIN_PATH = "/accounts/saml/entree/login/"
 
 # Entree personas: the coordinator of De Regenboog and Het Kompas (BRIN 12AB, vestigingen 00 and 01),
 # the teacher of De Regenboog, a pupil of De Regenboog, and a person of a school we do not serve.
-COORDINATOR = Person("entree-uid-sanne", "Sanne", "de Vries", ["employee", "staff"], "12AB", "12AB01")
-TEACHER = Person("entree-uid-mark", "Mark", "Jansen", ["employee"], "12AB", "12AB00")
-PUPIL = Person("entree-uid-emma", "Emma", "Visser", ["student"], "12AB", "12AB00")
-UNKNOWN = Person("entree-uid-onbekend", "Onbekend", "Persoon", ["employee"], "99ZZ", "99ZZ00")
+COORDINATOR = DEMO_PEOPLE["sanne"]
+TEACHER = DEMO_PEOPLE["mark"]
+PUPIL = DEMO_PEOPLE["emma"]
+UNKNOWN = DEMO_PEOPLE["onbekend"]
 
 
 @pytest.fixture(scope="session")

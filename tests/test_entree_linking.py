@@ -116,7 +116,7 @@ def test_pupil_and_unserved_school_get_the_explaining_page_and_no_account(sso, e
 
 def test_basispoort_person_without_an_appointment_at_the_entree_school_is_not_linked(sso, entree_live):
     """Mark's Entree account says Het Kompas (12AB01), where the roster gives him no appointment."""
-    elsewhere = Person("entree-uid-mark-kompas", "Mark", "Jansen", ["employee"], "12AB", "12AB01")
+    elsewhere = Person("entree-uid-mark-kompas", "Mark", "Jansen", ("employee",), "12AB", "12AB01")
     entree_login(sso, entree_live, elsewhere)
     page = basispoort_once(sso, DEMO_TEACHER.basispoort_id)
     assert page.status_code == 403 and "Je werkt volgens de schoolgegevens niet op deze school" in page.text
