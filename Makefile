@@ -17,6 +17,11 @@ REGISTRY_ENV := LICENCE_REGISTRY_URL=https://127.0.0.1:$(REGISTRY_PORT)/rest/v1/
 DEVIDP_REGISTRY_ENV := DEVIDP_REGISTRY_URL=https://127.0.0.1:$(REGISTRY_PORT)/rest/v1/ \
   DEVIDP_REGISTRY_CLIENT_CERT=$(REGISTRY_PKI)/client.pem DEVIDP_REGISTRY_CA_BUNDLE=$(REGISTRY_PKI)/ca.pem
 
+# The Entree stand-in: SimpleSAMLphp (demo/simplesamlphp.py) where Debian's package is installed.
+ENTREE_PORT ?= 8004
+ENTREE_DIR := var/entree
+SIMPLESAMLPHP_WWW := /usr/share/simplesamlphp/www
+
 # `make test` runs against real services; override these to point elsewhere.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bingel
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
@@ -51,12 +56,21 @@ demo: install
 	@echo "Result link: Beheer → Resultaatkoppelingen → Momento, key $(DEMO_LVS_KEY); the reference LVS shows what it got on http://127.0.0.1:8002/"
 	@echo "Portal stand-in: log in on http://$(IDP_HOST)/login/ and open the tab Lesmateriaal (tiles from the licence registry on port $(REGISTRY_PORT))."
 	$(PY) -m demo.reference_registry --pki $(REGISTRY_PKI) --make-pki
-	@trap 'kill $$idp $$lvs $$reg 2>/dev/null' EXIT; \
+	@trap 'kill $$idp $$lvs $$reg $$saml 2>/dev/null' EXIT; \
+	  entree_env=""; \
+	  if test -f $(SIMPLESAMLPHP_WWW)/index.php && command -v php >/dev/null; then \
+	    entree_env=$$($(PY) -m demo.simplesamlphp --dir $(ENTREE_DIR) --port $(ENTREE_PORT) --app http://$(DEMO_HOST)); \
+	    SIMPLESAMLPHP_CONFIG_DIR=$(ENTREE_DIR)/config php -S 127.0.0.1:$(ENTREE_PORT) -t $(SIMPLESAMLPHP_WWW) \
+	      >$(ENTREE_DIR)/php-server.log 2>&1 & saml=$$!; \
+	    echo "Entree stand-in (SimpleSAMLphp) on http://127.0.0.1:$(ENTREE_PORT): Inloggen via Entree as sanne, mark, emma or onbekend, password demo."; \
+	  else \
+	    echo "Inloggen via Entree is hidden: SimpleSAMLphp is not installed (make simplesamlphp, then make demo again)."; \
+	  fi; \
 	  $(DEVIDP_REGISTRY_ENV) $(PY) devidp/manage.py runserver $(IDP_HOST) --noreload & idp=$$!; \
 	  $(PY) -m demo.reference_lvs --port 8002 --key $(DEMO_LVS_KEY) & lvs=$$!; \
 	  $(PY) -m demo.reference_registry --port $(REGISTRY_PORT) --pki $(REGISTRY_PKI) & reg=$$!; \
 	  for try in $$(seq 50); do $(REGISTRY_ENV) $(PY) manage.py sync_registry 2>/dev/null && break; sleep 0.2; done; \
-	  $(REGISTRY_ENV) $(PY) manage.py runserver $(DEMO_HOST)
+	  env $$entree_env $(REGISTRY_ENV) $(PY) manage.py runserver $(DEMO_HOST)
 
 lint: install
 	$(VENV)/bin/ruff check .
