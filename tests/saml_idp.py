@@ -112,9 +112,17 @@ def assertion_xml(
     assertion_id: str | None = None,
     now: dt.datetime | None = None,
     lifetime: dt.timedelta = dt.timedelta(minutes=5),
+    recipient: str | None = None,
 ) -> str:
+    """An assertion about ``person``; ``audience=""`` leaves the AudienceRestriction out."""
     now = now or dt.datetime.now(dt.UTC)
     until = _instant(now + lifetime)
+    recipient_url = acs_url if recipient is None else recipient
+    restriction = (
+        f"<saml:AudienceRestriction><saml:Audience>{audience}</saml:Audience></saml:AudienceRestriction>"
+        if audience
+        else ""
+    )
     attributes = [
         _attribute("uid", [person.uid]),
         _attribute("givenName", [person.given_name]),
@@ -134,11 +142,11 @@ def assertion_xml(
         "<saml:Subject>"
         f'<saml:NameID Format="{TRANSIENT}" SPNameQualifier="{audience}">_n{secrets.token_hex(12)}</saml:NameID>'
         f'<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">'
-        f'<saml:SubjectConfirmationData NotOnOrAfter="{until}" Recipient="{acs_url}" InResponseTo="{in_response_to}"/>'
+        f'<saml:SubjectConfirmationData NotOnOrAfter="{until}" Recipient="{recipient_url}" '
+        f'InResponseTo="{in_response_to}"/>'
         "</saml:SubjectConfirmation></saml:Subject>"
         f'<saml:Conditions NotBefore="{_instant(now - dt.timedelta(seconds=30))}" NotOnOrAfter="{until}">'
-        f"<saml:AudienceRestriction><saml:Audience>{audience}</saml:Audience></saml:AudienceRestriction>"
-        "</saml:Conditions>"
+        f"{restriction}</saml:Conditions>"
         f'<saml:AuthnStatement AuthnInstant="{_instant(now)}" '
         f'SessionNotOnOrAfter="{_instant(now + dt.timedelta(hours=8))}" SessionIndex="_s{secrets.token_hex(12)}">'
         "<saml:AuthnContext><saml:AuthnContextClassRef>"
@@ -247,7 +255,9 @@ class EntreeIdp:
     def respond(self, person: Person, request_id: str, *, signer: KeyPair | str | None = "idp", **kwargs) -> bytes:
         """A well-formed, correctly signed response unless the keyword arguments say otherwise
         (``signer=None``: the assertion is not signed)."""
-        assertion_args = {k: kwargs.pop(k) for k in ("audience", "assertion_id", "now", "lifetime") if k in kwargs}
+        assertion_args = {
+            k: kwargs.pop(k) for k in ("audience", "assertion_id", "now", "lifetime", "recipient") if k in kwargs
+        }
         assertion = assertion_xml(person, in_response_to=request_id, acs_url=self.acs_url, **assertion_args)
         return response_xml(
             assertion,

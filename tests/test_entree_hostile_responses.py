@@ -78,6 +78,15 @@ def test_an_honest_response_logs_the_linked_person_in(client, entree, linked_coo
             lambda idp, rid: idp.respond(COORDINATOR, rid, destination="https://evil.test" + ACS_PATH), id="destination"
         ),
         pytest.param(lambda idp, rid: idp.respond(COORDINATOR, "_another_login"), id="in-response-to-another-login"),
+        # Refused by our own checks where python3-saml is lenient: a missing audience, another
+        # Recipient, and a Destination that only starts with our ACS URL.
+        pytest.param(lambda idp, rid: idp.respond(COORDINATOR, rid, audience=""), id="no-audience"),
+        pytest.param(
+            lambda idp, rid: idp.respond(COORDINATOR, rid, recipient="https://evil.test" + ACS_PATH), id="recipient"
+        ),
+        pytest.param(
+            lambda idp, rid: idp.respond(COORDINATOR, rid, destination=idp.acs_url + "elders/"), id="destination-prefix"
+        ),
     ],
 )
 def test_hostile_response_is_refused(client, entree, linked_coordinator, hostile):
