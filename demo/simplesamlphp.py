@@ -149,6 +149,9 @@ def write_config(
         "logging.handler": "file",
         "logging.logfile": "simplesamlphp.log",
         "enable.saml20-idp": True,
+        # Logout may return to the app (ReturnTo), which listens on a port of this machine.
+        "trusted.url.regex": True,
+        "trusted.url.domains": [r"127\.0\.0\.1:\d+", r"localhost:\d+"],
         "store.type": "phpsession",
         "session.cookie.secure": False,
         "session.cookie.samesite": None,

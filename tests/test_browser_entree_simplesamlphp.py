@@ -99,3 +99,15 @@ def test_pupil_and_unknown_person_get_the_explaining_page(page, entree_sso, logi
     assert page.get_by_role("heading", name=heading).is_visible()
     assert not SocialAccount.objects.filter(provider="entree").exists()
     screenshot(page, f"entree-{login}")
+
+
+def test_logout_started_at_simplesamlphp_ends_our_session(page, entree_sso):
+    """Single logout the other way round: SimpleSAMLphp sends its signed LogoutRequest to our SLS."""
+    entree_log_in(page, entree_sso, "mark")
+    basispoort_once(page, entree_sso, DEMO_TEACHER)
+    school = School.objects.get(name="De Regenboog")
+    page.wait_for_url(f"{entree_sso.app}/school/{school.pk}/")
+    page.goto(f"{entree_sso.saml.base_url}/saml2/idp/SingleLogoutService.php?ReturnTo={entree_sso.app}/inloggen/")
+    page.wait_for_url(f"{entree_sso.app}/inloggen/")
+    page.goto(f"{entree_sso.app}/school/{school.pk}/")
+    assert page.url.startswith(f"{entree_sso.app}/inloggen/")
