@@ -149,3 +149,28 @@ def test_a_response_to_another_browser_session_is_refused(client, entree, linked
     start_login(client)
     before = accounts_state()
     assert_refused(client, post_response(client, entree.respond(COORDINATOR, other_request)), before)
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        "not base64 at all %%%",
+        posted(b"<not-saml/>"),
+        posted(b"<samlp:Response xmlns:samlp='urn:oasis:names:tc:SAML:2.0:protocol'"),
+    ],
+    ids=["not-base64", "not-a-response", "broken-xml"],
+)
+def test_garbage_is_refused_without_a_500(client, entree, linked_coordinator, garbage):
+    start_login(client)
+    before = accounts_state()
+    at_acs = client.post(ACS_PATH, {"SAMLResponse": garbage})
+    assert_refused(client, client.get(at_acs["Location"]), before)
+
+
+def test_a_signature_whose_value_is_broken_is_refused(client, entree, linked_coordinator):
+    request_id = start_login(client)
+    before = accounts_state()
+    xml = entree.respond(COORDINATOR, request_id)
+    start = xml.index(b"<ds:SignatureValue>") + len(b"<ds:SignatureValue>")
+    broken = xml[:start] + b"!!" + xml[start + 2 :]
+    assert_refused(client, post_response(client, broken), before)
