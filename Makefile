@@ -6,7 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 # One setting moves the whole demo: the app listens on DEMO_PORT, the development identity
-# provider on the next port, the reference LVS on the one after, the licence registry after that;
+# provider on the next port, the reference LVS on the one after, the licence registry after that, the
+# Entree stand-in (SimpleSAMLphp, where installed) after that;
 # every address the parts give each other (redirects, the provider's URL, the public URL, the LVS
 # and the registry) follows. DEMO_HOST / IDP_HOST still move one part by host name and port.
 DEMO_PORT ?= 8000
@@ -28,6 +29,11 @@ DEVIDP_ENV = DEVIDP_REDIRECT_URIS=http://$(DEMO_HOST)/accounts/oidc/basispoort/l
 DEVIDP_REGISTRY_ENV := DEVIDP_REGISTRY_URL=https://127.0.0.1:$(REGISTRY_PORT)/rest/v1/ \
   DEVIDP_REGISTRY_CLIENT_CERT=$(REGISTRY_PKI)/client.pem DEVIDP_REGISTRY_CA_BUNDLE=$(REGISTRY_PKI)/ca.pem
 
+# The Entree stand-in: SimpleSAMLphp (demo/simplesamlphp.py) where Debian's package is installed.
+ENTREE_PORT ?= $(shell echo $$(( $(DEMO_PORT) + 4 )))
+ENTREE_DIR := var/entree
+SIMPLESAMLPHP_WWW := /usr/share/simplesamlphp/www
+
 # `make test` runs against real services; override these to point elsewhere.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bingel
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
@@ -40,7 +46,7 @@ TEST_ENV := DJANGO_ENV=test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_R
 RUNTIME_LOCK := requirements/runtime.lock
 DEV_LOCK := requirements/dev.lock
 
-.PHONY: help install demo test lint services chromium messages lock audit clean bench-roster bench-pages bench-load bench-results bench-registry schema bench-my-schools
+.PHONY: help install demo test lint services chromium simplesamlphp messages lock audit clean bench-roster bench-pages bench-load bench-results bench-registry schema bench-my-schools
 
 help: ## this list
 	@# Every target carries its line of help after "##"; tests/bingel_admin/test_make_help.py checks none is missing.
@@ -63,12 +69,21 @@ demo: install ## install, load the demo world and serve it on http://$(DEMO_HOST
 	@echo "Result link: Beheer → Resultaatkoppelingen → Momento, key $(DEMO_LVS_KEY); the reference LVS shows what it got on http://127.0.0.1:$(LVS_PORT)/"
 	@echo "Portal stand-in: log in on http://$(IDP_HOST)/login/ and open the tab Lesmateriaal (tiles from the licence registry on port $(REGISTRY_PORT))."
 	$(PY) -m demo.reference_registry --pki $(REGISTRY_PKI) --make-pki
-	@trap 'kill $$idp $$lvs $$reg 2>/dev/null' EXIT; \
+	@trap 'kill $$idp $$lvs $$reg $$saml 2>/dev/null' EXIT; \
+	  entree_env=""; \
+	  if test -f $(SIMPLESAMLPHP_WWW)/index.php && command -v php >/dev/null; then \
+	    entree_env=$$($(PY) -m demo.simplesamlphp --dir $(ENTREE_DIR) --port $(ENTREE_PORT) --app http://$(DEMO_HOST)); \
+	    SIMPLESAMLPHP_CONFIG_DIR=$(ENTREE_DIR)/config php -S 127.0.0.1:$(ENTREE_PORT) -t $(SIMPLESAMLPHP_WWW) \
+	      >$(ENTREE_DIR)/php-server.log 2>&1 & saml=$$!; \
+	    echo "Entree stand-in (SimpleSAMLphp) on http://127.0.0.1:$(ENTREE_PORT): Inloggen via Entree as sanne, mark, emma or onbekend, password demo."; \
+	  else \
+	    echo "Inloggen via Entree is hidden: SimpleSAMLphp is not installed (make simplesamlphp, then make demo again)."; \
+	  fi; \
 	  $(DEVIDP_ENV) $(DEVIDP_REGISTRY_ENV) $(PY) devidp/manage.py runserver $(IDP_HOST) --noreload & idp=$$!; \
 	  $(PY) -m demo.reference_lvs --port $(LVS_PORT) --key $(DEMO_LVS_KEY) & lvs=$$!; \
 	  $(PY) -m demo.reference_registry --port $(REGISTRY_PORT) --pki $(REGISTRY_PKI) & reg=$$!; \
 	  for try in $$(seq 50); do $(APP_ENV) $(REGISTRY_ENV) $(PY) manage.py sync_registry 2>/dev/null && break; sleep 0.2; done; \
-	  $(APP_ENV) $(REGISTRY_ENV) $(PY) manage.py runserver $(DEMO_HOST)
+	  env $$entree_env $(APP_ENV) $(REGISTRY_ENV) $(PY) manage.py runserver $(DEMO_HOST)
 
 lint: install ## ruff, ruff format, bandit and the import-linter contracts
 	$(VENV)/bin/ruff check .
@@ -84,7 +99,15 @@ chromium: ## install Debian's chromium for the browser tests when missing
 	  echo "Installing Debian's chromium for the browser tests…"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: install lint services chromium node_modules/axe-core/axe.min.js ## lint and the whole test suite on PostgreSQL, Redis and Chromium
+# SimpleSAMLphp, the identity provider Kennisnet documents for Entree, runs as its own php -S process
+# in the Entree tests (tests/simplesamlphp.py) and in `make demo` where it is installed.
+simplesamlphp: ## install Debian's SimpleSAMLphp and php-cli where missing (the Entree tests and demo)
+	@test -f /usr/share/simplesamlphp/www/index.php && command -v php >/dev/null || { \
+	  echo "Installing Debian's simplesamlphp and php-cli for the Entree tests…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    simplesamlphp php-cli php-xml php-mbstring >/dev/null; }
+
+test: install lint services chromium simplesamlphp node_modules/axe-core/axe.min.js ## lint and the whole test suite on PostgreSQL, Redis, Chromium and SimpleSAMLphp
 	$(TEST_ENV) $(PY) -m pytest
 
 # The nightly roster import at national scale against a COPY baseline; needs PostgreSQL.

@@ -27,6 +27,8 @@ class AuditAction(models.TextChoices):
     RESTORE_SEAT = "restore_seat", _("Leerling terug in de administratie")
     HELD_NIGHT_APPLIED = "held_night_applied", _("Tegengehouden gegevens toch verwerkt")
     HELD_NIGHT_DISCARDED = "held_night_discarded", _("Tegengehouden gegevens genegeerd")
+    ENTREE_LINKED = "entree_linked", _("Entree-account gekoppeld")
+    ENTREE_UNLINKED = "entree_unlinked", _("Entree-koppeling verwijderd")
 
 
 class AuditEvent(models.Model):

@@ -90,6 +90,11 @@ def result_link_facts(lvs: str, key_last4: str, status: str) -> dict:
     return {"lvs": lvs, "sleutel": f"…{key_last4}", "status": status}
 
 
+def entree_link_facts(school_code: str) -> dict:
+    """An Entree link as the log shows it: the school it was checked against, never the uid."""
+    return {"identiteit": "Entree", "school": school_code}
+
+
 def _row(entry: Entry, actor: Actor | None) -> AuditEvent:
     actor = actor or IMPORT
     return AuditEvent(

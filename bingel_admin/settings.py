@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "django_htmx",
     "csp",
     "audit",
@@ -125,6 +126,8 @@ MIDDLEWARE = [
     "bingel_admin.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After CSP's (so its answer is seen first): the identity provider's origin in form-action.
+    "integrations.entree.EntreeFormActionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # NUL and other control characters in a query string or form: a 400 in Dutch, never a 500.
@@ -345,6 +348,85 @@ SOCIALACCOUNT_PROVIDERS = {
             }
         ],
     }
+}
+
+# --- Entree Federatie (SAML 2.0), integrations/entree.py ------------------------------------
+# Off unless ENTREE_IDP_ENTITY_ID is set. Then the federation's metadata (an https:// URL, or a
+# file), our SP entity id and our signing certificate and key are all needed: production refuses
+# to start with only some of them. The certificate is public (it is in our SP metadata); the key
+# is a secret and may come from ENTREE_SP_PRIVATE_KEY_FILE. ENTREE_SP_CERTIFICATE_NEW announces
+# the next certificate in our metadata during a rollover (docs/ENTREE.md).
+ENTREE_IDP_ENTITY_ID = envstr("ENTREE_IDP_ENTITY_ID", "")
+ENTREE_IDP_METADATA_URL = envstr("ENTREE_IDP_METADATA_URL", "")
+ENTREE_IDP_METADATA_FILE = envstr("ENTREE_IDP_METADATA_FILE", "")
+ENTREE_SP_ENTITY_ID = envstr("ENTREE_SP_ENTITY_ID", "")
+ENTREE_SP_CERTIFICATE = envsecret("ENTREE_SP_CERTIFICATE", "") or ""
+ENTREE_SP_CERTIFICATE_NEW = envsecret("ENTREE_SP_CERTIFICATE_NEW", "") or ""
+ENTREE_SP_PRIVATE_KEY = envsecret("ENTREE_SP_PRIVATE_KEY", "") or ""
+# How far our clock and the identity provider's may differ when validity windows are checked.
+ENTREE_CLOCK_SKEW_SECONDS = envint("ENTREE_CLOCK_SKEW_SECONDS", 60)
+# How long the federation's metadata is reused before it is fetched again.
+ENTREE_METADATA_CACHE_SECONDS = envint("ENTREE_METADATA_CACHE_SECONDS", 4 * 3600)
+ENTREE_ENABLED = bool(ENTREE_IDP_ENTITY_ID)
+if not 0 <= ENTREE_CLOCK_SKEW_SECONDS <= 300:
+    raise ImproperlyConfigured("ENTREE_CLOCK_SKEW_SECONDS must be between 0 and 300.")
+_entree_given = [
+    name
+    for name, value in {
+        "ENTREE_IDP_ENTITY_ID": ENTREE_IDP_ENTITY_ID,
+        "ENTREE_IDP_METADATA_URL or ENTREE_IDP_METADATA_FILE": ENTREE_IDP_METADATA_URL or ENTREE_IDP_METADATA_FILE,
+        "ENTREE_SP_ENTITY_ID": ENTREE_SP_ENTITY_ID,
+        "ENTREE_SP_CERTIFICATE (or _FILE)": ENTREE_SP_CERTIFICATE,
+        "ENTREE_SP_PRIVATE_KEY (or _FILE)": ENTREE_SP_PRIVATE_KEY,
+    }.items()
+    if value
+]
+_entree_missing = [
+    name
+    for name in (
+        "ENTREE_IDP_ENTITY_ID",
+        "ENTREE_IDP_METADATA_URL or ENTREE_IDP_METADATA_FILE",
+        "ENTREE_SP_ENTITY_ID",
+        "ENTREE_SP_CERTIFICATE (or _FILE)",
+        "ENTREE_SP_PRIVATE_KEY (or _FILE)",
+    )
+    if name not in _entree_given
+]
+if _entree_given and _entree_missing and (PRODUCTION or ENTREE_ENABLED):
+    raise ImproperlyConfigured("Entree login is half configured: set " + ", ".join(_entree_missing) + ".")
+if ENTREE_IDP_METADATA_URL and ENTREE_IDP_METADATA_FILE:
+    raise ImproperlyConfigured("Set ENTREE_IDP_METADATA_URL or ENTREE_IDP_METADATA_FILE, not both.")
+if PRODUCTION and ENTREE_IDP_METADATA_URL and not ENTREE_IDP_METADATA_URL.startswith("https://"):
+    raise ImproperlyConfigured("ENTREE_IDP_METADATA_URL must be an https:// URL.")
+SOCIALACCOUNT_PROVIDERS["saml"] = {
+    "provider_class": "integrations.entree.EntreeProvider",
+    "APPS": [
+        {
+            "provider_id": "entree",
+            "name": "Entree",
+            "client_id": "entree",
+            "settings": {
+                "idp": {
+                    "entity_id": ENTREE_IDP_ENTITY_ID,
+                    "metadata_url": ENTREE_IDP_METADATA_URL,
+                    "metadata_file": ENTREE_IDP_METADATA_FILE,
+                    "metadata_cache_timeout": ENTREE_METADATA_CACHE_SECONDS,
+                },
+                "sp": {"entity_id": ENTREE_SP_ENTITY_ID},
+                "attribute_mapping": {"uid": "uid"},
+                "advanced": {
+                    "x509cert": ENTREE_SP_CERTIFICATE,
+                    "x509cert_new": ENTREE_SP_CERTIFICATE_NEW,
+                    "private_key": ENTREE_SP_PRIVATE_KEY,
+                    # Set again, with the rest of the security settings, in integrations/entree.py.
+                    "authn_request_signed": True,
+                    "want_assertion_signed": True,
+                    "reject_deprecated_algorithm": True,
+                    "reject_idp_initiated_sso": True,
+                },
+            },
+        }
+    ],
 }
 
 # --- Content-Security-Policy ---------------------------------------------------------------

@@ -6,7 +6,7 @@ from django.views.i18n import set_language
 
 from bingel_admin import views
 from integrations import api as integrations_api
-from integrations import sso
+from integrations import entree, sso
 from portal.urls import my_schools_patterns
 
 # The only allauth pages that exist: the Basispoort login and its callback (ours shadow them, see
@@ -70,6 +70,15 @@ urlpatterns = [
     # signature check (see integrations.sso); allauth's stay for everything else.
     path("accounts/oidc/<str:provider_id>/login/", sso.login, name="openid_connect_login"),
     path("accounts/oidc/<str:provider_id>/login/callback/", sso.callback, name="openid_connect_callback"),
+    # Entree (SAML 2.0): our views at the paths of allauth's SAML provider for the app "entree"
+    # (integrations.entree); allauth's own SAML views answer 404 like every page not listed above.
+    path("accounts/saml/entree/login/", entree.login, name="entree_login"),
+    path("accounts/saml/entree/acs/", entree.acs, name="entree_acs"),
+    path("accounts/saml/entree/acs/finish/", entree.finish, name="entree_finish"),
+    path("accounts/saml/entree/sls/", entree.sls, name="entree_sls"),
+    path("accounts/saml/entree/metadata/", entree.metadata, name="entree_metadata"),
+    path("accounts/saml/entree/koppelen/", entree.complete_link, name="entree_complete_link"),
+    path("inloggen/entree/", entree.links_page, name="entree_links"),
     path("accounts/", include(_allauth_allowed(include("allauth.urls")[0].urlpatterns))),
     path("school/<int:school_id>/", include("portal.urls")),
     path("school/<int:school_id>/", include("roster.urls")),

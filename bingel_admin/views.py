@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from bingel_admin.http_hygiene import PORTAL_MARK, from_portal
+from integrations import entree
 from integrations.sso import ID_TOKEN_SESSION_KEY, PROVIDER_ID, BasispoortOAuth2Adapter
 from portal.attention import attention_of_schools
 from roster.access import (
@@ -56,7 +57,12 @@ def login_page(request: HttpRequest) -> HttpResponse:
     # Sent by a portal tile (marked on the way by http_hygiene.LoginRequiredMiddleware): the person
     # is signed in at Basispoort, so the page continues the login at once (static/js/login.js).
     portal = request.GET.get("via") == PORTAL_MARK.split("=")[1] or from_portal(request)
-    context = {"next": next_url, "provider_id": PROVIDER_ID, "from_portal": bool(next_url) and portal}
+    context = {
+        "next": next_url,
+        "provider_id": PROVIDER_ID,
+        "from_portal": bool(next_url) and portal,
+        "entree_enabled": entree.enabled(),
+    }
     return render(request, "login.html", context)
 
 
@@ -111,11 +117,15 @@ def choose_school(request: HttpRequest) -> HttpResponse:
 def logout(request: HttpRequest) -> HttpResponse:
     id_token = request.session.get(ID_TOKEN_SESSION_KEY)
     was_signed_in = request.user.is_authenticated
+    entree_logout = request.session.get(entree.LOGOUT_SESSION_KEY)
     auth_logout(request)
     if was_signed_in:
         # Kept in the new, anonymous session until the login page shows it (also after the
         # round trip through the provider's logout).
         messages.info(request, _("Je bent uitgelogd."))
+    if entree_logout:
+        # Logged in through Entree: end the session at the identity provider, where it offers that.
+        return redirect(entree.logout_redirect(request, entree_logout) or "login")
     if id_token:
         end_session = _provider_end_session_endpoint(request)
         if end_session:

@@ -7,9 +7,11 @@ last four characters of a key, never the key.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import logging
 from dataclasses import dataclass
 
+from allauth.socialaccount.models import SocialAccount
 from celery import signature
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -30,6 +32,7 @@ from integrations.models import (
     ResultLink,
     ServiceToken,
 )
+from roster.access import actor_for_user
 from roster.models import School, Staff
 from roster.school_year import school_year_of
 
@@ -39,6 +42,7 @@ LINK_ADDED = AuditAction.RESULT_LINK_ADDED
 LINK_KEY_CHANGED = AuditAction.RESULT_LINK_KEY_CHANGED
 LINK_REMOVED = AuditAction.RESULT_LINK_REMOVED
 LINK_STATUS = AuditAction.RESULT_LINK_STATUS
+ENTREE_PROVIDER = "entree"  # SocialAccount.provider of a linked Entree identity (integrations.entree)
 
 
 CHECK_KEY_TASK = "integrations.tasks.check_key"
@@ -266,3 +270,64 @@ def store_results(service: ServiceToken | None, incoming: list[IncomingResult]) 
                 ignore_conflicts=True,
             )
     return IngestReport(created=len(fresh), duplicates=len(incoming) - len(fresh))
+
+
+# --- Entree links (integrations/entree.py) -------------------------------------------------------
+
+
+class EntreeLinkOutcome(enum.Enum):
+    LINKED = "linked"
+    ALREADY = "already"  # this account had this Entree identity already
+    TAKEN = "taken"  # the Entree identity belongs to another account
+
+
+def link_entree_identity(*, user, uid: str, school: School) -> EntreeLinkOutcome:
+    """Link an Entree ``uid`` to the account (keyed on its Basispoort ``sub``), audited."""
+    actor = actor_for_user(user)
+    with transaction.atomic():
+        existing = SocialAccount.objects.select_for_update().filter(provider=ENTREE_PROVIDER, uid=uid).first()
+        if existing is not None:
+            return EntreeLinkOutcome.ALREADY if existing.user_id == user.pk else EntreeLinkOutcome.TAKEN
+        try:
+            with transaction.atomic():
+                SocialAccount.objects.create(
+                    user=user,
+                    provider=ENTREE_PROVIDER,
+                    uid=uid,
+                    extra_data={"school_id": school.pk, "school_name": school.name},
+                )
+        except IntegrityError:
+            # Linked by a parallel request between our read and our write.
+            return EntreeLinkOutcome.TAKEN
+        records.record(
+            records.Entry(
+                AuditAction.ENTREE_LINKED,
+                records.subject(actor.label, "Entree-account gekoppeld"),
+                school.pk,
+                after=records.entree_link_facts(school.location_code),
+            ),
+            actor,
+        )
+    return EntreeLinkOutcome.LINKED
+
+
+def unlink_entree_identity(*, user, link_id: int) -> bool:
+    """Remove one of the account's own Entree links, audited; False when it was gone already."""
+    actor = actor_for_user(user)
+    with transaction.atomic():
+        link = SocialAccount.objects.select_for_update().filter(pk=link_id, user=user, provider=ENTREE_PROVIDER).first()
+        if link is None:
+            return False
+        school_id = (link.extra_data or {}).get("school_id")
+        school = School.objects.filter(pk=school_id).first() if isinstance(school_id, int) else None
+        link.delete()
+        records.record(
+            records.Entry(
+                AuditAction.ENTREE_UNLINKED,
+                records.subject(actor.label, "Entree-koppeling verwijderd"),
+                school.pk if school else None,
+                before=records.entree_link_facts(school.location_code if school else ""),
+            ),
+            actor,
+        )
+    return True

@@ -132,6 +132,21 @@ def current_appointments(basispoort_id: int, today: dt.date | None = None) -> Qu
     )
 
 
+def entree_schools(*, branch: str, brin: str) -> list[School]:
+    """The active schools an Entree identity's home organisation names: the branch id (BRIN and
+    vestiging, six characters) when it is sent, else every school of the BRIN (four characters).
+    Who may do what there still comes from the appointments, never from this."""
+    branch, brin = (branch or "").strip().upper(), (brin or "").strip().upper()
+    schools = School.objects.filter(active=True)
+    if len(branch) == 6:
+        schools = schools.filter(brin=branch[:4], dependancecode=branch[4:])
+    elif len(brin) == 4:
+        schools = schools.filter(brin=brin)
+    else:
+        return []
+    return list(schools.order_by("name"))
+
+
 def schools_for_request(request: HttpRequest) -> list[School]:
     basispoort_id = basispoort_id_of(request)
     if basispoort_id is None:

@@ -30,6 +30,8 @@ pytest_plugins = [
     "tests.walk_world",
     "tests.registry_helpers",
     "tests.my_schools_world",
+    "tests.saml_idp",
+    "tests.simplesamlphp",
 ]
 
 

@@ -38,6 +38,9 @@ def allauth_url_names() -> set[str]:
 
 def url_for(name: str) -> str:
     kwargs = {"provider_id": "basispoort"} if name.startswith("openid_connect") else {}
+    if name.startswith("saml_"):
+        # allauth's own SAML views, for any app but Entree's (whose paths our views take).
+        kwargs = {"organization_slug": "another-idp"}
     return reverse(name, kwargs=kwargs)
 
 
