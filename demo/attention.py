@@ -11,15 +11,29 @@ the demo's own import has just recorded a newer, successful one, so the failed n
 
 from __future__ import annotations
 
+import copy
+
 from django.db import transaction
 from django.utils import timezone
 
 from bingel_admin import crypto
 from demo.results import DEMO_LVS_URL
+from demo.world import demo_schools
 from integrations.models import LinkStatus, LvsSupplier, RegistrySchool, ResultLink
 from licenses.models import Licence, LicenceKind, Seat
+from roster import holds
+from roster.feed import SchoolDocument
 from roster.feed.problems import ErrorCode
-from roster.models import ImportRun, ImportRunStatus, Pupil, School, SchoolImportResult, SchoolResultStatus
+from roster.models import (
+    HeldNight,
+    HoldDecision,
+    ImportRun,
+    ImportRunStatus,
+    Pupil,
+    School,
+    SchoolImportResult,
+    SchoolResultStatus,
+)
 from roster.school_year import school_year_of
 
 FULL_PRODUCT = "leeslicht-remedial"
@@ -31,6 +45,7 @@ REFUSED_SUPPLIER = "ESIS"
 @transaction.atomic
 def ensure_attention_examples(school: School) -> None:
     _failed_night(school)
+    _held_night(school)
     _full_licence(school)
     _refused_result_link(school)
     RegistrySchool.objects.get_or_create(
@@ -55,6 +70,31 @@ def _failed_night(school: School) -> None:
         error_code=ErrorCode.INVALID_JSON,
         error="demo: het bestand van de school was onleesbaar",
     )
+
+
+def _held_night(school: School) -> None:
+    """A partial export from the school administration (three groups and every second pupil
+    missing), screened and kept by the import's own hold check: "Toch verwerken" or "Negeren".
+
+    Running the demo again imports the complete document, which ends the hold ("resolved"); the
+    demo's own held night is then opened again as it was, so a second run changes nothing."""
+    doc = next(d for d in demo_schools() if d.basispoort_id == school.basispoort_id)
+    roster = copy.deepcopy(doc.roster)
+    gone = {g["lasKey"] for g in roster["groepen"][:3]}
+    roster["groepen"] = roster["groepen"][3:]
+    roster["leerlingen"] = [p for n, p in enumerate(roster["leerlingen"]) if n % 2 == 0 and p["groep"] not in gone]
+    partial = SchoolDocument(doc.basispoort_id, copy.deepcopy(doc.details), roster)
+    kept = HeldNight.objects.filter(school=school, run=None).order_by("-pk").first()
+    if kept is not None:
+        if kept.decision == HoldDecision.RESOLVED:
+            kept.document = {"details": partial.details, "roster": partial.roster}
+            kept.decided_at, kept.decision = None, ""
+            kept.save(update_fields=["document", "decided_at", "decision"])
+        return
+    now = timezone.now()
+    held = holds.screen([partial], now)
+    if held:
+        holds.keep(None, held, {partial.basispoort_id: partial}, now)
 
 
 def _full_licence(school: School) -> None:

@@ -32,7 +32,8 @@ from integrations.status import RegistryView, registry_rows, registry_status_of
 from licenses.models import GroupLink, Licence, LicenceKind
 from licenses.new_year import Season, season_of
 from licenses.overview import GroupLicenceRow, coverage_messages, year_levels_by_group
-from roster.models import Group, School, SchoolImportResult, SchoolResultStatus
+from roster.holds import open_holds
+from roster.models import Group, HeldNight, School, SchoolImportResult, SchoolResultStatus
 from roster.school_year import next_school_year, school_year_of
 
 NIGHTS = 30  # the strip of the roster import's last nights
@@ -47,6 +48,7 @@ class NightState:
 
     OK = "ok"
     FAILED = "failed"
+    HELD = "held"
     WITHDRAWN = "withdrawn"
     NONE = "none"
 
@@ -54,6 +56,7 @@ class NightState:
 NIGHT_WORDS = {
     NightState.OK: gettext_lazy("gelukt"),
     NightState.FAILED: gettext_lazy("mislukt"),
+    NightState.HELD: gettext_lazy("tegengehouden"),
     NightState.WITHDRAWN: gettext_lazy("toestemming ingetrokken"),
     NightState.NONE: gettext_lazy("geen import"),
 }
@@ -62,6 +65,7 @@ _STATE_OF_RESULT = {
     SchoolResultStatus.IMPORTED: NightState.OK,
     SchoolResultStatus.UNCHANGED: NightState.OK,
     SchoolResultStatus.FAILED: NightState.FAILED,
+    SchoolResultStatus.HELD: NightState.HELD,
     SchoolResultStatus.WITHDRAWN: NightState.WITHDRAWN,
 }
 
@@ -93,6 +97,7 @@ class SchoolFacts:
     school: School
     today: dt.date
     nights: list[Night] = field(default_factory=list)
+    open_hold: HeldNight | None = None  # a held night the coordinator has not decided on yet
     licences: list[Licence] = field(default_factory=list)  # this and next school year, with used_seats, linked_groups
     group_rows: list[GroupLicenceRow] = field(default_factory=list)  # this school year's per-group licences
     levels_by_group: dict[int, set[str]] = field(default_factory=dict)
@@ -152,6 +157,8 @@ def facts_of_schools(schools: list[School], today: dt.date | None = None) -> lis
     for school_id, levels in year_levels_by_group(ids).items():
         facts[school_id].levels_by_group = levels
     _read_nights(facts, today)
+    for hold in open_holds(ids):
+        facts[hold.school_id].open_hold = facts[hold.school_id].open_hold or hold  # newest first
     for link in ResultLink.objects.current().filter(school_id__in=ids).select_related("supplier"):
         facts[link.school_id].result_links.append(link)
     if settings.LICENCE_REGISTRY_URL:
@@ -219,6 +226,14 @@ class Mark:
 
 def _beheer(fact: SchoolFacts, name: str, anchor: str = "") -> str:
     return reverse(name, args=[fact.school.pk]) + (f"#{anchor}" if anchor else "")
+
+
+def held_night(fact: SchoolFacts) -> Mark | None:
+    """Last night's data were held back (``roster.holds``) and wait for the coordinator's decision."""
+    if fact.open_hold is None:
+        return None
+    text = _("De gegevens van vannacht zijn tegengehouden: kies of ze toch verwerkt worden.")
+    return Mark("held_night", text, reverse("held_night", args=[fact.school.pk, fact.open_hold.pk]))
 
 
 def failed_nights(fact: SchoolFacts) -> Mark | None:
@@ -339,6 +354,7 @@ Rule = Callable[[SchoolFacts], Mark | None]
 # In the order a coordinator should look at them. A held night of the roster import would be one
 # more rule here, next to ``failed_nights``.
 RULES: tuple[Rule, ...] = (
+    held_night,
     failed_nights,
     portal_status,
     result_links_not_active,

@@ -25,6 +25,8 @@ _SHAPES = {
         '<rect class="night night--failed" x="{x}.5" y=".5" width="5" height="15"></rect>'
         '<path class="night__cross" d="M{x} 0 l6 16 M{x} 16 l6 -16"></path>'
     ),
+    # a full bar, hollow, not crossed: waiting for the coordinator
+    NightState.HELD: '<rect class="night night--held" x="{x}.5" y=".5" width="5" height="15"></rect>',
     # a half bar
     NightState.WITHDRAWN: '<rect class="night night--withdrawn" x="{x}" y="8" width="6" height="8"></rect>',
     # a short stroke on the line: nothing ran

@@ -12,7 +12,7 @@ from django.utils import timezone
 from integrations.models import LinkStatus, RegistrySchool
 from licenses.models import GroupLink, LicenceKind, Seat
 from portal.attention import attention_of_schools
-from roster.models import ImportRun, SchoolImportResult, SchoolResultStatus
+from roster.models import HeldNight, HoldDecision, ImportRun, SchoolImportResult, SchoolResultStatus
 from roster.school_year import next_school_year, school_year_of
 from tests.factories import make_group, make_licence, make_product, make_pupil, make_school
 from tests.lvs_helpers import make_result_link
@@ -66,6 +66,24 @@ def test_failed_nights_in_a_row_are_counted_and_the_strip_has_thirty_nights(scho
     assert len(item.facts.nights) == 30
     assert item.facts.nights[0].day == TODAY - dt.timedelta(days=29)
     assert dict(item.night_counts) == {"mislukt": 3, "geen import": 27}
+
+
+def test_an_open_held_night_is_a_mark_linking_to_its_decision_and_a_hollow_strip_mark(school):
+    night(school, TODAY, SchoolResultStatus.HELD)
+    hold = HeldNight.objects.create(school=school, held_at=timezone.now(), reasons=["pupils_leave"])
+    (mark,) = marks(school, rule="held_night")
+    assert mark.text.startswith("De gegevens van vannacht zijn tegengehouden")
+    assert mark.url == reverse("held_night", args=[school.pk, hold.pk])
+    (item,) = attention_of_schools([school], TODAY)
+    assert item.facts.nights[-1].words == "tegengehouden"
+
+
+@pytest.mark.parametrize("decision", [HoldDecision.APPLIED, HoldDecision.DISCARDED, HoldDecision.RESOLVED])
+def test_a_decided_held_night_is_no_mark(school, decision):
+    HeldNight.objects.create(
+        school=school, held_at=timezone.now(), reasons=["pupils_leave"], decided_at=timezone.now(), decision=decision
+    )
+    assert marks(school, rule="held_night") == []
 
 
 def test_a_group_licence_missing_a_group_of_its_year_level(school):
