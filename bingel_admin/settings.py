@@ -129,8 +129,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "bingel_admin.http_hygiene.BoundedSessionMiddleware",
-    # Every page needs a login unless its view says otherwise (login_not_required).
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Every page needs a login unless its view says otherwise (login_not_required); a form sent
+    # after the session ended is answered with a message and the form's page as the way back.
+    "bingel_admin.lost_action.LoginRequiredUnlessLostMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",

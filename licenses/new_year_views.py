@@ -25,7 +25,10 @@ def new_school_year(request: HttpRequest, school_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             applied = new_year_apply.apply_new_year(
-                school=access.school, keys=request.POST.getlist("voorstel"), actor=access.actor
+                school=access.school,
+                keys=request.POST.getlist("voorstel"),
+                shown=request.POST.getlist("getoond"),
+                actor=access.actor,
             )
         except LinkRefused as refused:
             messages.error(request, str(refused))
