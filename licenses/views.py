@@ -39,7 +39,7 @@ LESSON_WEEK_NOTE = gettext_lazy(
 )
 
 
-def sorted_groups(groups: list[Group]) -> list[Group]:
+def _sorted_groups(groups: list[Group]) -> list[Group]:
     return sorted(groups, key=lambda g: (g.jaargroep, g.name))
 
 
@@ -108,6 +108,11 @@ def link_groups(request: HttpRequest, school_id: int, licence_id: int) -> HttpRe
     # A second click (or a second tab) finds the groups linked already: that changes nothing, and
     # the message says how things stand, which is what the first click did.
     if level and not new and not already:
+        if not Group.objects.filter(school=access.school, active=True, jaargroep=level).exists():
+            messages.error(
+                request, _("Deze school heeft geen groep in jaargroep %(level)s.") % {"level": level}, extra_tags=card
+            )
+            return redirect(back)
         messages.success(
             request,
             _("Alle groepen van jaargroep %(level)s zijn gekoppeld aan %(product)s.")
@@ -118,7 +123,7 @@ def link_groups(request: HttpRequest, school_id: int, licence_id: int) -> HttpRe
     messages.success(
         request,
         _("%(product)s is gekoppeld aan %(groups)s.")
-        % {"product": licence.product.name, "groups": ", ".join(g.name for g in sorted_groups(new + already))},
+        % {"product": licence.product.name, "groups": ", ".join(g.name for g in _sorted_groups(new + already))},
         extra_tags=card,
     )
     return redirect(back)

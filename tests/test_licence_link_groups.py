@@ -67,6 +67,18 @@ def test_all_groups_of_a_year_level_in_one_go(world, licences, client):
     assert AuditEvent.objects.filter(action=AuditAction.LINK_GROUP).count() == 2
 
 
+def test_all_groups_of_a_year_level_twice_says_they_are_linked_and_a_level_without_groups_is_refused(
+    world, licences, client
+):
+    login_as(client, world.coordinator_a)
+    client.post(link_url(world, licences.group_licence), {"jaargroep": "4"})
+    again = messages_of(client.post(link_url(world, licences.group_licence), {"jaargroep": "4"}, follow=True))
+    assert any("Alle groepen van jaargroep 4 zijn gekoppeld aan" in m for m in again)
+    none = messages_of(client.post(link_url(world, licences.group_licence), {"jaargroep": "99"}, follow=True))
+    assert any("geen groep in jaargroep 99" in m for m in none) and not any("gekoppeld aan" in m for m in none)
+    assert GroupLink.objects.count() == 2
+
+
 def test_group_of_another_school_is_refused_and_nothing_changes(world, licences, client):
     login_as(client, world.coordinator_a)
     response = client.post(
