@@ -24,6 +24,9 @@ class AuditAction(models.TextChoices):
     RESULT_LINK_KEY_CHANGED = "result_link_key_changed", _("Sleutel van een resultaatkoppeling gewijzigd")
     RESULT_LINK_REMOVED = "result_link_removed", _("Resultaatkoppeling verwijderd")
     RESULT_LINK_STATUS = "result_link_status", _("Status van een resultaatkoppeling gewijzigd")
+    RESTORE_SEAT = "restore_seat", _("Leerling terug in de administratie")
+    HELD_NIGHT_APPLIED = "held_night_applied", _("Tegengehouden gegevens toch verwerkt")
+    HELD_NIGHT_DISCARDED = "held_night_discarded", _("Tegengehouden gegevens genegeerd")
 
 
 class AuditEvent(models.Model):

@@ -64,6 +64,14 @@ def released_seat_facts(basispoort_id: int, licence_id: int) -> dict:
     return {"pupil": basispoort_id, "licence": licence_id}
 
 
+def restored_seat_facts(basispoort_id: int, licence_id: int) -> dict:
+    return {"pupil": basispoort_id, "licence": licence_id, "reason": "terug in de administratie"}
+
+
+def held_night_facts(held_night_id: int, reasons: list[str], *, leaving: int, arriving: int, moving: int) -> dict:
+    return {"held_night": held_night_id, "reasons": reasons, "leaving": leaving, "arriving": arriving, "moving": moving}
+
+
 def proposal_pupil_facts(pupil_id: int, name: str, reason: str) -> dict:
     return {"pupil_id": pupil_id, "pupil_name": name, "reason": reason}
 

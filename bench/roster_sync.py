@@ -385,6 +385,13 @@ def main() -> None:
     parser.add_argument("--feed-dir", default=str(ROOT / "var" / "bench-feed"))
     parser.add_argument("--phase", choices=["baseline"], help=argparse.SUPPRESS)
     parser.add_argument("--no-report", action="store_true", help="Print only; leave docs/PERFORMANCE.md alone.")
+    parser.add_argument(
+        "--hold-check",
+        type=int,
+        metavar="ROUNDS",
+        help="Only the changed night (d), ROUNDS times with and without the held-night check "
+        "(ROSTER_HOLD_ENABLED), alternating, each after a fresh import of the first night; prints the figures.",
+    )
     args = parser.parse_args()
     feed = Path(args.feed_dir)
     if args.phase == "baseline":
@@ -406,6 +413,9 @@ def main() -> None:
     print(f"Feed: {counts} in {time.perf_counter() - started:.0f} s; second night: {changes or 'reused'}")
 
     sync = [sys.executable, "manage.py", "sync_roster", "--source"]
+    if args.hold_check:
+        compare_hold_check(url, env, sync, first, second, args.hold_check, schools, counts)
+        return
     phases = []
     reset(url)
     phases.append(
@@ -444,6 +454,40 @@ def main() -> None:
     print("\n".join(lines))
     if not args.no_report:
         write_report(lines)
+
+
+def compare_hold_check(url, env, sync, first, second, rounds, schools, counts) -> None:
+    """The changed night with and without the held-night check (roster.holds), alternating. Besides
+    the wall time, the child's own CPU time (user + system), which other work on the machine skews less."""
+    runs: dict[str, list[tuple[float, float, float, float]]] = {"true": [], "false": []}
+    for _round in range(rounds):
+        for enabled in ("true", "false"):
+            reset(url)
+            run_phase([*sync, str(first)], env)
+            load_before = os.getloadavg()[0]
+            started = time.perf_counter()
+            child = subprocess.Popen(
+                [*sync, str(second)], cwd=ROOT, env={**env, "ROSTER_HOLD_ENABLED": enabled}, stdout=subprocess.DEVNULL
+            )
+            _, status, usage = os.wait4(child.pid, 0)
+            wall = time.perf_counter() - started
+            if os.waitstatus_to_exitcode(status) != 0:
+                raise SystemExit(f"the changed night failed (hold check {enabled})")
+            cpu = usage.ru_utime + usage.ru_stime
+            runs[enabled].append((wall, cpu, load_before, os.getloadavg()[0]))
+            state = "on" if enabled == "true" else "off"
+            print(
+                f"changed night, hold check {state}: {wall:.1f} s wall, {cpu:.1f} s CPU "
+                f"(load {load_before:.2f} → {os.getloadavg()[0]:.2f})"
+            )
+    best = {key: (min(r[0] for r in rows), min(r[1] for r in rows)) for key, rows in runs.items()}
+    (on_wall, on_cpu), (off_wall, off_cpu) = best["true"], best["false"]
+    wall_change, cpu_change = 100 * (on_wall - off_wall) / off_wall, 100 * (on_cpu - off_cpu) / off_cpu
+    print(
+        f"{schools:,} schools, {counts['pupils']:,} pupils, changed night, best of {rounds}: "
+        f"wall {on_wall:.1f} s with the hold check, {off_wall:.1f} s without ({wall_change:+.1f} %); "
+        f"CPU of the import process {on_cpu:.1f} s with, {off_cpu:.1f} s without ({cpu_change:+.1f} %)"
+    )
 
 
 if __name__ == "__main__":

@@ -369,6 +369,12 @@ CELERY_TIMEZONE = TIME_ZONE
 # The project package is not an app, so its tasks are named here rather than autodiscovered.
 CELERY_IMPORTS = ["bingel_admin.tasks"]
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker process died (SIGKILL, out of memory) goes back on the queue instead of
+# being acknowledged as failed: an import chunk is delivered again (docs/RUNBOOK.md).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A message taken by a worker that vanished as a whole (machine gone) is delivered again after
+# this many seconds; it must exceed the longest task and the longest countdown (15 minutes).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE: dict = {
     # One entry per periodic job; each app's tasks.py holds the task itself.
@@ -458,6 +464,14 @@ ROSTER_TASK_RETRIES = envint("ROSTER_TASK_RETRIES", 3)
 ROSTER_RUN_MAX_HOURS = envint("ROSTER_RUN_MAX_HOURS", 6)
 # Seconds before the first retry of a chunk, doubling (with jitter) for each further one.
 ROSTER_TASK_RETRY_BACKOFF = envint("ROSTER_TASK_RETRY_BACKOFF", 1 if DJANGO_ENV == "test" else 30)
+# Suspicious nights are held per school for the coordinator to decide (roster/holds.py,
+# docs/ARCHITECTURE.md "Held nights"): more than ROSTER_HOLD_PUPILS_PERCENT % of the active pupils
+# leaving (and at least ROSTER_HOLD_PUPILS_MINIMUM), a group with licence links or seats removed,
+# more than ROSTER_HOLD_STAFF_PERCENT % of the staff removed, or every coordinator removed.
+ROSTER_HOLD_ENABLED = envbool("ROSTER_HOLD_ENABLED", True)
+ROSTER_HOLD_PUPILS_PERCENT = envint("ROSTER_HOLD_PUPILS_PERCENT", 10)
+ROSTER_HOLD_PUPILS_MINIMUM = envint("ROSTER_HOLD_PUPILS_MINIMUM", 5)
+ROSTER_HOLD_STAFF_PERCENT = envint("ROSTER_HOLD_STAFF_PERCENT", 50)
 if PRODUCTION and BASISPOORT_API_URL and not (BASISPOORT_API_CLIENT_CERT and BASISPOORT_API_CLIENT_KEY):
     raise ImproperlyConfigured("Set BASISPOORT_API_CLIENT_CERT and BASISPOORT_API_CLIENT_KEY for the roster API.")
 

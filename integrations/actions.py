@@ -7,6 +7,7 @@ last four characters of a key, never the key.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
@@ -30,6 +31,8 @@ from integrations.models import (
 )
 from roster.models import School, Staff
 from roster.school_year import school_year_of
+
+logger = logging.getLogger(__name__)
 
 LINK_ADDED = AuditAction.RESULT_LINK_ADDED
 LINK_KEY_CHANGED = AuditAction.RESULT_LINK_KEY_CHANGED
@@ -111,11 +114,20 @@ def change_key(*, link: ResultLink, key: str, staff: Staff, user=None) -> Result
 def check_key_after_commit(link: ResultLink) -> None:
     """Ask the LVS about the key in a Celery task once this transaction has committed: a request
     never waits on the supplier (up to a minute with retries). Until then the status is
-    "wordt gecontroleerd…", which the links page polls."""
+    "wordt gecontroleerd…", which the links page polls. A broker that cannot be reached does not
+    fail the committed change: the link stays "wordt gecontroleerd…" and the 15-minute export job
+    queues the check again (``integrations.tasks.export_results``)."""
     from integrations import tasks  # tasks imports the export, which imports these actions
 
     link_id = link.pk
-    transaction.on_commit(lambda: tasks.check_key.delay(link_id))
+
+    def queue_check() -> None:
+        try:
+            tasks.check_key.delay(link_id)
+        except Exception:
+            logger.warning("LVS key check of link %s not queued; the export job queues it", link_id, exc_info=True)
+
+    transaction.on_commit(queue_check, robust=True)
 
 
 def remove_link(*, link: ResultLink, staff: Staff, user=None) -> None:

@@ -299,3 +299,24 @@ class RegistrySchool(models.Model):
 
     def __str__(self) -> str:
         return str(self.school_id)
+
+
+class RegistryChange(models.Model):
+    """A change that the licence registry must still hear about: written in the transaction of the
+    change itself, so it commits (or rolls back) with it.
+
+    After the commit the change is collected into ``RegistrySchool`` and these rows are removed;
+    should that step not happen (the process stopped, the database or the broker unreachable right
+    then), ``sweep_registry`` collects what is left. Insert-only until collected: writing one
+    never waits on another transaction's row lock.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+", db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("nog door te geven wijziging")
+        verbose_name_plural = _("nog door te geven wijzigingen")
+
+    def __str__(self) -> str:
+        return f"{self.school_id} @ {self.created_at:%Y-%m-%d %H:%M:%S}"

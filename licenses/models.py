@@ -233,3 +233,25 @@ class PageStamp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}/{self.slot}: {self.token}"
+
+
+class DepartedSeat(models.Model):
+    """A seat the import freed when its pupil left the school, remembered so that it comes back
+    when the pupil returns in the same school year (``licenses.actions``). ``no_room_at`` is set
+    when the pupil came back but every seat of the licence was taken by then."""
+
+    licence = models.ForeignKey(Licence, verbose_name=_("licentie"), on_delete=models.CASCADE, related_name="+")
+    pupil = models.ForeignKey(Pupil, verbose_name=_("leerling"), on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey(School, verbose_name=_("school"), on_delete=models.CASCADE, related_name="+")
+    released_at = models.DateTimeField(_("vrijgegeven op"))
+    school_year = models.CharField(_("schooljaar van vertrek"), max_length=9, validators=[validate_school_year])
+    no_room_at = models.DateTimeField(_("terug zonder vrije licentie op"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("licentie van een vertrokken leerling")
+        verbose_name_plural = _("licenties van vertrokken leerlingen")
+        constraints = [models.UniqueConstraint(fields=["licence", "pupil"], name="departedseat_unique")]
+        indexes = [models.Index(fields=["school", "pupil"])]
+
+    def __str__(self) -> str:
+        return f"{self.licence} → {self.pupil}"

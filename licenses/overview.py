@@ -6,12 +6,13 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
-from django.db.models import Count, F
+from django.db.models import Count, Exists, F, OuterRef
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bingel_admin.numbers import percent
-from licenses.models import GroupLink, Licence, LicenceKind, ProductType, Seat
+from licenses.models import DepartedSeat, GroupLink, Licence, LicenceKind, ProductType, Seat
 from roster.models import Group, Pupil, School
 from roster.naming import labels, pupil_number
 from roster.school_year import next_school_year, school_year_of
@@ -263,3 +264,20 @@ def _levels_by_group(school: School) -> dict[int, set[str]]:
 
 def _level_key(level: str) -> tuple[int, str]:
     return (int(level), "") if level.isdigit() else (99, level)
+
+
+def seats_not_restored(school: School) -> list[DepartedSeat]:
+    """Pupils back at the school this school year whose seat could not come back (every seat was
+    taken), and who have not been given one since: one query, for Beheer home."""
+    given_since = Seat.objects.filter(licence_id=OuterRef("licence_id"), pupil_id=OuterRef("pupil_id"))
+    return list(
+        DepartedSeat.objects.filter(
+            school=school,
+            no_room_at__isnull=False,
+            pupil__active=True,
+            school_year=school_year_of(timezone.localdate()),
+        )
+        .exclude(Exists(given_since))
+        .select_related("pupil", "licence__product")
+        .order_by("pupil__last_name", "pupil__first_name", "licence__product__name")
+    )

@@ -28,6 +28,7 @@ cached in the browser.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import uuid
 from collections import OrderedDict
@@ -40,8 +41,11 @@ from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
+from redis.exceptions import RedisError
 
 from licenses.models import PageStamp
+
+logger = logging.getLogger(__name__)
 
 CACHE_ALIAS = "pages"
 # Entries are found again only while nothing changed; the timeout just frees what nobody asks for.
@@ -220,16 +224,31 @@ def cards(request, page: str, school_id: int, render: Callable[[], str], *, extr
     )
     html = _recent.get(key)
     if html is None:
-        cache = caches[CACHE_ALIAS]
-        html = cache.get(key)
+        html = _shared_get(key)
         if html is None:
             html = str(render())
-            cache.set(key, html, TIMEOUT_SECONDS)
+            _shared_set(key, html)
         _recent.put(key, html)
     if CSRF_PLACEHOLDER in html:
         html = html.replace(CSRF_PLACEHOLDER, get_token(request))
     # Rendered by Django templates (autoescaped) or licenses.fragments (every value escaped).
     return mark_safe(html)  # noqa: S308
+
+
+def _shared_get(key: str) -> str | None:
+    # Redis down is a cache miss: the page is rendered from the database, never a 500.
+    try:
+        return caches[CACHE_ALIAS].get(key)
+    except RedisError:
+        logger.warning("Page cache unreachable; rendering from the database", exc_info=True)
+        return None
+
+
+def _shared_set(key: str, html: str) -> None:
+    try:
+        caches[CACHE_ALIAS].set(key, html, TIMEOUT_SECONDS)
+    except RedisError:
+        logger.warning("Page cache unreachable; part not kept", exc_info=True)
 
 
 def csrf_context() -> dict:

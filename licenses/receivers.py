@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from django.db.models.signals import post_delete, post_save
 
+from licenses.actions import licence_ties, restore_seats_of_returned_pupils
 from roster.models import Group, Pupil
-from roster.signals import pupils_departed, roster_changed
+from roster.signals import pupils_departed, pupils_returned, roster_changed, ties_requested
 
 
 def release_seats_of_departed(sender, *, school, pupil_ids: list[int], **kwargs) -> int:
@@ -17,6 +18,16 @@ def release_seats_of_departed(sender, *, school, pupil_ids: list[int], **kwargs)
     from licenses.actions import release_seats_of_departed_pupils
 
     return release_seats_of_departed_pupils(school, pupil_ids)
+
+
+def restore_seats_of_returned(sender, *, school, pupil_ids: list[int], **kwargs) -> int:
+    """A pupil back at the school gets back the seats their departure freed, where one is free."""
+    return restore_seats_of_returned_pupils(school, pupil_ids)
+
+
+def ties_for_hold_check(sender, *, school_ids: list[int], group_ids: list[int], pupil_ids: list[int], **kwargs) -> dict:
+    """The roster's hold check asks which groups have links and which pupils hold seats."""
+    return licence_ties(school_ids, group_ids, pupil_ids)
 
 
 def school_pages_changed(sender, *, school_id: int, **kwargs) -> None:
@@ -53,6 +64,8 @@ def connect() -> None:
     from licenses.signals import licences_changed
 
     pupils_departed.connect(release_seats_of_departed, dispatch_uid="licenses.release_seats_of_departed")
+    pupils_returned.connect(restore_seats_of_returned, dispatch_uid="licenses.restore_seats_of_returned")
+    ties_requested.connect(ties_for_hold_check, dispatch_uid="licenses.ties_for_hold_check")
     roster_changed.connect(schools_imported, dispatch_uid="licenses.pages.roster")
     licences_changed.connect(school_pages_changed, dispatch_uid="licenses.pages.licences")
     for model in (Licence, GroupLink, Seat, Group):

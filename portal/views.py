@@ -11,10 +11,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from integrations.status import links_summary, registry_status
+from licenses.overview import seats_not_restored
 from licenses.overview import warnings as licence_warnings
 from portal import overview as portal_overview
 from roster import overview
 from roster.access import school_for_request
+from roster.holds import open_holds, reason_texts
 from roster.reports import latest_sync_summary
 
 
@@ -34,7 +36,11 @@ def start_page(request: HttpRequest, school_id: int) -> HttpResponse:
 def beheer_home(request: HttpRequest, school_id: int) -> HttpResponse:
     access = school_for_request(request, school_id, coordinator=True)
     school = access.school
+    held = open_holds([school.pk]).first()
     context = access.context(
+        held=held,
+        held_reasons=reason_texts(held) if held else [],
+        seats_not_back=seats_not_restored(school),
         counts=overview.roster_counts(school),
         licences=portal_overview.licence_overview(school),
         warnings=licence_warnings(school, timezone.localdate()),

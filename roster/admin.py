@@ -7,16 +7,19 @@ foreign keys show as ids, and the total row count is not computed on every page.
 import re
 
 from django.contrib import admin
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from roster.models import (
     Appointment,
     AppointmentRole,
     Group,
+    HeldNight,
     ImportRun,
     Pupil,
     School,
     SchoolImportResult,
+    SchoolResultStatus,
     Staff,
 )
 
@@ -109,10 +112,34 @@ class ImportRunAdmin(ReadOnlyAdmin):
         "status",
         "schools_total",
         "schools_failed",
+        "held",
         "error",
     ]
     list_filter = ["status", "trigger"]
     date_hierarchy = "started_at"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(schools_held=Count("results", filter=Q(results__status=SchoolResultStatus.HELD)))
+        )
+
+    @admin.display(description=_("scholen tegengehouden"), ordering="schools_held")
+    def held(self, obj: ImportRun) -> int:
+        return obj.schools_held
+
+
+@admin.register(HeldNight)
+class HeldNightAdmin(ReadOnlyAdmin):
+    """Nights held per school (roster.holds); filter on "open" for those still waiting for a coordinator."""
+
+    list_display = ["school", "held_at", "run", "reasons", "decision", "decided_at", "decided_by_label"]
+    list_filter = [("decided_at", admin.EmptyFieldListFilter), "decision"]
+    list_select_related = ["school", "run"]
+    search_fields = ["=school__basispoort_id", "=school__brin", "^school__name"]
+    raw_id_fields = ["school", "run", "decided_by"]
+    exclude = ["document"]  # the pupils' names and more: the summary says what would change
 
 
 @admin.register(SchoolImportResult)

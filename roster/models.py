@@ -7,6 +7,7 @@ are deactivated, not deleted, so history and the audit log stay readable.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -231,6 +232,7 @@ class SchoolResultStatus(models.TextChoices):
     UNCHANGED = "unchanged", _("Ongewijzigd")
     FAILED = "failed", _("Geweigerd of mislukt")
     WITHDRAWN = "withdrawn", _("Toestemming ingetrokken")
+    HELD = "held", _("Tegengehouden")
 
 
 class SchoolImportResult(models.Model):
@@ -266,6 +268,69 @@ class SchoolImportResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.basispoort_id}: {self.get_status_display()}"
+
+
+class HoldReason(models.TextChoices):
+    PUPILS_LEAVING = "pupils_leaving", _("Veel leerlingen zouden vertrekken")
+    LICENSED_GROUP_REMOVED = "licensed_group_removed", _("Een groep met licenties zou verdwijnen")
+    STAFF_LEAVING = "staff_leaving", _("Meer dan de helft van de medewerkers zou verdwijnen")
+    COORDINATORS_LEAVING = "coordinators_leaving", _("Alle ict-coördinatoren zouden verdwijnen")
+
+
+class HoldDecision(models.TextChoices):
+    APPLIED = "applied", _("Toch verwerkt")
+    DISCARDED = "discarded", _("Genegeerd")
+    SUPERSEDED = "superseded", _("Vervangen door een latere tegengehouden nacht")
+    RESOLVED = "resolved", _("Een latere nacht is gewoon verwerkt")
+
+
+class HeldNight(models.Model):
+    """A school's night the import held back because it looked like a glitch (``roster.holds``).
+
+    The school's data stay as they were; the document is kept so the coordinator can still apply
+    it ("Toch verwerken") or discard it ("Negeren"). At most one hold per school is open.
+    """
+
+    school = models.ForeignKey(School, verbose_name=_("school"), on_delete=models.CASCADE, related_name="held_nights")
+    run = models.ForeignKey(
+        ImportRun, verbose_name=_("importrun"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    held_at = models.DateTimeField(_("tegengehouden op"), db_index=True)
+    # The school's documents as Basispoort sent them: {"details": …, "roster": …}; emptied once decided.
+    document = models.JSONField(_("document"), default=dict, blank=True)
+    summary = models.JSONField(_("wat er zou veranderen"), default=dict, blank=True)
+    reasons = models.JSONField(_("redenen"), default=list)
+    decided_at = models.DateTimeField(_("besloten op"), null=True, blank=True)
+    decision = models.CharField(_("besluit"), max_length=12, choices=HoldDecision.choices, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("besloten door"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_by_label = models.CharField(_("besloten door (naam)"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("tegengehouden nacht")
+        verbose_name_plural = _("tegengehouden nachten")
+        ordering = ["-held_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school"], condition=Q(decided_at__isnull=True), name="heldnight_one_open_per_school"
+            ),
+            models.CheckConstraint(
+                condition=Q(decision__in=["", *HoldDecision.values]), name="heldnight_decision_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school} {self.held_at:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.decided_at is None
 
 
 class LoginMethod(models.TextChoices):

@@ -40,6 +40,10 @@ class SyncSummary:
     def failed(self) -> bool:
         return self.status == SchoolResultStatus.FAILED
 
+    @property
+    def held(self) -> bool:
+        return self.status == SchoolResultStatus.HELD
+
 
 def _warning_text(code: str, count: int, examples: list[str]) -> str:
     if code == WarningCode.PUPIL_UNKNOWN_GROUP:

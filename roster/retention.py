@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from audit import records
-from roster.models import Appointment, ImportRun, Pupil, Staff
+from roster.models import Appointment, HeldNight, ImportRun, Pupil, Staff
 
 logger = logging.getLogger(__name__)
 CHUNK = 500
@@ -37,6 +37,7 @@ class Purged:
     appointments: int = 0
     staff: int = 0
     import_runs: int = 0
+    held_nights: int = 0
 
 
 def purge_inactive(now: dt.datetime | None = None, days: int | None = None) -> Purged:
@@ -61,12 +62,15 @@ def purge_inactive(now: dt.datetime | None = None, days: int | None = None) -> P
             purged.staff += 1
     # Import reports quote names in their warning examples; old ones have done their work.
     purged.import_runs = ImportRun.objects.filter(started_at__lt=cutoff).delete()[1].get(ImportRun._meta.label, 0)
+    # Held nights quote the names of who would have left or arrived, in their summary.
+    purged.held_nights = HeldNight.objects.filter(held_at__lt=cutoff).delete()[0]
     logger.info(
-        "retention: removed %d pupils, %d appointments, %d staff, %d import runs (from before %s)",
+        "retention: removed %d pupils, %d appointments, %d staff, %d import runs, %d held nights (from before %s)",
         purged.pupils,
         purged.appointments,
         purged.staff,
         purged.import_runs,
+        purged.held_nights,
         cutoff.date(),
     )
     return purged

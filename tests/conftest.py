@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.utils import timezone
 
 from licenses.models import GroupLink, LicenceKind, Seat
-from roster.models import Role, School, Staff
+from roster.models import HeldNight, HoldReason, Role, School, Staff
 from tests.factories import appoint, make_group, make_licence, make_product, make_pupil, make_school, make_staff
 
 pytest_plugins = [
@@ -91,4 +92,8 @@ def school_objects(world) -> dict:
         Seat.objects.create(licence=pupil_licence, pupil=pupil, school=school)
         objects[key] = {"group": group, "pupil": pupil, "group_licence": group_licence, "pupil_licence": pupil_licence}
         objects[key]["result_link"] = make_result_link(school)
+        # An open held night whose document is already gone: deciding on it is refused with a message.
+        objects[key]["held_night"] = HeldNight.objects.create(
+            school=school, held_at=timezone.now(), reasons=[HoldReason.PUPILS_LEAVING]
+        )
     return objects

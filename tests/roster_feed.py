@@ -7,6 +7,7 @@ read Basispoort.
 
 from __future__ import annotations
 
+import copy
 import itertools
 from pathlib import Path
 
@@ -95,6 +96,26 @@ def school(
         "metaResult": meta,
     }
     return SchoolDocument(bp_id, details, roster)
+
+
+def later(doc: SchoolDocument) -> SchoolDocument:
+    """The same school's documents (deep copies) with a fresh, later mutationTimestamp."""
+    doc = SchoolDocument(doc.basispoort_id, copy.deepcopy(doc.details), copy.deepcopy(doc.roster))
+    meta = {"mutationTimestamp": stamp(), "generationTimestamp": "2026-09-01T02:00:00+02:00"}
+    doc.roster["metaResult"] = dict(meta)
+    doc.details["metaResult"] = dict(meta)
+    return doc
+
+
+def partial_export(doc: SchoolDocument) -> SchoolDocument:
+    """A glitch in the school administration: its first three groups and every second pupil missing."""
+    doc = later(doc)
+    gone = {g["lasKey"] for g in doc.roster["groepen"][:3]}
+    doc.roster["groepen"] = doc.roster["groepen"][3:]
+    doc.roster["leerlingen"] = [
+        p for n, p in enumerate(doc.roster["leerlingen"]) if n % 2 == 0 and p["groep"] not in gone
+    ]
+    return doc
 
 
 def write_feed(root: Path, docs: list[SchoolDocument]) -> FolderSource:

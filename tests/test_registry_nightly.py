@@ -44,7 +44,7 @@ def test_reconciliation_waits_while_the_import_holds_its_lock(registry_settings,
 
 def test_the_sweep_requeues_only_schools_waiting_long_without_a_planned_retry(world, monkeypatch):
     queued = []
-    monkeypatch.setattr(tasks.push_registry_school, "delay", lambda pk: queued.append(pk))
+    monkeypatch.setattr(tasks.push_registry_school, "apply_async", lambda args, **kw: queued.append(args[0]))
     now = timezone.now()
     long_ago = now - dt.timedelta(minutes=30)
     RegistrySchool.objects.create(school=world.school_a, dirty_since=long_ago)

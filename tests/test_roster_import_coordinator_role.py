@@ -14,7 +14,8 @@ SCHOOL = 500_201
 COORDINATOR = 700_201
 
 
-def test_a_coordinator_who_lost_the_role_no_longer_reaches_beheer(tmp_path, client):
+def test_a_coordinator_who_lost_the_role_no_longer_reaches_beheer(tmp_path, client, settings):
+    settings.ROSTER_HOLD_ENABLED = False  # such a night is held (test_roster_hold_*.py); here: what applying it does
     groups = [group("G5")]
     teacher = staff(700_202, ["Leerkracht"], ["G5"])
     import_feed(
@@ -41,7 +42,8 @@ def test_a_coordinator_who_lost_the_role_no_longer_reaches_beheer(tmp_path, clie
     assert list(appointment.roles.values_list("role", flat=True)) == ["Leerkracht"]
 
 
-def test_a_coordinator_who_left_the_school_keeps_their_history_but_not_beheer(tmp_path, client):
+def test_a_coordinator_who_left_the_school_keeps_their_history_but_not_beheer(tmp_path, client, settings):
+    settings.ROSTER_HOLD_ENABLED = False  # such a night is held (test_roster_hold_*.py); here: what applying it does
     groups = [group("G5")]
     teacher = staff(700_202, ["Leerkracht"], ["G5"])
     import_feed(

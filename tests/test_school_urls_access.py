@@ -31,6 +31,9 @@ RIGHTS = {
     "licence_assign_seat": "coordinator",
     "licence_release_seat": "coordinator",
     "audit_log": "coordinator",
+    "held_night": "coordinator",
+    "held_night_apply": "coordinator",
+    "held_night_discard": "coordinator",
     "licence_new_year": "coordinator",
     "resultlinks": "coordinator",
     "resultlink_add": "coordinator",
@@ -47,7 +50,7 @@ RIGHTS = {
 
 # Views that take POST only (GET is 405 for everyone, before any access check) and views that
 # take GET only (POST is 405): their access check is walked with the method they do accept.
-POST_ONLY = {"licence_link_groups"}
+POST_ONLY = {"licence_link_groups", "held_night_apply", "held_night_discard"}
 GET_ONLY = {
     "school_start",
     "beheer_home",
@@ -60,6 +63,7 @@ GET_ONLY = {
     "licences_per_group",
     "licences_per_pupil",
     "audit_log",
+    "held_night",
     "resultlinks",
     "resultlink_status",
     "group_login_codes",
@@ -74,6 +78,9 @@ EXTRA_KWARGS = {
     "licence_unlink_group": lambda o: {"licence_id": o["group_licence"].pk, "group_id": o["group"].pk},
     "licence_assign_seat": lambda o: {"licence_id": o["pupil_licence"].pk},
     "licence_release_seat": lambda o: {"licence_id": o["pupil_licence"].pk, "pupil_id": o["pupil"].pk},
+    "held_night": lambda o: {"held_night_id": o["held_night"].pk},
+    "held_night_apply": lambda o: {"held_night_id": o["held_night"].pk},
+    "held_night_discard": lambda o: {"held_night_id": o["held_night"].pk},
     "resultlink_change_key": lambda o: {"link_id": o["result_link"].pk},
     "resultlink_remove": lambda o: {"link_id": o["result_link"].pk},
     "resultlink_status": lambda o: {"link_id": o["result_link"].pk},

@@ -2,7 +2,8 @@
 
 Keys are the feed's stable ids: groups by ``lasKey``, staff and pupils by Basispoort id.
 Only rows that changed are written; whatever left the document is deactivated, not deleted.
-Pupils who left are announced to the apps above (``roster.signals``), which free their seats.
+Pupils who left are announced to the apps above (``roster.signals``), which free their seats;
+pupils who are back are announced too, and get those seats back where one is free.
 The staff and their appointments are ``roster.importer.staff``; what the steps share is
 ``roster.importer.rows``.
 
@@ -31,7 +32,7 @@ from roster.importer.rows import ApplyResult, clean_text, sync_pairs
 from roster.importer.sql import update_rows
 from roster.importer.staff import apply_staff
 from roster.models import Group, Pupil, School
-from roster.signals import announce_departed_pupils, announce_roster_changed
+from roster.signals import announce_departed_pupils, announce_returned_pupils, announce_roster_changed
 
 
 def _assign(obj, values: dict[str, Any]) -> bool:
@@ -229,9 +230,11 @@ def _apply_pupils(
     new, changed, left = [], [], []
     listed: list[dict[int, dict]] = []
     left_by_school: list[list[int]] = []
+    back_by_school: list[list[int]] = []
     for doc, school, result, by_key in zip(docs, schools, results, groups, strict=True):
         have = existing.get(school.pk, {})
         seen: dict[int, dict] = {}
+        back: list[int] = []
         for item in doc.roster.get("leerlingen") or []:
             get = item.get
             raw_id = get("id")
@@ -263,6 +266,8 @@ def _apply_pupils(
             if found[_ROW_VALUES:] != values:
                 changed.append((found[_ROW_PK], *values))
                 result.updated["pupil"] += 1
+                if not found[_ROW_ACTIVE]:
+                    back.append(found[_ROW_PK])
                 was_in = found[_ROW_GROUP] if found[_ROW_ACTIVE] else None
                 if was_in is not None and group_id is not None and was_in != group_id:
                     result.moved_pupils += 1
@@ -272,6 +277,7 @@ def _apply_pupils(
         result.deactivated["pupil"] += len(gone)
         listed.append(seen)
         left_by_school.append(gone)
+        back_by_school.append(back)
     new_ids = insert_rows(Pupil, ("school_id", "basispoort_id", *PUPIL_FIELDS), new, ids=True)
     update_values(Pupil, PUPIL_FIELDS, changed)
     update_values(Pupil, ("active", "left_at"), left)
@@ -299,6 +305,9 @@ def _apply_pupils(
             owner[pupil_id] = result
             want.update((pupil_id, by_key[key]) for key in keys if key in by_key)
     sync_pairs(through, ("pupil_id", "group_id"), have_pairs, want, owner, "pupil_subgroup")
-    for school, result, gone in zip(schools, results, left_by_school, strict=True):
+    for school, result, gone, back in zip(schools, results, left_by_school, back_by_school, strict=True):
         if gone:
             result.deactivated["seat"] += announce_departed_pupils(school, gone)
+        if back:
+            # A pupil back at the school gets back the seats the departure freed, where one is free.
+            result.created["seat"] += announce_returned_pupils(school, back)

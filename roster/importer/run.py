@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from roster import holds
 from roster.feed import SchoolDocument, Source, SourceError, TransientSourceError
 from roster.importer.apply import ApplyResult, apply_school_documents, source_timestamp
 from roster.importer.sql import _relax_commit
@@ -60,6 +61,7 @@ class SchoolOutcome:
     error: str = ""
     result: ApplyResult | None = None
     duration: float = 0.0
+    recorded: bool = False  # written down with the school's changes, in their transaction
 
     def fail(self, code: str, detail: str) -> SchoolOutcome:
         self.status, self.error_code, self.error, self.doc = SchoolResultStatus.FAILED, code, detail, None
@@ -95,37 +97,43 @@ def prepare_school(
     return outcome
 
 
-def apply_chunk(outcomes: list[SchoolOutcome], now: dt.datetime) -> None:
+def apply_chunk(outcomes: list[SchoolOutcome], now: dt.datetime, run: ImportRun | None = None) -> None:
     """Apply the validated schools of a chunk in one transaction; if that fails, each school alone.
 
     The chunk is written with the same statements whatever its number of schools
     (``apply_school_documents``); each school's share of the time is the chunk's divided by them.
+    With ``run``, each applied school's result is written in the transaction of its changes: a
+    chunk delivered again (its worker killed, the database gone after the commit) skips it.
     """
     todo = [o for o in outcomes if o.doc is not None]
     if not todo:
         return
     try:
-        _apply_timed(todo, now)
+        _apply_timed(todo, now, run)
     except Exception:
         logger.warning("Chunk of %d schools failed; retrying them one by one", len(todo), exc_info=True)
         for outcome in todo:
             outcome.result, outcome.status = None, ""
             try:
-                _apply_timed([outcome], now)
+                _apply_timed([outcome], now, run)
             except Exception as exc:
                 logger.exception("Roster import of school %s failed", outcome.basispoort_id)
                 outcome.fail(ErrorCode.DATABASE, f"{type(exc).__name__}: {exc}")
 
 
-def _apply_timed(outcomes: list[SchoolOutcome], now: dt.datetime) -> None:
+def _apply_timed(outcomes: list[SchoolOutcome], now: dt.datetime, run: ImportRun | None = None) -> None:
     started = time.perf_counter()
     with transaction.atomic():
         _relax_commit()
         results = apply_school_documents([o.doc for o in outcomes], now=now)
-    share = (time.perf_counter() - started) / len(outcomes)
-    for outcome, result in zip(outcomes, results, strict=True):
-        outcome.result, outcome.status = result, SchoolResultStatus.IMPORTED
-        outcome.duration += share
+        share = (time.perf_counter() - started) / len(outcomes)
+        for outcome, result in zip(outcomes, results, strict=True):
+            outcome.result, outcome.status = result, SchoolResultStatus.IMPORTED
+            outcome.duration += share
+        if run is not None:
+            record_outcomes(run, outcomes)
+    for outcome in outcomes:
+        outcome.recorded = run is not None
 
 
 def _nonzero(counter: Counter) -> dict[str, int]:
@@ -180,12 +188,15 @@ def record_outcomes(run: ImportRun, outcomes: list[SchoolOutcome]) -> None:
 class ChunkSummary:
     counts: Counter = field(default_factory=Counter)
     failed: list[tuple[int, str]] = field(default_factory=list)
+    held: list[tuple[int, str]] = field(default_factory=list)
 
     def add(self, outcomes: list[SchoolOutcome]) -> None:
         for o in outcomes:
             self.counts[o.status] += 1
             if o.status == SchoolResultStatus.FAILED:
                 self.failed.append((o.basispoort_id, o.error))
+            elif o.status == SchoolResultStatus.HELD:
+                self.held.append((o.basispoort_id, o.error))
 
 
 def import_schools(
@@ -205,6 +216,16 @@ def import_schools(
     """
     now = now or timezone.now()
     size = settings.ROSTER_IMPORT_CHUNK_SIZE
+    # A chunk delivered again (its worker killed, the database back after a restart) leaves alone
+    # the schools this run already applied or found unchanged: their result committed with them.
+    settled = set(
+        SchoolImportResult.objects.filter(run=run, basispoort_id__in=ids)
+        .exclude(status=SchoolResultStatus.FAILED)
+        .values_list("basispoort_id", flat=True)
+    )
+    if settled:
+        logger.warning("Run %s: %d of these schools were settled before; not applied again", run.pk, len(settled))
+        ids = [i for i in ids if i not in settled]
     # A school that withdrew and granted permission again is imported in full, whatever its timestamp.
     known = dict(
         School.objects.filter(basispoort_id__in=ids, sync_permitted=True).values_list(
@@ -261,8 +282,33 @@ def import_schools(
 
 
 def write_chunk(run: ImportRun, outcomes: list[SchoolOutcome], now: dt.datetime) -> None:
-    apply_chunk(outcomes, now)
-    record_outcomes(run, outcomes)
+    held, docs = hold_back(outcomes, now)
+    apply_chunk(outcomes, now, run)
+    # The held night is kept before its result is written: a chunk delivered again skips a school
+    # with a result, so a kept document must never be missing behind one.
+    holds.keep(run, held, docs, now)
+    rest = [o for o in outcomes if not o.recorded]
+    if rest:
+        record_outcomes(run, rest)
+    holds.end_open_holds(
+        [o.basispoort_id for o in outcomes if o.status in (SchoolResultStatus.IMPORTED, SchoolResultStatus.UNCHANGED)],
+        now,
+    )
+
+
+def hold_back(
+    outcomes: list[SchoolOutcome], now: dt.datetime
+) -> tuple[dict[int, holds.Held], dict[int, SchoolDocument]]:
+    """Take the suspicious nights out of the chunk before it is applied (``roster.holds``): their
+    schools keep their data, and their documents are returned to be kept."""
+    held = holds.screen([o.doc for o in outcomes if o.doc is not None], now)
+    docs = {}
+    for outcome in outcomes:
+        if outcome.basispoort_id in held:
+            docs[outcome.basispoort_id] = outcome.doc
+            outcome.doc, outcome.status = None, SchoolResultStatus.HELD
+            outcome.error = ", ".join(held[outcome.basispoort_id].reasons)
+    return held, docs
 
 
 def _write_chunk_on_own_connection(run: ImportRun, outcomes: list[SchoolOutcome], now: dt.datetime) -> None:

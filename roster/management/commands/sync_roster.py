@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import os
+import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
 from roster.feed import SourceError
 from roster.importer import sync_roster
 from roster.lock import acquire_lock, release_lock
-from roster.models import SchoolResultStatus
+from roster.models import School, SchoolResultStatus
 from roster.sources import source_from
+
+# The exit status when the run ended without failures but held one or more schools' nights
+# (roster.holds): their coordinators decide on Beheer home. 1 stays "failed or could not run".
+EXIT_HELD = 3
 
 
 class Command(BaseCommand):
-    help = "Import the Basispoort roster feed (a folder or the HTTPS API); exits non-zero when a school failed."
+    help = (
+        "Import the Basispoort roster feed (a folder or the HTTPS API); exits 1 when a school failed, "
+        f"{EXIT_HELD} when none failed but a school's night was held."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--source", help="A folder feed or an https:// URL (default: the configured source).")
@@ -43,10 +51,22 @@ class Command(BaseCommand):
         )
         for basispoort_id, error in summary.failed:
             self.stderr.write(f"  school {basispoort_id}: {error}")
+        if summary.held:
+            names = dict(
+                School.objects.filter(basispoort_id__in=[bp for bp, _ in summary.held]).values_list(
+                    "basispoort_id", "name"
+                )
+            )
+            self.stdout.write(f"{len(summary.held)} school(s) held, waiting for their coordinator (Beheer home):")
+            for basispoort_id, reasons in sorted(summary.held):
+                self.stdout.write(f"  school {basispoort_id} {names.get(basispoort_id, '')}: {reasons}")
         if run.schools_failed:
             failed = ", ".join(str(bp) for bp, _error in summary.failed[:20])
             more = " …" if len(summary.failed) > 20 else ""
             raise CommandError(f"{run.schools_failed} school(s) failed: {failed}{more}; see run {run.pk} in the admin.")
+        if summary.held:
+            self.stdout.flush()
+            sys.exit(EXIT_HELD)
 
     def _progress(self, done: int, total: int) -> None:
         width = 30

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('licenses', '0006_page_stamp'),
+        ('licenses', '0007_departed_seats'),
         ('roster', '0007_pupillogincode_code_fingerprint'),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0004_link_status_checking'),
+        ('integrations', '0005_registry_change'),
     ]
 
     operations = [
