@@ -137,8 +137,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "bingel_admin.http_hygiene.BoundedSessionMiddleware",
-    # Every page needs a login unless its view says otherwise (login_not_required).
-    "bingel_admin.http_hygiene.LoginRequiredMiddleware",
+    # Every page needs a login unless its view says otherwise (login_not_required); a page a portal
+    # tile opened keeps that on its way to the login page (http_hygiene), and a form sent after the
+    # session ended is answered with a message and the form's page as the way back (lost_action).
+    "bingel_admin.lost_action.LoginRequiredUnlessLostMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",

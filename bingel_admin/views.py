@@ -18,7 +18,7 @@ from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -83,8 +83,35 @@ def home(request: HttpRequest) -> HttpResponse:
             pass
         return render(request, "not_in_roster.html", {"reason": "unknown", "hide_messages": True}, status=403)
     if len(schools) == 1:
-        return redirect("school_start", school_id=schools[0].pk)
+        return redirect(landing(schools[0]))
     return redirect("choose_school")
+
+
+# The place to land after choosing a school: a coordinator's work is in Beheer (as the README
+# says), a teacher's on the start page.
+COORDINATOR_HOME = "beheer_home"
+TEACHER_HOME = "school_start"
+# School-scoped pages only a coordinator may open all live under this part of the path.
+COORDINATOR_PART = "/beheer/"
+
+
+def landing(school, came_from: str = "") -> str:
+    """Where choosing ``school`` (annotated by ``schools_for_request``) takes this person.
+
+    From a page of another school ("Andere school"): the same page at this school, when it is a
+    page of the school as a whole (not of one group or link, which the other school does not have)
+    and this person may see it there; otherwise Beheer for a coordinator, the start page for a teacher.
+    """
+    home = reverse(COORDINATOR_HOME if school.coordinates else TEACHER_HOME, args=[school.pk])
+    if not came_from.startswith("/school/"):
+        return home
+    try:
+        match = resolve(came_from)
+    except Resolver404:
+        return home
+    if set(match.kwargs) != {"school_id"} or (COORDINATOR_PART in came_from and not school.coordinates):
+        return home
+    return reverse(match.view_name, kwargs={"school_id": school.pk})
 
 
 @require_GET
@@ -106,7 +133,11 @@ def choose_school(request: HttpRequest) -> HttpResponse:
     coordinated = coordinated_schools_for_request(request)
     # The attention count of each school where this person is coordinator (portal/attention.py).
     counts = {item.school.pk: item.count for item in attention_of_schools(coordinated)}
-    rows = [(school, counts.get(school.pk)) for school in schools]
+    came_from = request.GET.get("vanaf", "")
+    rows = []
+    for school in schools:
+        school.landing_url = landing(school, came_from)
+        rows.append((school, counts.get(school.pk)))
     return render(
         request, "choose_school.html", {"rows": rows, "has_my_schools": len(coordinated) >= MY_SCHOOLS_MINIMUM}
     )

@@ -64,9 +64,14 @@ def _link_facts(link: ResultLink) -> dict:
 
 
 @sensitive_variables("key")
-def add_link(*, school: School, supplier: LvsSupplier, key: str, staff: Staff, actor: Actor) -> ResultLink:
+def add_link(
+    *, school: School, supplier: LvsSupplier, key: str, staff: Staff, actor: Actor, keep_if_refused: bool = False
+) -> ResultLink:
     """The school's consent to send practice results to ``supplier``, recorded with who (``staff``, the
-    roster person; ``actor``, the request's ``access.actor``) and when."""
+    roster person; ``actor``, the request's ``access.actor``) and when.
+
+    Unless ``keep_if_refused``, a key the supplier refuses at its first check is not kept.
+    """
     now = timezone.now()
     with transaction.atomic():
         try:
@@ -80,6 +85,7 @@ def add_link(*, school: School, supplier: LvsSupplier, key: str, staff: Staff, a
                     consent_by=staff,
                     consent_by_name=staff.full_name,
                     consent_at=now,
+                    keep_if_refused=keep_if_refused,
                 )
         except IntegrityError:
             # The partial unique constraint: one current link per school and LVS, also when two click at once.
@@ -146,6 +152,29 @@ def remove_link(*, link: ResultLink, actor: Actor) -> None:
             before=_link_facts(link),
             after={"ingetrokken": link.withdrawn_at.isoformat()},
         )
+
+
+def drop_refused_link(link: ResultLink) -> bool:
+    """A new link whose key the supplier refused at the first check is not kept (unless the
+    coordinator chose ``keep_if_refused``): consent withdrawn in the supplier's name, nothing
+    queued for it, audited. Returns whether it was dropped."""
+    with transaction.atomic():
+        link = ResultLink.objects.select_for_update().select_related("supplier", "school").get(pk=link.pk)
+        if not link.is_current or link.keep_if_refused or link.status != LinkStatus.KEY_REFUSED:
+            return False
+        link.withdrawn_at = timezone.now()
+        link.withdrawn_by_name = link.supplier.name
+        link.save(update_fields=["withdrawn_at", "withdrawn_by_name"])
+        Delivery.objects.filter(link=link, batch__isnull=True).delete()
+        DeliveryBatch.objects.filter(link=link, status=BatchStatus.PENDING).update(status=BatchStatus.CANCELLED)
+        _audit(
+            LINK_REMOVED,
+            link,
+            Actor(link.supplier.name),
+            before=_link_facts(link),
+            after={"ingetrokken": link.withdrawn_at.isoformat(), "reden": "sleutel geweigerd, niet bewaard"},
+        )
+    return True
 
 
 def set_status(link: ResultLink, status: str, message: str = "", fault: str = "") -> None:

@@ -44,6 +44,14 @@ class AddLinkForm(forms.Form):
         },
     )
     key = KeyField()
+    keep_if_refused = forms.BooleanField(
+        label=_("Bewaar de koppeling ook als de leverancier de sleutel weigert"),
+        required=False,
+        help_text=_(
+            "Zonder dit vinkje wordt een koppeling waarvan de leverancier de sleutel weigert niet bewaard; "
+            "je voegt hem dan opnieuw toe met de juiste sleutel."
+        ),
+    )
 
     def __init__(self, *args, school: School, **kwargs):
         super().__init__(*args, **kwargs)

@@ -85,6 +85,9 @@ class ResultLink(models.Model):
     # One sender at a time per link: a worker owns the link until lease_until.
     lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     lease_token = models.CharField(max_length=32, blank=True, editable=False)
+    # The coordinator's choice when adding: keep the link even if the supplier refuses the key.
+    # Without it a key refused at the first check is not kept (``actions.drop_refused_link``).
+    keep_if_refused = models.BooleanField(_("bewaren als de sleutel geweigerd wordt"), default=False)
     withdrawn_at = models.DateTimeField(_("toestemming ingetrokken op"), null=True, blank=True)
     withdrawn_by_name = models.CharField(_("ingetrokken door"), max_length=200, blank=True)
 

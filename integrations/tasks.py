@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from integrations import export
+from integrations import actions, export
 from integrations.models import LinkStatus, RegistrySchool, ResultLink
 from integrations.registry import changes as registry_changes
 from integrations.registry import sync as registry_sync
@@ -41,9 +41,12 @@ def check_key(link_id: int) -> str | None:
     link = ResultLink.objects.current().filter(pk=link_id).first()
     if link is None:
         return None  # withdrawn meanwhile
+    first_check = link.checked_at is None
     status = export.check_key(link)
     if status == LinkStatus.ACTIVE:
         export_link.delay(link.pk)
+    elif status == LinkStatus.KEY_REFUSED and first_check:
+        actions.drop_refused_link(link)  # kept only when the coordinator chose so
     return status
 
 

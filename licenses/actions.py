@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from audit import records
 from audit.models import AuditAction
 from audit.records import Actor
-from licenses.models import DepartedSeat, GroupLink, Licence, LicenceKind, Seat
+from licenses import page_cache
+from licenses.models import DeclinedProposal, DepartedSeat, GroupLink, Licence, LicenceKind, Seat
 from licenses.new_year import KEY_RE, REASON, GroupProposal, NewYearPlan, build_plan
 from licenses.signals import announce_licences_changed
 from roster.models import Group, Pupil, School
@@ -347,6 +348,7 @@ def _seat_ids(school_id: int, pupil_ids: list[int]) -> list[int]:
 class Applied:
     groups: int
     pupils: int
+    declined: int = 0  # proposals newly left unticked, remembered as such
 
     @property
     def changed(self) -> bool:
@@ -363,14 +365,24 @@ def parse_keys(values: list[str]) -> set[str]:
     return keys
 
 
-def apply_new_year(*, school: School, keys: list[str], actor: Actor | None, today: dt.date | None = None) -> Applied:
+def apply_new_year(
+    *,
+    school: School,
+    keys: list[str],
+    actor: Actor | None,
+    shown: list[str] = (),
+    today: dt.date | None = None,
+) -> Applied:
     """Link every ticked proposal, all or nothing, under the target licences' row locks.
 
     A ticked proposal that another coordinator has meanwhile linked is skipped, so applying
     twice changes nothing the second time. A key that is no (longer a) proposal refuses all.
+    The proposals that were ``shown`` but not ticked are remembered (``DeclinedProposal``) and
+    shown unticked from then on; a remembered one that is ticked now is forgotten.
     """
     today = today or timezone.localdate()
     chosen = parse_keys(keys)
+    seen = parse_keys(list(shown))
     with transaction.atomic():
         plan = build_plan(school, today, for_update=True)
         if plan is None:
@@ -424,9 +436,28 @@ def apply_new_year(*, school: School, keys: list[str], actor: Actor | None, toda
         GroupLink.objects.bulk_create(group_links)
         Seat.objects.bulk_create(seats)
         records.record_many(events, actor)
+        declined = _remember_unticked(school, plan, proposals, unticked=seen - chosen, ticked=chosen)
         if group_links or seats:
             announce_licences_changed(school)
-    return Applied(groups=len(group_links), pupils=len(seats))
+        elif declined:
+            page_cache.bump([school.pk])  # the page shows them unticked now
+    return Applied(groups=len(group_links), pupils=len(seats), declined=declined)
+
+
+def _remember_unticked(
+    school: School, plan: NewYearPlan, proposals: dict, *, unticked: set[str], ticked: set[str]
+) -> int:
+    """Remember the proposals left unticked (only current ones), forget those ticked again;
+    returns how many are remembered that were not before."""
+    new = sorted((unticked & proposals.keys()) - plan.declined)
+    DeclinedProposal.objects.bulk_create(
+        [DeclinedProposal(school=school, licence=proposals[key][0].licence, key=key) for key in new],
+        ignore_conflicts=True,  # another coordinator's click at the same moment
+    )
+    again = ticked & plan.declined
+    if again:
+        DeclinedProposal.objects.filter(licence__school=school, key__in=again).delete()
+    return len(new)
 
 
 def _already_linked(plan: NewYearPlan) -> set[str]:

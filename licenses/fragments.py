@@ -7,6 +7,7 @@ Every value is escaped; the surrounding page stays a normal template.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
 
 from django.urls import reverse
@@ -14,7 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from licenses.new_year import NewYearPlan
-from licenses.overview import GroupLicenceRow, PupilLicenceRow
+from licenses.overview import GroupLicenceRow, PupilLicenceRow, YearOfRows
 
 
 def seat_rows(school_id: int, row: PupilLicenceRow) -> SafeString:
@@ -78,7 +79,9 @@ def linked_chips(school_id: int, row: GroupLicenceRow) -> SafeString:
 
 def new_year_parts(plan: NewYearPlan) -> None:
     """Set the HTML of each licence's proposal checkboxes and lists on ``plan.licences`` (the page
-    lists hundreds of them for the largest school)."""
+    lists hundreds of them for the largest school). What was left unticked when the proposals
+    were applied before stays unticked (``plan.declined``)."""
+    declined = plan.declined
     level = escape(_("jaargroep"))
     this_year = escape(_("dit jaar"))
     no_room = escape(_("geen plaats meer"))
@@ -87,6 +90,7 @@ def new_year_parts(plan: NewYearPlan) -> None:
             "\n".join(
                 _checkbox(
                     proposal.key,
+                    proposal.key not in declined,
                     escape(proposal.group.name),
                     f"{level} {escape(', '.join(proposal.levels))}"
                     + (f"; {this_year}: {escape(', '.join(proposal.last_year))}" if proposal.last_year else ""),
@@ -99,6 +103,7 @@ def new_year_parts(plan: NewYearPlan) -> None:
             "\n".join(
                 _checkbox(
                     proposal.key,
+                    proposal.key not in declined,
                     escape(proposal.pupil.name),
                     f"{escape(proposal.pupil.group_name)}, {level} {escape(proposal.pupil.jaargroep)}",
                 )
@@ -120,20 +125,40 @@ def new_year_parts(plan: NewYearPlan) -> None:
         )
 
 
-def _checkbox(key: str, label: str, detail: str) -> str:
-    """One ticked proposal; ``label`` and ``detail`` are escaped HTML already."""
+def _checkbox(key: str, ticked: bool, label: str, detail: str) -> str:
+    """One proposal, ticked unless it was left unticked before; ``label`` and ``detail`` are
+    escaped HTML already. The hidden ``getoond`` field tells the server it was on the page, so
+    leaving it unticked is remembered (``licenses.actions.apply_new_year``)."""
     key = escape(key)
     return (
-        f'<div class="check"><input type="checkbox" name="voorstel" value="{key}" id="{key}" checked>\n'
+        f'<div class="check"><input type="hidden" name="getoond" value="{key}">'
+        f'<input type="checkbox" name="voorstel" value="{key}" id="{key}"{" checked" if ticked else ""}>\n'
         f'<label for="{key}">{label} <span class="muted">({detail})</span></label></div>'
     )
 
 
-def group_cards(school_id: int, rows: list[GroupLicenceRow], csrf_token: str) -> SafeString:
-    """The <section> card of every per-group licence: facts, linked groups, the link forms.
+def year_heading(year: YearOfRows) -> SafeString:
+    """The heading above one school year's licence cards."""
+    text = {
+        "current": _("Dit schooljaar: %(year)s"),
+        "next": _("Volgend schooljaar: %(year)s"),
+    }.get(year.when, _("Schooljaar %(year)s")) % {"year": year.school_year}
+    # Both values went through html.escape.
+    return mark_safe(f'<h2 class="school-year" id="schooljaar-{escape(year.school_year)}">{escape(text)}</h2>')  # noqa: S308
+
+
+def year_suffix(school_year: str) -> str:
+    """Read with the product's name, so each card's region is named apart from next year's."""
+    return f'<span class="visually-hidden"> – {escape(_("schooljaar %(year)s") % {"year": school_year})}</span>'
+
+
+def group_cards(school_id: int, years: list[YearOfRows], csrf_token: str) -> SafeString:
+    """The <section> card of every per-group licence: facts, linked groups, the link forms,
+    under a heading per school year (this year first).
 
     ``csrf_token`` goes into both forms as it is (``page_cache.CSRF_PLACEHOLDER`` while cached).
     """
+    rows = [row for year in years for row in year.rows]
     group_options(rows)
     t = {
         key: escape(text)
@@ -155,7 +180,11 @@ def group_cards(school_id: int, rows: list[GroupLicenceRow], csrf_token: str) ->
     # One reverse(); each licence's id goes where the probe has 0.
     head, tail = (escape(part) for part in reverse("licence_link_groups", args=[school_id, 0]).split("/0/", 1))
     cards = []
+    starts = {id(year.rows[0]): year for year in years}
     for row in rows:
+        year = starts.get(id(row))
+        if year is not None:
+            cards.append(year_heading(year))
         licence, product = row.licence, row.licence.product
         pk = int(licence.pk)
         action = f"{head}/{pk:d}/{tail}"
@@ -185,7 +214,8 @@ def group_cards(school_id: int, rows: list[GroupLicenceRow], csrf_token: str) ->
             forms = f'<p class="muted">{t["all"]}</p>'
         cards.append(
             f'<section class="card licence" id="licentie-{pk:d}" aria-labelledby="licentie-{pk:d}-titel">\n'
-            f'<h2 id="licentie-{pk:d}-titel">{escape(product.name)}</h2>\n<dl class="facts">\n'
+            f'<h3 id="licentie-{pk:d}-titel">{escape(product.name)}{year_suffix(licence.school_year)}</h3>\n'
+            '<dl class="facts">\n'
             f"<dt>{t['method']}</dt><dd>{escape(product.method.name)}</dd>\n"
             f"<dt>{t['type']}</dt><dd>{escape(str(product.get_product_type_display()))}</dd>\n"
             f"<dt>{t['year']}</dt><dd>{escape(licence.school_year)}</dd>\n"
@@ -194,3 +224,39 @@ def group_cards(school_id: int, rows: list[GroupLicenceRow], csrf_token: str) ->
     # Every value above went through html.escape (or is an int formatted with :d); the option
     # lists and chips come from the functions above, which escape theirs.
     return mark_safe("\n".join(cards))  # noqa: S308
+
+
+CARD_MESSAGE_TAG = "licentie-"
+
+
+def card_message_tag(licence_id: int) -> str:
+    """The ``extra_tags`` of a message about one licence: it is shown in that licence's card."""
+    return f"{CARD_MESSAGE_TAG}{int(licence_id):d}"
+
+
+def place_messages(cards: str, shown: Iterable) -> tuple[SafeString, list]:
+    """Put each message about one licence into its card, under the card's heading, and return
+    the cards and the messages left for the top of the page.
+
+    A message in view: after "Toevoegen" or "Ja, ontkoppelen" the coordinator reads what happened
+    where they were working, and the first such message takes the focus (``autofocus``, which
+    also scrolls it into view, with or without JavaScript), so focus does not drop to the page.
+    """
+    left = []
+    first = True
+    for message in shown:
+        tag = message.extra_tags or ""
+        start = cards.find(f'id="{tag}"') if tag.startswith(CARD_MESSAGE_TAG) else -1
+        end = cards.find("</h3>", start) if start >= 0 else -1
+        if end < 0:
+            left.append(message)
+            continue
+        end += len("</h3>")
+        box = (
+            f'\n<div class="card-message" role="status" tabindex="-1"{" autofocus" if first else ""}>'
+            f'<p class="message message--{escape(message.level_tag)}">{escape(str(message.message))}</p></div>'
+        )
+        cards = cards[:end] + box + cards[end:]
+        first = False
+    # ``cards`` was safe HTML; what went in was escaped above.
+    return mark_safe(cards), left  # noqa: S308

@@ -192,6 +192,29 @@ class GroupYearLevels(models.Model):
         return f"{self.group} {self.school_year}: {', '.join(self.levels)}"
 
 
+class DeclinedProposal(models.Model):
+    """A "Nieuw schooljaar" proposal the coordinator saw and left unticked when applying.
+
+    Shown unticked from then on, so one more press of "Aangevinkte voorstellen koppelen" does not
+    link it; ticking it again and applying removes the row. ``key`` is the proposal's key
+    (``g-<licence>-<group>`` or ``p-<licence>-<pupil>``, ``licenses.new_year.KEY_RE``).
+    """
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    licence = models.ForeignKey(Licence, on_delete=models.CASCADE, related_name="declined_proposals")
+    key = models.CharField(_("voorstel"), max_length=40)
+
+    class Meta:
+        verbose_name = _("niet gekozen voorstel")
+        verbose_name_plural = _("niet gekozen voorstellen")
+        constraints = [
+            models.UniqueConstraint(fields=["licence", "key"], name="declinedproposal_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class PageStamp(models.Model):
     """What the cached parts of the licence pages were rendered from (``licenses.page_cache``).
 

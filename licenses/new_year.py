@@ -35,6 +35,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from licenses.models import (
+    DeclinedProposal,
     GroupLink,
     GroupYearLevels,
     Licence,
@@ -178,6 +179,8 @@ class NewYearPlan:
     season: Season
     roster_year: str | None
     licences: list[LicencePlan] = field(default_factory=list)
+    # Keys of proposals left unticked when the proposals were applied before: shown unticked.
+    declined: set[str] = field(default_factory=set)
 
     @property
     def stale(self) -> bool:
@@ -331,4 +334,5 @@ def build_plan(school: School, today: dt.date | None = None, *, for_update: bool
                     free -= 1
                 else:
                     item.no_room.append(line)
+    plan.declined = set(DeclinedProposal.objects.filter(licence__in=targets).values_list("key", flat=True))
     return plan

@@ -27,7 +27,10 @@ def new_school_year(request: HttpRequest, school_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             applied = actions.apply_new_year(
-                school=access.school, keys=request.POST.getlist("voorstel"), actor=access.actor
+                school=access.school,
+                keys=request.POST.getlist("voorstel"),
+                shown=request.POST.getlist("getoond"),
+                actor=access.actor,
             )
         except LinkRefused as refused:
             messages.error(request, str(refused))
@@ -55,6 +58,8 @@ def new_school_year(request: HttpRequest, school_id: int) -> HttpResponse:
 def summary(applied: Applied) -> str:
     """ "12 groepen en 41 leerlingen gekoppeld." with the right plural for each number."""
     if not applied.changed:
+        if applied.declined:
+            return _("Er is niets gekoppeld. Wat je hebt uitgevinkt, blijft uitgevinkt.")
         return _("Er was niets meer te koppelen; er is niets veranderd.")
     groups = ngettext("%(count)d groep", "%(count)d groepen", applied.groups) % {"count": applied.groups}
     pupils = ngettext("%(count)d leerling", "%(count)d leerlingen", applied.pupils) % {"count": applied.pupils}

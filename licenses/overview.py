@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
 from django.db.models import Count, Exists, F, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,16 +15,38 @@ from bingel_admin.numbers import percent
 from licenses.models import DepartedSeat, GroupLink, Licence, LicenceKind, ProductType, Seat
 from roster.models import Group, Pupil, School
 from roster.naming import group_order, labels, pupil_number
-from roster.school_year import school_year_of
+from roster.school_year import next_school_year, school_year_of
 
 
 def current_licences(school: School, kind: str, today: dt.date):
-    """This school year's and later licences of one kind, catalogue joined in."""
+    """This school year's and later licences of one kind, catalogue joined in, year by year."""
     return (
         Licence.objects.filter(school=school, kind=kind, school_year__gte=school_year_of(today))
         .select_related("product__method")
-        .order_by("product__method__name", "product__product_type", "product__name", "school_year")
+        .order_by("school_year", "product__method__name", "product__product_type", "product__name")
     )
+
+
+@dataclass
+class YearOfRows:
+    """The cards of one school year, under their own heading on the licence pages."""
+
+    school_year: str
+    when: str  # "current", "next" or "later"
+    rows: list
+
+
+def by_school_year(rows: list, today: dt.date) -> list[YearOfRows]:
+    """``rows`` (in ``current_licences`` order, so year by year) split per school year."""
+    this_year = school_year_of(today)
+    when = {this_year: "current", next_school_year(this_year): "next"}
+    years: list[YearOfRows] = []
+    for row in rows:
+        year = row.licence.school_year
+        if not years or years[-1].school_year != year:
+            years.append(YearOfRows(year, when.get(year, "later"), []))
+        years[-1].rows.append(row)
+    return years
 
 
 @dataclass
@@ -124,27 +147,45 @@ def pupil_licence_rows(school: School, today: dt.date) -> list[PupilLicenceRow]:
     return [PupilLicenceRow(licence=lic, seats=seats[lic.pk]) for lic in licences]
 
 
-def _full_message(licence: Licence) -> str:
-    return _("%(product)s: alle %(seats)s licenties per kind zijn in gebruik.") % {
-        "product": licence.product.name,
-        "seats": licence.seats,
-    }
+@dataclass(frozen=True)
+class Attention:
+    """A point for the coordinator's attention, with the address of the card where it is fixed."""
+
+    text: str
+    url: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
-def seat_warnings(rows: list[PupilLicenceRow]) -> list[str]:
+def _card_url(page: str, licence: Licence) -> str:
+    return reverse(page, args=[licence.school_id]) + f"#licentie-{licence.pk}"
+
+
+def _full_warning(licence: Licence) -> Attention:
+    # The school year is named: Beheer home lists next year's licences' points above this year's table.
+    return Attention(
+        _("%(product)s (schooljaar %(year)s): alle %(seats)s licenties per kind zijn in gebruik.")
+        % {"product": licence.product.name, "year": licence.school_year, "seats": licence.seats},
+        _card_url("licences_per_pupil", licence),
+    )
+
+
+def seat_warnings(rows: list[PupilLicenceRow]) -> list[Attention]:
     """Per-pupil licences with no seat left."""
-    return [_full_message(row.licence) for row in rows if row.available == 0]
+    return [_full_warning(row.licence) for row in rows if row.available == 0]
 
 
 # A group works from the paper or the digital basis of a method, never both: either covers it.
 BASIS_TYPES = {ProductType.BASIS_DIGITAAL, ProductType.BASIS_PAPIER}
 
 
-def coverage_warnings(school: School, rows: list[GroupLicenceRow]) -> list[str]:
+def coverage_warnings(school: School, rows: list[GroupLicenceRow]) -> list[Attention]:
     """Groups of a year level a product is meant for that have no licence for it linked.
 
     The paper and the digital basis of one method count as one: a group with either is covered,
-    and a group with neither gets one warning, not two.
+    and a group with neither gets one warning, not two. Each school year is looked at on its own:
+    a group linked this year is not covered next year.
     """
     return coverage_messages(rows, year_levels_by_group([school.pk]).get(school.pk, {}))
 
@@ -154,16 +195,18 @@ def coverage_messages(rows: list[GroupLicenceRow], levels_by_group: dict[int, se
     covered: dict[tuple, set[int]] = defaultdict(set)  # product (or method basis) -> linked group ids
     wanted: dict[tuple, set[str]] = defaultdict(set)
     names: dict[tuple, str] = {}
+    first: dict[tuple, Licence] = {}  # the card the warning links to
     groups: dict[int, Group] = {}
     for row in rows:
         product = row.licence.product
         if product.product_type in BASIS_TYPES:
-            key = ("basis", product.method_id)
+            key = ("basis", product.method_id, row.licence.school_year)
             variants = names.get(key)
             names[key] = product.name if variants is None or variants == product.name else _basis_name(product)
         else:
-            key = ("product", product.pk)
+            key = ("product", product.pk, row.licence.school_year)
             names[key] = product.name
+        first.setdefault(key, row.licence)
         wanted[key].update(product.year_levels)
         covered[key].update(g.pk for g in row.linked)
         groups.update({g.pk: g for g in row.linked + row.unlinked if not g.is_subgroup})
@@ -175,12 +218,19 @@ def coverage_messages(rows: list[GroupLicenceRow], levels_by_group: dict[int, se
         ]
         if missing:
             messages.append(
-                _("%(product)s is bedoeld voor jaargroep %(levels)s, maar niet gekoppeld aan: %(groups)s.")
-                % {
-                    "product": name,
-                    "levels": ", ".join(sorted(wanted[key], key=_level_key)),
-                    "groups": ", ".join(missing),
-                }
+                Attention(
+                    _(
+                        "%(product)s (schooljaar %(year)s) is bedoeld voor jaargroep %(levels)s, "
+                        "maar niet gekoppeld aan: %(groups)s."
+                    )
+                    % {
+                        "product": name,
+                        "year": first[key].school_year,
+                        "levels": ", ".join(sorted(wanted[key], key=_level_key)),
+                        "groups": ", ".join(missing),
+                    },
+                    _card_url("licences_per_group", first[key]),
+                )
             )
     return messages
 
@@ -189,14 +239,14 @@ def _basis_name(product) -> str:
     return _("%(method)s (Basis digitaal of Basis papier)") % {"method": product.method.name}
 
 
-def warnings(school: School, today: dt.date) -> list[str]:
+def warnings(school: School, today: dt.date) -> list[Attention]:
     """Everything a coordinator should act on before teachers notice (for Beheer home)."""
     full = (
         current_licences(school, LicenceKind.PER_PUPIL, today)
         .annotate(used=Count("seats_taken"))
         .filter(used__gte=F("seats"))
     )
-    return [_full_message(licence) for licence in full] + coverage_warnings(school, group_licence_rows(school, today))
+    return [_full_warning(licence) for licence in full] + coverage_warnings(school, group_licence_rows(school, today))
 
 
 def year_levels_by_group(school_ids: list[int]) -> dict[int, dict[int, set[str]]]:

@@ -21,7 +21,13 @@ from audit.models import AuditEvent
 from bingel_admin.htmx import fragment_or_page
 from licenses import actions, fragments, page_cache
 from licenses.models import GroupLink, Licence, LicenceKind, Seat
-from licenses.overview import coverage_warnings, group_licence_rows, pupil_licence_rows, seat_warnings
+from licenses.overview import (
+    by_school_year,
+    coverage_warnings,
+    group_licence_rows,
+    pupil_licence_rows,
+    seat_warnings,
+)
 from roster.access import school_for_request
 from roster.models import Group, Pupil
 from roster.naming import group_order, label_pupils
@@ -32,6 +38,10 @@ LESSON_WEEK_NOTE = gettext_lazy(
     "de lopende lesweek (Basis digitaal) of het lopende blok/thema (Basis papier of oefensoftware) "
     "voor dat kind starten."
 )
+
+
+def _sorted_groups(groups: list[Group]) -> list[Group]:
+    return sorted(groups, key=lambda g: (g.jaargroep, g.name))
 
 
 def _int(value) -> int | None:
@@ -47,7 +57,8 @@ def licences_per_group(request: HttpRequest, school_id: int) -> HttpResponse:
     school = access.school
 
     def render_cards() -> str:
-        rows = group_licence_rows(school, timezone.localdate())
+        today = timezone.localdate()
+        rows = group_licence_rows(school, today)
         return render_to_string(
             "licenses/_group_cards.html",
             {
@@ -55,15 +66,18 @@ def licences_per_group(request: HttpRequest, school_id: int) -> HttpResponse:
                 "subtab": "per_groep",
                 "lesson_week_note": LESSON_WEEK_NOTE,
                 "rows": rows,
-                "cards_html": fragments.group_cards(school.pk, rows, page_cache.CSRF_PLACEHOLDER),
+                "cards_html": fragments.group_cards(
+                    school.pk, by_school_year(rows, today), page_cache.CSRF_PLACEHOLDER
+                ),
                 "warnings": coverage_warnings(school, rows),
             },
         )
 
+    cards, left = fragments.place_messages(
+        page_cache.cards(request, "per_groep", school.pk, render_cards), messages.get_messages(request)
+    )
     return render(
-        request,
-        "licenses/per_group.html",
-        access.context(cards=page_cache.cards(request, "per_groep", school.pk, render_cards), subtab="per_groep"),
+        request, "licenses/per_group.html", access.context(cards=cards, top_messages=left, subtab="per_groep")
     )
 
 
@@ -71,11 +85,14 @@ def licences_per_group(request: HttpRequest, school_id: int) -> HttpResponse:
 def link_groups(request: HttpRequest, school_id: int, licence_id: int) -> HttpResponse:
     access = school_for_request(request, school_id, coordinator=True)
     licence = get_object_or_404(Licence, pk=licence_id, school=access.school, kind=LicenceKind.PER_GROUP)
-    back = reverse("licences_per_group", args=[access.school.pk]) + f"#licentie-{licence.pk}"
+    # No #fragment: the message goes into the licence's card and takes the focus (place_messages),
+    # which a browser skips when the address names a fragment.
+    back = reverse("licences_per_group", args=[access.school.pk])
+    card = fragments.card_message_tag(licence.pk)
     level = request.POST.get("jaargroep", "").strip()
     group_ids = [gid for gid in map(_int, request.POST.getlist("group")) if gid is not None]
     if not level and not group_ids:
-        messages.error(request, _("Kies eerst een groep en klik dan op ‘Toevoegen’."))
+        messages.error(request, _("Kies eerst een groep en klik dan op ‘Toevoegen’."), extra_tags=card)
         return redirect(back)
     try:
         if level:
@@ -87,22 +104,29 @@ def link_groups(request: HttpRequest, school_id: int, licence_id: int) -> HttpRe
                 school=access.school, licence_id=licence.pk, group_ids=group_ids, actor=access.actor
             )
     except actions.LinkRefused as refused:
-        messages.error(request, str(refused))
+        messages.error(request, str(refused), extra_tags=card)
         return redirect(back)
+    # A second click (or a second tab) finds the groups linked already: that changes nothing, and
+    # the message says how things stand, which is what the first click did.
     if level and not new and not already:
-        messages.info(request, _("Alle groepen van jaargroep %(level)s zijn al gekoppeld.") % {"level": level})
-        return redirect(back)
-    if new:
+        if not Group.objects.filter(school=access.school, active=True, jaargroep=level).exists():
+            messages.error(
+                request, _("Deze school heeft geen groep in jaargroep %(level)s.") % {"level": level}, extra_tags=card
+            )
+            return redirect(back)
         messages.success(
             request,
-            _("%(product)s is gekoppeld aan %(groups)s.")
-            % {"product": licence.product.name, "groups": ", ".join(g.name for g in new)},
+            _("Alle groepen van jaargroep %(level)s zijn gekoppeld aan %(product)s.")
+            % {"level": level, "product": licence.product.name},
+            extra_tags=card,
         )
-    if already:
-        messages.info(
-            request,
-            _("%(groups)s was al gekoppeld; er is niets veranderd.") % {"groups": ", ".join(g.name for g in already)},
-        )
+        return redirect(back)
+    messages.success(
+        request,
+        _("%(product)s is gekoppeld aan %(groups)s.")
+        % {"product": licence.product.name, "groups": ", ".join(g.name for g in _sorted_groups(new + already))},
+        extra_tags=card,
+    )
     return redirect(back)
 
 
@@ -131,10 +155,13 @@ def _confirm_then_unlink(request, access, licence, *, what, linked, unlink, back
     """GET asks "Weet je zeker…?"; POST unlinks. What another coordinator unlinked in the
     meantime is said so, not a 404."""
     gone = _("%(what)s is niet (meer) gekoppeld.") % {"what": what}
+    # After the change the message goes into the licence's card and takes the focus
+    # (fragments.place_messages); the address then names no #fragment, which would undo that.
+    after, card = back.partition("#")[0], fragments.card_message_tag(licence.pk)
     if request.method == "GET":
         if not linked:
-            messages.info(request, gone)
-            return redirect(back)
+            messages.info(request, gone, extra_tags=card)
+            return redirect(after)
         context = access.context(
             what=what,
             licence=licence,
@@ -145,15 +172,17 @@ def _confirm_then_unlink(request, access, licence, *, what, linked, unlink, back
     try:
         outcome = unlink()
     except actions.LinkRefused as refused:
-        messages.error(request, str(refused))
+        messages.error(request, str(refused), extra_tags=card)
     else:
         if outcome is actions.Outcome.ALREADY:
-            messages.info(request, gone)
+            messages.info(request, gone, extra_tags=card)
         else:
             messages.success(
-                request, _("%(what)s is ontkoppeld van %(product)s.") % {"what": what, "product": licence.product.name}
+                request,
+                _("%(what)s is ontkoppeld van %(product)s.") % {"what": what, "product": licence.product.name},
+                extra_tags=card,
             )
-    return redirect(back)
+    return redirect(after)
 
 
 @require_GET
@@ -162,19 +191,22 @@ def licences_per_pupil(request: HttpRequest, school_id: int) -> HttpResponse:
     school = access.school
 
     def render_cards() -> str:
-        rows = pupil_licence_rows(school, timezone.localdate())
+        today = timezone.localdate()
+        rows = pupil_licence_rows(school, today)
         for row in rows:
             row.rows_html = fragments.seat_rows(school.pk, row)
+        years = by_school_year(rows, today)
+        for year in years:
+            year.heading_html = fragments.year_heading(year)
         return render_to_string(
             "licenses/_pupil_cards.html",
-            {"school": school, "subtab": "per_kind", "rows": rows, "warnings": seat_warnings(rows)},
+            {"school": school, "subtab": "per_kind", "years": years, "warnings": seat_warnings(rows)},
         )
 
-    return render(
-        request,
-        "licenses/per_pupil.html",
-        access.context(cards=page_cache.cards(request, "per_kind", school.pk, render_cards), subtab="per_kind"),
+    cards, left = fragments.place_messages(
+        page_cache.cards(request, "per_kind", school.pk, render_cards), messages.get_messages(request)
     )
+    return render(request, "licenses/per_pupil.html", access.context(cards=cards, top_messages=left, subtab="per_kind"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -205,17 +237,13 @@ def assign_seat(request: HttpRequest, school_id: int, licence_id: int) -> HttpRe
             except actions.LinkRefused as refused:
                 messages.error(request, str(refused))
             else:
-                pupil = assigned.pupil
-                if assigned.outcome is actions.Outcome.ALREADY:
-                    messages.info(
-                        request, _("%(name)s was al gekoppeld; er is niets veranderd.") % {"name": pupil.full_name}
-                    )
-                else:
-                    messages.success(
-                        request,
-                        _("%(name)s is gekoppeld aan %(product)s.")
-                        % {"name": pupil.full_name, "product": licence.product.name},
-                    )
+                # Assigned now or by a click just before: either way the child is linked, and
+                # that is what the message says.
+                messages.success(
+                    request,
+                    _("%(name)s is gekoppeld aan %(product)s.")
+                    % {"name": assigned.pupil.full_name, "product": licence.product.name},
+                )
         return redirect(f"{here}?groep={group.pk}" if group else here)
 
     used = Seat.objects.filter(licence=licence).count()

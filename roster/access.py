@@ -148,10 +148,18 @@ def entree_schools(*, branch: str, brin: str) -> list[School]:
 
 
 def schools_for_request(request: HttpRequest) -> list[School]:
+    """The schools where this person has a current appointment, each with ``coordinates``."""
     basispoort_id = basispoort_id_of(request)
     if basispoort_id is None:
         return []
-    return list(School.objects.filter(pk__in=current_appointments(basispoort_id).values("school_id")).order_by("name"))
+    appointments = current_appointments(basispoort_id)
+    # ``coordinates``: whether this person is ICT-coördinator there, so choosing the school opens Beheer.
+    coordinating = appointments.filter(school_id=OuterRef("pk"), roles__role=Role.ICT_COORDINATOR)
+    return list(
+        School.objects.filter(pk__in=appointments.values("school_id"))
+        .annotate(coordinates=Exists(coordinating))
+        .order_by("name")
+    )
 
 
 def coordinated_schools(basispoort_id: int | None, today: dt.date | None = None) -> list[School]:

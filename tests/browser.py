@@ -103,3 +103,28 @@ def log_in_through_basispoort(page, sso, person) -> None:
     page.get_by_label(person.full_name, exact=False).check()
     page.get_by_role("button", name="Inloggen").click()
     page.wait_for_url(f"{sso.app}/**")
+
+
+def double_click(page, locator, gap_ms: int) -> None:
+    """Two clicks on ``locator`` with ``gap_ms`` between them, as a hurried person does: the
+    second lands while the first one's request is on its way (the mouse does not wait for it)."""
+    locator.scroll_into_view_if_needed()
+    box = locator.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.click(x, y)
+    page.wait_for_timeout(gap_ms)
+    page.mouse.click(x, y)
+
+
+def posts_to(page, path_part: str) -> list[str]:
+    """Record every POST the page sends to a URL containing ``path_part`` (a live list)."""
+    sent: list[str] = []
+    page.on(
+        "request",
+        lambda request: sent.append(request.url) if request.method == "POST" and path_part in request.url else None,
+    )
+    return sent
+
+
+def no_sideways_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")

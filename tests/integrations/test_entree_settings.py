@@ -12,7 +12,7 @@ import pytest
 
 from tests.saml_idp import SP_ENTITY_ID, make_key_pair
 from tests.servers import ROOT, clean_env
-from tests.test_sso_settings import production
+from tests.servers import production_settings as production
 
 MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
 

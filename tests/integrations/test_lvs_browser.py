@@ -37,7 +37,7 @@ def test_coordinator_adds_a_momento_link_and_sees_it_active(page, live_server, d
     screenshot(page, "lvs-koppeling-toevoegen")
     page.get_by_role("button", name="Opslaan").click()
 
-    page.wait_for_url(f"{app}/school/{school.pk}/beheer/resultaatkoppelingen/")
+    page.wait_for_url(f"{app}/school/{school.pk}/beheer/resultaatkoppelingen/?sleutel=*")
     row = page.get_by_role("row", name="Momento")
     assert row.get_by_text("Wordt gecontroleerd…").is_visible()
     # The worker's part, run here: the page was served without waiting for the supplier.

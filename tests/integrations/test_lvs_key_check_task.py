@@ -45,7 +45,7 @@ def test_the_request_only_queues_the_check_and_the_page_polls_until_it_is_done(
     # Nothing was asked of the supplier during the request: the check waits for the commit.
     assert len(queued) == 1 and link.status == LinkStatus.CHECKING and link.checked_at is None
     page = response.content.decode()
-    assert "Wordt gecontroleerd…" in page and "wordt gecontroleerd bij Momento" in page
+    assert "Wordt gecontroleerd…" in page and "De sleutel is ter controle naar Momento gestuurd" in page
     assert f'data-hx-get="{status_url(link)}"' in page and 'data-hx-trigger="every 2s"' in page
     cell = client.get(status_url(link), headers=HTMX)
     assert cell["Cache-Control"].startswith("no-store") or "no-store" in cell["Cache-Control"]

@@ -63,7 +63,9 @@ def test_the_whole_life_of_a_link_never_shows_or_logs_the_key(
         # An invalid key is not rendered back into the form.
         bodies.append(client.post(add_url, {"supplier": momento.pk, "key": "Mm-ref 9f3c1b7a2d4e-Q8"}))
         assert "Mm-ref" not in bodies[-1].content.decode()
-        bodies.append(post_and_check(client, add_url, {"supplier": momento.pk, "key": OTHER_KEY}, follow=True))
+        # Kept although refused (the coordinator's choice), so its key can be changed next.
+        refused = {"supplier": momento.pk, "key": OTHER_KEY, "keep_if_refused": "on"}
+        bodies.append(post_and_check(client, add_url, refused, follow=True))
         link = ResultLink.objects.get()
         change_url = reverse("resultlink_change_key", kwargs={"school_id": world.school_a.pk, "link_id": link.pk})
         bodies.append(client.get(change_url))

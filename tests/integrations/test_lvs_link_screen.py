@@ -28,10 +28,9 @@ def post_and_check(client, url, data):
     return client.get(response.url) if response.status_code == 302 else response
 
 
-def add(client, school, supplier, key):
-    return post_and_check(
-        client, reverse("resultlink_add", kwargs={"school_id": school.pk}), {"supplier": supplier.pk, "key": key}
-    )
+def add(client, school, supplier, key, *, keep_if_refused=False):
+    data = {"supplier": supplier.pk, "key": key} | ({"keep_if_refused": "on"} if keep_if_refused else {})
+    return post_and_check(client, reverse("resultlink_add", kwargs={"school_id": school.pk}), data)
 
 
 def status_cell(client, link) -> str:
@@ -56,11 +55,32 @@ def test_adding_a_link_records_consent_encrypts_the_key_and_the_lvs_accepts_it(w
     assert LVS_KEY not in str(event.before) + str(event.after)
 
 
-def test_a_refused_key_shows_key_refused(world, client, momento):
+def test_a_refused_key_is_not_kept_and_the_page_says_so(world, client, momento):
+    """Issue #28: a refused key used to be kept as a link while the message said it was being
+    checked. Now the link is not kept, and the page says that and nothing else."""
     login_as(client, world.coordinator_a)
-    page = add(client, world.school_a, momento, OTHER_KEY)
-    assert ResultLink.objects.get(school=world.school_a).status == LinkStatus.KEY_REFUSED
-    assert "Sleutel geweigerd" in page.content.decode()
+    page = add(client, world.school_a, momento, OTHER_KEY).content.decode()
+    link = ResultLink.objects.get(school=world.school_a)
+    assert link.status == LinkStatus.KEY_REFUSED and not link.is_current
+    assert not ResultLink.objects.current().exists()
+    assert "De koppeling is daarom niet bewaard" in page and "Niet bewaard: sleutel geweigerd" in page
+    assert "ter controle" not in page and "Wordt gecontroleerd" not in page
+    dropped = AuditEvent.objects.get(action="result_link_removed")
+    assert dropped.actor_label == "Momento" and dropped.after["reden"] == "sleutel geweigerd, niet bewaard"
+    assert "niet bewaard" in status_cell(client, link)  # the cell that was polling says so too
+    # Adding it again with the right key is offered and works.
+    again = add(client, world.school_a, momento, LVS_KEY).content.decode()
+    assert ResultLink.objects.current().get(school=world.school_a).status == LinkStatus.ACTIVE
+    assert "Niet bewaard: sleutel geweigerd" not in again
+
+
+def test_a_refused_key_is_kept_when_the_coordinator_chose_so(world, client, momento):
+    login_as(client, world.coordinator_a)
+    page = add(client, world.school_a, momento, OTHER_KEY, keep_if_refused=True).content.decode()
+    link = ResultLink.objects.current().get(school=world.school_a)
+    assert link.status == LinkStatus.KEY_REFUSED and link.keep_if_refused
+    assert "Sleutel geweigerd" in page and "weigert deze autorisatiesleutel" in page
+    assert "niet bewaard" not in page
 
 
 def test_an_unreachable_supplier_shows_unreachable_and_keeps_the_link(world, client, fast_retries):
@@ -92,7 +112,7 @@ def test_a_second_link_with_the_same_lvs_is_not_offered(world, client, momento):
 
 def test_change_key_re_checks_with_the_supplier_and_is_audited(world, client, momento):
     login_as(client, world.coordinator_a)
-    add(client, world.school_a, momento, OTHER_KEY)
+    add(client, world.school_a, momento, OTHER_KEY, keep_if_refused=True)
     link = ResultLink.objects.get(school=world.school_a)
     assert link.status == LinkStatus.KEY_REFUSED
     url = reverse("resultlink_change_key", kwargs={"school_id": world.school_a.pk, "link_id": link.pk})

@@ -47,12 +47,16 @@ def test_coordinator_links_a_group_and_it_is_audited(world, licences, client):
     assert event.after["group_name"] == "Groep 4b"
 
 
-def test_linking_twice_is_harmless_and_says_so(world, licences, client):
+def test_linking_twice_is_harmless_and_says_how_things_stand(world, licences, client):
+    """The second of two quick clicks changes nothing and says what is true: the group is linked
+    (not "er is niets veranderd", the only message the browser would show after a double click)."""
     login_as(client, world.coordinator_a)
     client.post(link_url(world, licences.group_licence), {"group": licences.group_4b.pk})
     response = client.post(link_url(world, licences.group_licence), {"group": licences.group_4b.pk}, follow=True)
     assert GroupLink.objects.count() == 1 and AuditEvent.objects.count() == 1
-    assert any("was al gekoppeld" in m for m in messages_of(response))
+    shown = messages_of(response)
+    assert any("is gekoppeld aan Groep 4b" in m for m in shown)
+    assert not any("niets veranderd" in m for m in shown)
 
 
 def test_all_groups_of_a_year_level_in_one_go(world, licences, client):
@@ -61,6 +65,18 @@ def test_all_groups_of_a_year_level_in_one_go(world, licences, client):
     linked = set(GroupLink.objects.values_list("group__name", flat=True))
     assert linked == {"Groep 4a", "Groep 4b"}
     assert AuditEvent.objects.filter(action=AuditAction.LINK_GROUP).count() == 2
+
+
+def test_all_groups_of_a_year_level_twice_says_they_are_linked_and_a_level_without_groups_is_refused(
+    world, licences, client
+):
+    login_as(client, world.coordinator_a)
+    client.post(link_url(world, licences.group_licence), {"jaargroep": "4"})
+    again = messages_of(client.post(link_url(world, licences.group_licence), {"jaargroep": "4"}, follow=True))
+    assert any("Alle groepen van jaargroep 4 zijn gekoppeld aan" in m for m in again)
+    none = messages_of(client.post(link_url(world, licences.group_licence), {"jaargroep": "99"}, follow=True))
+    assert any("geen groep in jaargroep 99" in m for m in none) and not any("gekoppeld aan" in m for m in none)
+    assert GroupLink.objects.count() == 2
 
 
 def test_group_of_another_school_is_refused_and_nothing_changes(world, licences, client):
