@@ -66,12 +66,13 @@ def test_an_upward_import_breaks_a_contract(tmp_path, module, upward):
 @pytest.mark.parametrize(
     ("module", "loop", "named"),
     [
-        # The two loops that once hid behind function-level imports (acyclic_siblings contract).
-        ("integrations/actions.py", "from integrations import tasks", ".export -> .actions"),
+        # The two loops that once hid behind function-level imports (acyclic_siblings contract); the
+        # report names one edge of the loop to remove, whichever lint-imports finds cheapest.
+        ("integrations/actions.py", "from integrations import tasks", (".export -> .actions", ".actions -> .tasks")),
         (
             "integrations/registry/changes.py",
             "from integrations.tasks import push_registry_school",
-            ".registry -> .tasks",
+            (".registry -> .tasks",),
         ),
     ],
 )
@@ -84,4 +85,4 @@ def test_an_import_loop_inside_an_app_breaks_a_contract(tmp_path, module, loop, 
 
     assert run.returncode == 1, run.stdout
     assert "No import cycle inside an app" in run.stdout and "BROKEN" in run.stdout
-    assert named in run.stdout
+    assert any(edge in run.stdout for edge in named), run.stdout

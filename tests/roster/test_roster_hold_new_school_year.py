@@ -26,7 +26,8 @@ def test_the_next_school_year_holds_no_school(tmp_path):
     run, summary = sync_roster(FolderSource(tmp_path / "feed-volgend-jaar"), trigger="test")
     assert statuses(run) == {SchoolResultStatus.IMPORTED}
     assert summary.held == []
-    assert not HeldNight.objects.exists()
+    # (The demo world keeps one held night of its own at Het Kompas; this run holds nothing.)
+    assert not HeldNight.objects.filter(run=run).exists()
 
 
 def redate(root: Path, stamp: str) -> None:
