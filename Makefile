@@ -46,7 +46,7 @@ TEST_ENV := DJANGO_ENV=test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_R
 RUNTIME_LOCK := requirements/runtime.lock
 DEV_LOCK := requirements/dev.lock
 
-.PHONY: help install demo test lint services chromium simplesamlphp messages lock audit clean bench-roster bench-pages bench-load bench-results bench-registry schema bench-my-schools
+.PHONY: help install demo test lint services chromium simplesamlphp messages lock audit clean bench-roster bench-pages bench-load bench-results bench-registry schema bench-my-schools bench-keys
 
 help: ## this list
 	@# Every target carries its line of help after "##"; tests/bingel_admin/test_make_help.py checks none is missing.
@@ -147,6 +147,10 @@ mutate: install ## mutation testing (mutmut) of access, licence actions and the 
 	DJANGO_ENV=test DATABASE_URL=$(MUTATE_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	  $(VENV)/bin/mutmut run --max-children 1 $(foreach n,$(MUTATE_NAMES),'$(n)')
 	$(VENV)/bin/mutmut results
+
+# Key rotation and migration 0007's fingerprint backfill over 1.37 M login codes, in short batches.
+bench-keys: install ## key rotation and the fingerprint backfill over 1.37 M codes (BENCH_SCALE=0.05 for a twentieth)
+	$(PY) bench/key_rotation.py --scale $(BENCH_SCALE)
 
 # Nightly reconciliation of all 6,057 schools with the reference registry over mutual TLS; needs PostgreSQL.
 bench-registry: install ## nightly reconciliation of every school with the reference registry

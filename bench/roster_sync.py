@@ -224,8 +224,8 @@ UPDATE roster_group g SET active = false FROM s_school_id si
 WHERE g.school_id = si.id AND g.active
   AND NOT EXISTS (SELECT 1 FROM s_group s WHERE s.school_bp = si.bp AND s.las_key = g.las_key);
 
-INSERT INTO roster_staff (basispoort_id, eckid_fingerprint, first_name, infix, last_name, initials)
-SELECT DISTINCT ON (bp) bp, '', coalesce(first_name, ''), coalesce(infix, ''),
+INSERT INTO roster_staff (basispoort_id, eckid_encrypted, eckid_fingerprint, first_name, infix, last_name, initials)
+SELECT DISTINCT ON (bp) bp, '', '', coalesce(first_name, ''), coalesce(infix, ''),
     coalesce(last_name, ''), coalesce(initials, '')
 FROM s_staff ORDER BY bp
 ON CONFLICT (basispoort_id) DO UPDATE SET eckid_fingerprint = EXCLUDED.eckid_fingerprint,
@@ -270,9 +270,9 @@ DELETE FROM roster_appointment_groups ag USING s_appt_id ai WHERE ag.appointment
 INSERT INTO roster_appointment_groups (appointment_id, group_id) SELECT appointment_id, group_id FROM want_member
 ON CONFLICT DO NOTHING;
 
-INSERT INTO roster_pupil (school_id, basispoort_id, eckid_fingerprint, las_key, first_name, infix, last_name, initials,
-    jaargroep, group_id, active, left_at)
-SELECT si.id, p.bp, '', coalesce(p.las_key, ''), coalesce(p.first_name, ''),
+INSERT INTO roster_pupil (school_id, basispoort_id, eckid_encrypted, eckid_fingerprint, las_key, first_name, infix,
+    last_name, initials, jaargroep, group_id, active, left_at)
+SELECT si.id, p.bp, '', '', coalesce(p.las_key, ''), coalesce(p.first_name, ''),
     coalesce(p.infix, ''), coalesce(p.last_name, ''), coalesce(p.initials, ''), coalesce(p.jaargroep, ''),
     gi.id, true, NULL
 FROM s_pupil p JOIN s_school_id si ON si.bp = p.school_bp

@@ -251,9 +251,11 @@ def _mark_schools(school_ids: list[int], failed: dict[int, str], generations: di
         RegistrySchool.objects.filter(school_id__in=ok).update(
             last_success_at=now, attempts=0, last_error="", next_attempt_at=None, certificate_refused=False
         )
+        # Only the schools that were waiting for a push (an unchanged night has none), and only if
+        # nothing changed since we read them: a later change has its own push queued.
         for pk in ok:
-            # Only if nothing changed since we read the school: a later change has its own push queued.
-            RegistrySchool.objects.filter(school_id=pk, generation=generations.get(pk, 0)).update(dirty_since=None)
+            if pk in generations:
+                RegistrySchool.objects.filter(school_id=pk, generation=generations[pk]).update(dirty_since=None)
     for pk, why in failed.items():
         RegistrySchool.objects.filter(school_id=pk).update(
             dirty_since=Coalesce(F("dirty_since"), now),
@@ -264,10 +266,12 @@ def _mark_schools(school_ids: list[int], failed: dict[int, str], generations: di
 
 
 def _ensure_school_rows(school_ids: list[int]) -> dict[int, int]:
+    """Make sure every school has its row; returns {school id: generation} of those waiting for a push."""
     RegistrySchool.objects.bulk_create(
         [RegistrySchool(school_id=pk) for pk in school_ids], ignore_conflicts=True, batch_size=1000
     )
-    return dict(RegistrySchool.objects.filter(school_id__in=school_ids).values_list("school_id", "generation"))
+    waiting = RegistrySchool.objects.filter(school_id__in=school_ids, dirty_since__isnull=False)
+    return dict(waiting.values_list("school_id", "generation"))
 
 
 # --- the two entry points -------------------------------------------------------------------
@@ -318,22 +322,28 @@ def reconcile(
         )
     report = Report()
     bp_ids = dict(School.objects.filter(pk__in=school_ids).values_list("pk", "basispoort_id"))
+
+    def read(pk: int) -> tuple[int, dict[str, RemoteSet] | str]:
+        try:
+            return pk, client.list_sets(bp_ids[pk])
+        except (Transient, CertificateRefused, Invalid) as exc:
+            kind = "refused" if isinstance(exc, CertificateRefused) else "transient"
+            return pk, f"{kind}: {exc}"
+
+    chunks = [school_ids[start : start + chunk_size] for start in range(0, len(school_ids), chunk_size)]
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="registry-read") as pool:
-        for start in range(0, len(school_ids), chunk_size):
-            chunk = school_ids[start : start + chunk_size]
+        # The registry's digests of the next chunk are read while this chunk is compared and sent
+        # (one GET per school is most of an unchanged night).
+        reading = pool.map(read, chunks[0]) if chunks else iter(())
+        for number, chunk in enumerate(chunks):
+            answers = list(reading)
+            if number + 1 < len(chunks):
+                reading = pool.map(read, chunks[number + 1])
             now = timezone.now()
             generations = _ensure_school_rows(chunk)
             remote: dict[int, dict[str, RemoteSet]] = {}
             unreadable: dict[int, str] = {}
-
-            def read(pk: int) -> tuple[int, dict[str, RemoteSet] | str]:
-                try:
-                    return pk, client.list_sets(bp_ids[pk])
-                except (Transient, CertificateRefused, Invalid) as exc:
-                    kind = "refused" if isinstance(exc, CertificateRefused) else "transient"
-                    return pk, f"{kind}: {exc}"
-
-            for pk, answer in pool.map(read, chunk):
+            for pk, answer in answers:
                 if isinstance(answer, str):
                     unreadable[pk] = answer
                 else:

@@ -1,11 +1,9 @@
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
-from bingel_admin import crypto
 from integrations.models import ResultLink
 from licenses import page_cache
 from licenses.models import PageStamp
-from roster.bulk import update_values
+from roster import sealing
 from roster.models import Pupil, PupilLoginCode, Staff
 
 # Every model field that holds a value encrypted with FIELD_ENCRYPTION_KEYS, and the field that
@@ -17,34 +15,25 @@ ENCRYPTED_FIELDS = [
     (Pupil, "eckid_encrypted", "eckid_fingerprint"),
     (Staff, "eckid_encrypted", "eckid_fingerprint"),
 ]
-BATCH = 1000
 
 
 class Command(BaseCommand):
     help = (
         "Re-encrypt every stored secret (LVS keys, pupil login codes, ECK iDs) with the newest key in "
         "FIELD_ENCRYPTION_KEYS (old Fernet values become AES-GCM ones) and recompute the login codes' "
-        "and ECK iDs' fingerprints under FIELD_FINGERPRINT_KEY."
+        "and ECK iDs' fingerprints under FIELD_FINGERPRINT_KEY. Runs in short batches beside the "
+        "day's work: a row a coordinator is changing is skipped and taken again afterwards."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--batch", type=int, default=sealing.BATCH, help="rows per transaction")
+
+    def handle(self, *args, batch, **options):
         counts = {}
-        with transaction.atomic():
-            for model, field, fingerprint_field in ENCRYPTED_FIELDS:
-                fields = [field, fingerprint_field] if fingerprint_field else [field]
-                count, batch = 0, []
-                rows = model.objects.select_for_update().exclude(**{field: ""}).values_list("pk", field)
-                for pk, token in rows.iterator(chunk_size=BATCH):
-                    secret = crypto.decrypt(token)
-                    sealed = token if crypto.is_current(token) else crypto.encrypt(secret)
-                    batch.append((pk, sealed, crypto.fingerprint(secret)) if fingerprint_field else (pk, sealed))
-                    count += 1
-                    if len(batch) >= BATCH:
-                        update_values(model, fields, batch)
-                        batch = []
-                update_values(model, fields, batch)
-                counts[model._meta.verbose_name_plural] = count
-            # Nothing rendered before the rotation is served after it (licenses.page_cache).
-            page_cache.bump([PageStamp.CATALOGUE])
+        for model, field, fingerprint_field in ENCRYPTED_FIELDS:
+            count = sealing.reseal(model, field, fingerprint_field, batch=batch)
+            counts[model._meta.verbose_name_plural] = count
+        # Nothing rendered before the rotation is served after it (licenses.page_cache).
+        page_cache.bump([PageStamp.CATALOGUE])
         summary = ", ".join(f"{count} {name}" for name, count in counts.items())
         self.stdout.write(f"Re-encrypted: {summary}; the older keys can now be removed from FIELD_ENCRYPTION_KEYS.")
