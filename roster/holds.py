@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from roster.feed import SchoolDocument
+from roster.feed.shape import clean_text
 from roster.feed.validation import mutation_timestamp
 from roster.models import (
     Appointment,
@@ -57,12 +58,6 @@ class Held:
     school_id: int
     reasons: list[str]
     summary: dict = field(default_factory=dict)
-
-
-def clean_text(value) -> str:
-    """The feed's text as the import stores it (``roster.importer.rows.clean_text``, which this
-    module cannot import: the importer imports this module)."""
-    return "" if value is None else str(value).strip()
 
 
 # --- The rule ---------------------------------------------------------------------------------

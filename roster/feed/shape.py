@@ -32,6 +32,12 @@ BOOL = "bool"
 KEYS = "keys"  # a list of text
 
 
+def clean_text(value: Any) -> str:
+    """A text field of the feed as the roster stores it: absent is empty, surrounding space gone
+    (the importer and the held-night check read the feed alike)."""
+    return "" if value is None else str(value).strip()
+
+
 class Field(NamedTuple):
     """One known field of the feed: its kind (one of the kinds above, an object — a dict of fields —
     or a list of one such object), the most characters a text may have, the model field the

@@ -10,7 +10,7 @@ from typing import Any
 from django.utils.dateparse import parse_date
 
 from roster.bulk import delete_pks, insert_rows
-from roster.feed.shape import DATE, TEXT
+from roster.feed.shape import DATE, TEXT, clean_text
 from roster.models import School
 
 
@@ -26,10 +26,6 @@ class ApplyResult:
     @property
     def changed(self) -> bool:
         return any(n for counter in (self.created, self.updated, self.deactivated) for n in counter.values())
-
-
-def clean_text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
 
 
 def stored_values(item: dict, fields: tuple) -> tuple:
