@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
@@ -208,10 +209,14 @@ def _current_levels(school: School) -> tuple[list[Group], dict[int, set[str]]]:
     return groups, levels
 
 
-def build_plan(school: School, today: dt.date | None = None, *, for_update: bool = False) -> NewYearPlan | None:
+def build_plan(
+    school: School, today: dt.date | None = None, *, for_update: bool = False, only: Collection[int] | None = None
+) -> NewYearPlan | None:
     """Every proposal for the coming school year, in a fixed number of queries.
 
-    With ``for_update`` the target licences are locked (inside the caller's transaction).
+    With ``for_update`` the target licences are locked (inside the caller's transaction). With
+    ``only`` the plan still lists every target licence, but proposes only for those it names
+    (the page renders each licence's card on its own, ``licenses.page_cache``).
     """
     today = today or timezone.localdate()
     current = season(school, today)
@@ -225,8 +230,10 @@ def build_plan(school: School, today: dt.date | None = None, *, for_update: bool
         targets, key=lambda lic: (lic.product.method.name, lic.product.product_type, lic.product.name, lic.pk)
     )
     plan.licences = [LicencePlan(licence=licence) for licence in targets]
-    if not targets or plan.stale:
+    proposing = [item for item in plan.licences if only is None or item.licence.pk in only]
+    if not proposing or plan.stale:
         return plan
+    targets = [item.licence for item in proposing]
     product_ids = {lic.product_id for lic in targets}
     groups, levels_now = _current_levels(school)
     by_id = {g.pk: g for g in groups}
@@ -285,7 +292,7 @@ def build_plan(school: School, today: dt.date | None = None, *, for_update: bool
             jaargroep=level,
         )
 
-    for item in plan.licences:
+    for item in proposing:
         licence = item.licence
         covers = set(licence.product.year_levels)
         if item.is_per_group:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
 from django.db.models import Count, Exists, F, OuterRef
@@ -36,8 +37,15 @@ class YearOfRows:
     rows: list
 
 
+@dataclass(frozen=True)
+class LicenceCard:
+    """A place for one licence's card, when the card itself is rendered elsewhere."""
+
+    licence: Licence
+
+
 def by_school_year(rows: list, today: dt.date) -> list[YearOfRows]:
-    """``rows`` (in ``current_licences`` order, so year by year) split per school year."""
+    """``rows`` (each with a ``licence``, in ``current_licences`` order, so year by year) split per school year."""
     this_year = school_year_of(today)
     when = {this_year: "current", next_school_year(this_year): "next"}
     years: list[YearOfRows] = []
@@ -111,8 +119,12 @@ class PupilLicenceRow:
         return percent(self.used, self.licence.seats, when_empty=100, capped=False)
 
 
-def pupil_licence_rows(school: School, today: dt.date) -> list[PupilLicenceRow]:
-    licences = list(current_licences(school, LicenceKind.PER_PUPIL, today))
+def pupil_licence_rows(school: School, today: dt.date, only: Collection[int] | None = None) -> list[PupilLicenceRow]:
+    """Every current per-pupil licence with its seats, or only the licences ``only`` names."""
+    licences = current_licences(school, LicenceKind.PER_PUPIL, today)
+    if only is not None:
+        licences = licences.filter(pk__in=only)
+    licences = list(licences)
     seats: dict[int, list[SeatLine]] = defaultdict(list)
     # Plain tuples, not model instances: the largest school has hundreds of seats per page.
     for licence_id, pupil_id, first, infix, last, active, group_name, las_key, basispoort_id in (
@@ -171,9 +183,14 @@ def _full_warning(licence: Licence) -> Attention:
     )
 
 
-def seat_warnings(rows: list[PupilLicenceRow]) -> list[Attention]:
-    """Per-pupil licences with no seat left."""
-    return [_full_warning(row.licence) for row in rows if row.available == 0]
+def with_seats_used(school: School, today: dt.date):
+    """``current_licences`` of the per-pupil kind, each with ``used``: its seats taken (one query)."""
+    return current_licences(school, LicenceKind.PER_PUPIL, today).annotate(used=Count("seats_taken"))
+
+
+def seat_warnings(licences: list[Licence]) -> list[Attention]:
+    """Per-pupil licences with no seat left (``licences`` from :func:`with_seats_used`)."""
+    return [_full_warning(licence) for licence in licences if licence.seats_left(licence.used) == 0]
 
 
 # A group works from the paper or the digital basis of a method, never both: either covers it.
@@ -241,11 +258,7 @@ def _basis_name(product) -> str:
 
 def warnings(school: School, today: dt.date) -> list[Attention]:
     """Everything a coordinator should act on before teachers notice (for Beheer home)."""
-    full = (
-        current_licences(school, LicenceKind.PER_PUPIL, today)
-        .annotate(used=Count("seats_taken"))
-        .filter(used__gte=F("seats"))
-    )
+    full = with_seats_used(school, today).filter(used__gte=F("seats"))
     return [_full_warning(licence) for licence in full] + coverage_warnings(school, group_licence_rows(school, today))
 
 
