@@ -209,15 +209,19 @@ def _current_levels(school: School) -> tuple[list[Group], dict[int, set[str]]]:
     return groups, levels
 
 
-def build_plan(
-    school: School, today: dt.date | None = None, *, for_update: bool = False, only: Collection[int] | None = None
-) -> NewYearPlan | None:
+def build_plan(school: School, today: dt.date | None = None, *, for_update: bool = False) -> NewYearPlan | None:
     """Every proposal for the coming school year, in a fixed number of queries.
 
-    With ``for_update`` the target licences are locked (inside the caller's transaction). With
-    ``only`` the plan still lists every target licence, but proposes only for those it names
-    (the page renders each licence's card on its own, ``licenses.page_cache``).
+    With ``for_update`` the target licences are locked (inside the caller's transaction).
     """
+    plan = plan_outline(school, today, for_update=for_update)
+    if plan is not None:
+        propose(plan, school)
+    return plan
+
+
+def plan_outline(school: School, today: dt.date | None = None, *, for_update: bool = False) -> NewYearPlan | None:
+    """The season and every target licence, without proposals yet (``propose`` adds them)."""
     today = today or timezone.localdate()
     current = season(school, today)
     if current is None:
@@ -230,9 +234,16 @@ def build_plan(
         targets, key=lambda lic: (lic.product.method.name, lic.product.product_type, lic.product.name, lic.pk)
     )
     plan.licences = [LicencePlan(licence=licence) for licence in targets]
+    return plan
+
+
+def propose(plan: NewYearPlan, school: School, only: Collection[int] | None = None) -> None:
+    """Fill in the proposals of ``plan``'s licences, or only of those ``only`` names (the page
+    renders each licence's card on its own, ``licenses.page_cache``)."""
+    current = plan.season
     proposing = [item for item in plan.licences if only is None or item.licence.pk in only]
     if not proposing or plan.stale:
-        return plan
+        return
     targets = [item.licence for item in proposing]
     product_ids = {lic.product_id for lic in targets}
     groups, levels_now = _current_levels(school)
@@ -342,4 +353,3 @@ def build_plan(
                 else:
                     item.no_room.append(line)
     plan.declined = set(DeclinedProposal.objects.filter(licence__in=targets).values_list("key", flat=True))
-    return plan

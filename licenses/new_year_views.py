@@ -45,7 +45,7 @@ def new_school_year(request: HttpRequest, school_id: int) -> HttpResponse:
 
     def render_cards(current: page_cache.Stamp) -> str:
         today = timezone.localdate()
-        plan = new_year.build_plan(school, today, only=())  # the season and the licences, no proposals
+        plan = new_year.plan_outline(school, today)
         cards = {}
         if plan and not plan.stale:
             cards = page_cache.licence_cards(
@@ -54,7 +54,7 @@ def new_school_year(request: HttpRequest, school_id: int) -> HttpResponse:
                 current,
                 # A card proposes again this year's links and seats of its product.
                 {item.licence.pk: current.of_product(item.licence.product_id) for item in plan.licences},
-                lambda ids: _new_year_cards(school, today, ids),
+                lambda ids: _new_year_cards(school, plan, ids),
                 extra=roster_changed,
             )
         return render_to_string(
@@ -76,9 +76,9 @@ def new_school_year(request: HttpRequest, school_id: int) -> HttpResponse:
     return render(request, "licenses/new_year.html", access.context(cards=cards, subtab="nieuw_schooljaar"))
 
 
-def _new_year_cards(school, today, licence_ids: list[int]) -> dict[int, str]:
-    """The cards of these licences of the coming school year, by licence id: their proposals."""
-    plan = new_year.build_plan(school, today, only=licence_ids)
+def _new_year_cards(school, plan, licence_ids: list[int]) -> dict[int, str]:
+    """The cards of these licences of ``plan`` (an outline), by licence id: their proposals."""
+    new_year.propose(plan, school, only=licence_ids)
     fragments.new_year_parts(plan)
     return {
         item.licence.pk: render_to_string("licenses/_new_year_card.html", {"item": item})

@@ -75,7 +75,7 @@ def group_licence_rows(school: School, today: dt.date) -> list[GroupLicenceRow]:
     rows = []
     for licence in licences:
         ids = linked[licence.pk]
-        unlinked = [g for g in groups if g.pk not in ids]
+        unlinked = [g for pk, g in by_id.items() if pk not in ids]  # by_id keeps the groups' order
         meant_for = set(licence.product.year_levels)
         levels = {g.jaargroep for g in unlinked if g.jaargroep}
         rows.append(
@@ -226,13 +226,16 @@ def coverage_messages(rows: list[GroupLicenceRow], levels_by_group: dict[int, se
         first.setdefault(key, row.licence)
         wanted[key].update(product.year_levels)
         covered[key].update(g.pk for g in row.linked)
-        groups.update({g.pk: g for g in row.linked + row.unlinked if not g.is_subgroup})
-    ordered = sorted(groups.values(), key=lambda g: (_level_key(g.jaargroep), g.name))
+        if not groups:  # every row lists all of the school's groups, linked or not
+            groups.update({g.pk: g for g in row.linked + row.unlinked if not g.is_subgroup})
+    # Plain tuples: the largest school looks at every group for each of its products.
+    ordered = [
+        (pk, group.name, levels_by_group.get(pk, set()))
+        for pk, group in sorted(groups.items(), key=lambda item: (_level_key(item[1].jaargroep), item[1].name))
+    ]
     messages = []
     for key, name in names.items():
-        missing = [
-            g.name for g in ordered if g.pk not in covered[key] and levels_by_group.get(g.pk, set()) & wanted[key]
-        ]
+        missing = [group for pk, group, levels in ordered if pk not in covered[key] and levels & wanted[key]]
         if missing:
             messages.append(
                 Attention(
