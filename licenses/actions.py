@@ -105,6 +105,7 @@ def link_groups(
             actor,
         )
         if new:
+            page_cache.bump_licences([licence.pk])
             announce_licences_changed(school)
     return new, [g for g in groups if g.pk in already]
 
@@ -148,6 +149,7 @@ def unlink_group(*, school: School, licence_id: int, group_id: int, actor: Actor
             ),
             actor,
         )
+        page_cache.bump_licences([licence.pk])
         announce_licences_changed(school)
     return Outcome.DONE
 
@@ -183,6 +185,7 @@ def assign_seat(
             ),
             actor,
         )
+        page_cache.bump_licences([licence.pk])
         announce_licences_changed(school)
     return SeatAssigned(Outcome.DONE, pupil, licence)
 
@@ -205,6 +208,7 @@ def release_seat(*, school: School, licence_id: int, pupil_id: int, actor: Actor
             ),
             actor,
         )
+        page_cache.bump_licences([licence.pk])
         announce_licences_changed(school)
     return Outcome.DONE
 
@@ -436,19 +440,21 @@ def apply_new_year(
         GroupLink.objects.bulk_create(group_links)
         Seat.objects.bulk_create(seats)
         records.record_many(events, actor)
-        declined = _remember_unticked(school, plan, proposals, unticked=seen - chosen, ticked=chosen)
+        declined, ticked_again = _remember_unticked(school, plan, proposals, unticked=seen - chosen, ticked=chosen)
+        # Only the cards of the licences linked now, or whose proposals now show (un)ticked.
+        page_cache.bump_licences(
+            [row.licence_id for row in [*group_links, *seats]] + [_licence_of(key) for key in declined + ticked_again]
+        )
         if group_links or seats:
             announce_licences_changed(school)
-        elif declined:
-            page_cache.bump([school.pk])  # the page shows them unticked now
-    return Applied(groups=len(group_links), pupils=len(seats), declined=declined)
+    return Applied(groups=len(group_links), pupils=len(seats), declined=len(declined))
 
 
 def _remember_unticked(
     school: School, plan: NewYearPlan, proposals: dict, *, unticked: set[str], ticked: set[str]
-) -> int:
+) -> tuple[list[str], list[str]]:
     """Remember the proposals left unticked (only current ones), forget those ticked again;
-    returns how many are remembered that were not before."""
+    returns the keys remembered that were not before, and those forgotten."""
     new = sorted((unticked & proposals.keys()) - plan.declined)
     DeclinedProposal.objects.bulk_create(
         [DeclinedProposal(school=school, licence=proposals[key][0].licence, key=key) for key in new],
@@ -457,7 +463,12 @@ def _remember_unticked(
     again = ticked & plan.declined
     if again:
         DeclinedProposal.objects.filter(licence__school=school, key__in=again).delete()
-    return len(new)
+    return new, sorted(again)
+
+
+def _licence_of(key: str) -> int:
+    """The licence a proposal key names (``g-<licence>-<group>`` or ``p-<licence>-<pupil>``)."""
+    return int(KEY_RE.match(key)[2])
 
 
 def _already_linked(plan: NewYearPlan) -> set[str]:

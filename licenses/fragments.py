@@ -152,13 +152,26 @@ def year_suffix(school_year: str) -> str:
     return f'<span class="visually-hidden"> – {escape(_("schooljaar %(year)s") % {"year": school_year})}</span>'
 
 
-def group_cards(school_id: int, years: list[YearOfRows], csrf_token: str) -> SafeString:
-    """The <section> card of every per-group licence: facts, linked groups, the link forms,
-    under a heading per school year (this year first).
+def year_cards(years: list[YearOfRows], cards: dict[int, str]) -> SafeString:
+    """The licences' cards (``cards``, by licence id, safe HTML) under a heading per school year."""
+    parts = []
+    for year in years:
+        parts.append(year_heading(year))
+        parts.extend(cards[row.licence.pk] for row in year.rows)
+    # The headings escape their text; the cards are safe HTML from this module or a template.
+    return mark_safe("\n".join(parts))  # noqa: S308
+
+
+def joined(cards: Iterable[str]) -> SafeString:
+    """Cards (safe HTML, from this module or a template), one after the other."""
+    return mark_safe("\n".join(cards))  # noqa: S308
+
+
+def group_cards(school_id: int, rows: list[GroupLicenceRow], csrf_token: str) -> dict[int, SafeString]:
+    """The <section> card of each per-group licence, by licence id: facts, linked groups, the link forms.
 
     ``csrf_token`` goes into both forms as it is (``page_cache.CSRF_PLACEHOLDER`` while cached).
     """
-    rows = [row for year in years for row in year.rows]
     group_options(rows)
     t = {
         key: escape(text)
@@ -179,12 +192,8 @@ def group_cards(school_id: int, years: list[YearOfRows], csrf_token: str) -> Saf
     csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
     # One reverse(); each licence's id goes where the probe has 0.
     head, tail = (escape(part) for part in reverse("licence_link_groups", args=[school_id, 0]).split("/0/", 1))
-    cards = []
-    starts = {id(year.rows[0]): year for year in years}
+    cards = {}
     for row in rows:
-        year = starts.get(id(row))
-        if year is not None:
-            cards.append(year_heading(year))
         licence, product = row.licence, row.licence.product
         pk = int(licence.pk)
         action = f"{head}/{pk:d}/{tail}"
@@ -212,7 +221,9 @@ def group_cards(school_id: int, years: list[YearOfRows], csrf_token: str) -> Saf
             )
         else:
             forms = f'<p class="muted">{t["all"]}</p>'
-        cards.append(
+        # Every value here went through html.escape (or is an int formatted with :d); the option
+        # lists and chips come from the functions above, which escape theirs.
+        cards[pk] = mark_safe(  # noqa: S308
             f'<section class="card licence" id="licentie-{pk:d}" aria-labelledby="licentie-{pk:d}-titel">\n'
             f'<h3 id="licentie-{pk:d}-titel">{escape(product.name)}{year_suffix(licence.school_year)}</h3>\n'
             '<dl class="facts">\n'
@@ -221,9 +232,7 @@ def group_cards(school_id: int, years: list[YearOfRows], csrf_token: str) -> Saf
             f"<dt>{t['year']}</dt><dd>{escape(licence.school_year)}</dd>\n"
             f"<dt>{t['linked']}</dt>\n<dd>{linked}</dd>\n</dl>\n{forms}\n</section>"
         )
-    # Every value above went through html.escape (or is an int formatted with :d); the option
-    # lists and chips come from the functions above, which escape theirs.
-    return mark_safe("\n".join(cards))  # noqa: S308
+    return cards
 
 
 CARD_MESSAGE_TAG = "licentie-"

@@ -240,6 +240,27 @@ class PageStamp(models.Model):
         return f"{self.scope}/{self.slot}: {self.token}"
 
 
+class CardStamp(models.Model):
+    """What one licence's cached card on the licence pages was rendered from (``licenses.page_cache``).
+
+    A link or seat change replaces the token of the licence it changed, inside the changing
+    transaction, so only that licence's cards are rendered again; a licence without a row was
+    never changed since its school's ``PageStamp`` tokens were made.
+    """
+
+    licence = models.OneToOneField(
+        Licence, verbose_name=_("licentie"), on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    token = models.UUIDField(_("stempel"))
+
+    class Meta:
+        verbose_name = _("stempel van een licentiekaart")
+        verbose_name_plural = _("stempels van licentiekaarten")
+
+    def __str__(self) -> str:
+        return f"{self.licence_id}: {self.token}"
+
+
 class DepartedSeat(models.Model):
     """A seat the import freed when its pupil left the school, remembered so that it comes back
     when the pupil returns in the same school year (``licenses.actions``). ``no_room_at`` is set

@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
@@ -213,6 +214,14 @@ def build_plan(school: School, today: dt.date | None = None, *, for_update: bool
 
     With ``for_update`` the target licences are locked (inside the caller's transaction).
     """
+    plan = plan_outline(school, today, for_update=for_update)
+    if plan is not None:
+        propose(plan, school)
+    return plan
+
+
+def plan_outline(school: School, today: dt.date | None = None, *, for_update: bool = False) -> NewYearPlan | None:
+    """The season and every target licence, without proposals yet (``propose`` adds them)."""
     today = today or timezone.localdate()
     current = season(school, today)
     if current is None:
@@ -225,8 +234,17 @@ def build_plan(school: School, today: dt.date | None = None, *, for_update: bool
         targets, key=lambda lic: (lic.product.method.name, lic.product.product_type, lic.product.name, lic.pk)
     )
     plan.licences = [LicencePlan(licence=licence) for licence in targets]
-    if not targets or plan.stale:
-        return plan
+    return plan
+
+
+def propose(plan: NewYearPlan, school: School, only: Collection[int] | None = None) -> None:
+    """Fill in the proposals of ``plan``'s licences, or only of those ``only`` names (the page
+    renders each licence's card on its own, ``licenses.page_cache``)."""
+    current = plan.season
+    proposing = [item for item in plan.licences if only is None or item.licence.pk in only]
+    if not proposing or plan.stale:
+        return
+    targets = [item.licence for item in proposing]
     product_ids = {lic.product_id for lic in targets}
     groups, levels_now = _current_levels(school)
     by_id = {g.pk: g for g in groups}
@@ -285,7 +303,7 @@ def build_plan(school: School, today: dt.date | None = None, *, for_update: bool
             jaargroep=level,
         )
 
-    for item in plan.licences:
+    for item in proposing:
         licence = item.licence
         covers = set(licence.product.year_levels)
         if item.is_per_group:
@@ -335,4 +353,3 @@ def build_plan(school: School, today: dt.date | None = None, *, for_update: bool
                 else:
                     item.no_room.append(line)
     plan.declined = set(DeclinedProposal.objects.filter(licence__in=targets).values_list("key", flat=True))
-    return plan

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from licenses import actions, fragments, new_year, page_cache
 from licenses.actions import Applied, LinkRefused
+from licenses.models import LicenceKind
 from roster.access import school_for_request
 
 
@@ -39,20 +40,51 @@ def new_school_year(request: HttpRequest, school_id: int) -> HttpResponse:
             messages.add_message(request, level, summary(applied))
         return redirect(here)
     school = access.school
-
-    def render_cards() -> str:
-        plan = new_year.build_plan(school, timezone.localdate())
-        if plan:
-            fragments.new_year_parts(plan)
-        return render_to_string(
-            "licenses/_new_year_cards.html",
-            {"school": school, "subtab": "nieuw_schooljaar", "plan": plan, **page_cache.csrf_context()},
-        )
-
     # The roster's school year (from the last change in Basispoort) decides what is proposed.
     roster_changed = school.mutation_timestamp.isoformat() if school.mutation_timestamp else ""
-    cards = page_cache.cards(request, "nieuw_schooljaar", school.pk, render_cards, extra=roster_changed)
+
+    def render_cards(current: page_cache.Stamp) -> str:
+        today = timezone.localdate()
+        plan = new_year.plan_outline(school, today)
+        cards = {}
+        if plan and not plan.stale:
+            cards = page_cache.licence_cards(
+                "nieuw_schooljaar",
+                school.pk,
+                current,
+                # A card proposes again this year's links and seats of its product.
+                {item.licence.pk: current.of_product(item.licence.product_id) for item in plan.licences},
+                lambda ids: _new_year_cards(school, plan, ids),
+                extra=roster_changed,
+            )
+        return render_to_string(
+            "licenses/_new_year_cards.html",
+            {
+                "school": school,
+                "subtab": "nieuw_schooljaar",
+                "plan": plan,
+                "cards_html": fragments.joined(cards[item.licence.pk] for item in plan.licences) if cards else "",
+                # Each proposal is one ticked or unticked box in its card.
+                "proposal_count": sum(html.count('name="voorstel"') for html in cards.values()),
+                **page_cache.csrf_context(),
+            },
+        )
+
+    cards = page_cache.cards(
+        request, "nieuw_schooljaar", school.pk, render_cards, kinds=LicenceKind.values, extra=roster_changed
+    )
     return render(request, "licenses/new_year.html", access.context(cards=cards, subtab="nieuw_schooljaar"))
+
+
+def _new_year_cards(school, plan, licence_ids: list[int]) -> dict[int, str]:
+    """The cards of these licences of ``plan`` (an outline), by licence id: their proposals."""
+    new_year.propose(plan, school, only=licence_ids)
+    fragments.new_year_parts(plan)
+    return {
+        item.licence.pk: render_to_string("licenses/_new_year_card.html", {"item": item})
+        for item in plan.licences
+        if item.licence.pk in licence_ids
+    }
 
 
 def summary(applied: Applied) -> str:

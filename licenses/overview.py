@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
 from django.db.models import Count, Exists, F, OuterRef
@@ -36,8 +37,15 @@ class YearOfRows:
     rows: list
 
 
+@dataclass(frozen=True)
+class LicenceCard:
+    """A place for one licence's card, when the card itself is rendered elsewhere."""
+
+    licence: Licence
+
+
 def by_school_year(rows: list, today: dt.date) -> list[YearOfRows]:
-    """``rows`` (in ``current_licences`` order, so year by year) split per school year."""
+    """``rows`` (each with a ``licence``, in ``current_licences`` order, so year by year) split per school year."""
     this_year = school_year_of(today)
     when = {this_year: "current", next_school_year(this_year): "next"}
     years: list[YearOfRows] = []
@@ -67,7 +75,7 @@ def group_licence_rows(school: School, today: dt.date) -> list[GroupLicenceRow]:
     rows = []
     for licence in licences:
         ids = linked[licence.pk]
-        unlinked = [g for g in groups if g.pk not in ids]
+        unlinked = [g for pk, g in by_id.items() if pk not in ids]  # by_id keeps the groups' order
         meant_for = set(licence.product.year_levels)
         levels = {g.jaargroep for g in unlinked if g.jaargroep}
         rows.append(
@@ -111,8 +119,12 @@ class PupilLicenceRow:
         return percent(self.used, self.licence.seats, when_empty=100, capped=False)
 
 
-def pupil_licence_rows(school: School, today: dt.date) -> list[PupilLicenceRow]:
-    licences = list(current_licences(school, LicenceKind.PER_PUPIL, today))
+def pupil_licence_rows(school: School, today: dt.date, only: Collection[int] | None = None) -> list[PupilLicenceRow]:
+    """Every current per-pupil licence with its seats, or only the licences ``only`` names."""
+    licences = current_licences(school, LicenceKind.PER_PUPIL, today)
+    if only is not None:
+        licences = licences.filter(pk__in=only)
+    licences = list(licences)
     seats: dict[int, list[SeatLine]] = defaultdict(list)
     # Plain tuples, not model instances: the largest school has hundreds of seats per page.
     for licence_id, pupil_id, first, infix, last, active, group_name, las_key, basispoort_id in (
@@ -171,9 +183,14 @@ def _full_warning(licence: Licence) -> Attention:
     )
 
 
-def seat_warnings(rows: list[PupilLicenceRow]) -> list[Attention]:
-    """Per-pupil licences with no seat left."""
-    return [_full_warning(row.licence) for row in rows if row.available == 0]
+def with_seats_used(school: School, today: dt.date):
+    """``current_licences`` of the per-pupil kind, each with ``used``: its seats taken (one query)."""
+    return current_licences(school, LicenceKind.PER_PUPIL, today).annotate(used=Count("seats_taken"))
+
+
+def seat_warnings(licences: list[Licence]) -> list[Attention]:
+    """Per-pupil licences with no seat left (``licences`` from :func:`with_seats_used`)."""
+    return [_full_warning(licence) for licence in licences if licence.seats_left(licence.used) == 0]
 
 
 # A group works from the paper or the digital basis of a method, never both: either covers it.
@@ -209,13 +226,16 @@ def coverage_messages(rows: list[GroupLicenceRow], levels_by_group: dict[int, se
         first.setdefault(key, row.licence)
         wanted[key].update(product.year_levels)
         covered[key].update(g.pk for g in row.linked)
-        groups.update({g.pk: g for g in row.linked + row.unlinked if not g.is_subgroup})
-    ordered = sorted(groups.values(), key=lambda g: (_level_key(g.jaargroep), g.name))
+        if not groups:  # every row lists all of the school's groups, linked or not
+            groups.update({g.pk: g for g in row.linked + row.unlinked if not g.is_subgroup})
+    # Plain tuples: the largest school looks at every group for each of its products.
+    ordered = [
+        (pk, group.name, levels_by_group.get(pk, set()))
+        for pk, group in sorted(groups.items(), key=lambda item: (_level_key(item[1].jaargroep), item[1].name))
+    ]
     messages = []
     for key, name in names.items():
-        missing = [
-            g.name for g in ordered if g.pk not in covered[key] and levels_by_group.get(g.pk, set()) & wanted[key]
-        ]
+        missing = [group for pk, group, levels in ordered if pk not in covered[key] and levels & wanted[key]]
         if missing:
             messages.append(
                 Attention(
@@ -241,11 +261,7 @@ def _basis_name(product) -> str:
 
 def warnings(school: School, today: dt.date) -> list[Attention]:
     """Everything a coordinator should act on before teachers notice (for Beheer home)."""
-    full = (
-        current_licences(school, LicenceKind.PER_PUPIL, today)
-        .annotate(used=Count("seats_taken"))
-        .filter(used__gte=F("seats"))
-    )
+    full = with_seats_used(school, today).filter(used__gte=F("seats"))
     return [_full_warning(licence) for licence in full] + coverage_warnings(school, group_licence_rows(school, today))
 
 

@@ -2,17 +2,24 @@
 
 "Licenties per groep", "Licenties per kind" and "Nieuw schooljaar" spend most of their time
 on the licence cards: hundreds of rows for the largest school. Those cards are the same for
-every coordinator of a school, so they are kept in the ``pages`` cache under a key made of
+every coordinator of a school, so they are kept in the ``pages`` cache, in two layers:
 
-- the page, the school and the language;
-- the school's and the catalogue's ``PageStamp`` tokens: every change to what the cards show
-  (links, seats, the roster import, back-office edits of licences and the catalogue, the
-  year-level snapshot, key rotation) replaces a token inside its own transaction
-  (``licenses.receivers``, ``bump``), so a request that reads the new token also reads the new
-  data, and what was rendered before is never asked for again;
-- the date (which school years are current) and anything else the caller names;
-- a digest of the templates and the code that render the cards, so a release never serves
-  what the previous one rendered.
+- each licence's card, under a key of the tokens it was rendered from: the school's and the
+  catalogue's ``PageStamp`` tokens, which the roster import, back-office edits of licences and
+  the catalogue, the year-level snapshot and key rotation replace (``bump``), and the
+  ``CardStamp`` token of the licence itself, which a coordinator's link, unlink, seat, release
+  or Nieuw schooljaar replaces (``bump_licences``); a card of "Nieuw schooljaar" also names the
+  tokens of this year's licences of the same product, whose links it proposes again;
+- the whole part of a page (heading, points for attention, the cards under their school
+  years), under a key of the school's tokens and those of every licence the page shows.
+
+Every token is replaced inside the transaction that makes the change, so a request that reads
+the new token also reads the new data, and what was rendered before is never asked for again.
+So a coordinator's change costs the next visit only the cards it touched (``licence_cards``)
+and the page around them; the other cards come from the cache. Each key also holds the page,
+the school, the language, the date (which school years are current), anything else the caller
+names, and a digest of the templates and the code that render the cards, so a release never
+serves what the previous one rendered.
 
 Every entry is found under a key that names exactly what it shows, so an entry never goes
 stale: it is only no longer asked for. That lets each process keep the entries it served last
@@ -32,7 +39,8 @@ import logging
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import caches
@@ -43,7 +51,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from redis.exceptions import RedisError
 
-from licenses.models import PageStamp
+from licenses.models import CardStamp, Licence, PageStamp
+from roster.school_year import previous_school_year, school_year_of
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +68,8 @@ _SOURCES = [
     "templates/licenses/_group_cards.html",
     "templates/licenses/_pupil_cards.html",
     "templates/licenses/_new_year_cards.html",
+    "templates/licenses/_pupil_card.html",
+    "templates/licenses/_new_year_card.html",
     "templates/licenses/_warnings.html",
     "templates/licenses/_subtabs.html",
     "licenses/fragments.py",
@@ -74,6 +85,8 @@ _SOURCES = [
 ]
 _digest: str | None = None
 _TABLE = PageStamp._meta.db_table
+_CARDS = CardStamp._meta.db_table
+_LICENCES = Licence._meta.db_table
 
 
 def _code_digest() -> str:
@@ -106,6 +119,23 @@ def bump_imported(school_ids: list[int]) -> None:
     A school without slots has nothing cached: its first render makes new tokens anyway.
     """
     PageStamp.objects.filter(scope__in=school_ids, slot=PageStamp.SLOTS - 1).update(token=uuid.uuid4())
+
+
+def bump_licences(licence_ids: Iterable[int]) -> None:
+    """Give these licences a new ``CardStamp`` token: only their cards are rendered again.
+
+    Call it inside the transaction that changes the licences' links or seats (one statement).
+    """
+    rows = [(licence_id, uuid.uuid4()) for licence_id in sorted(set(licence_ids))]
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO "{_CARDS}" ("licence_id", "token") VALUES '  # noqa: S608 - the model's own table
+            + ", ".join(["(%s, %s)"] * len(rows))
+            + ' ON CONFLICT ("licence_id") DO UPDATE SET "token" = EXCLUDED."token"',
+            [value for row in rows for value in row],
+        )
 
 
 def _replace_a_token(scope: int) -> None:
@@ -152,19 +182,75 @@ def _make_slots(scopes: list[int]) -> None:
     )
 
 
-def stamp(school_id: int) -> str:
+@dataclass(frozen=True)
+class LicenceStamp:
+    kind: str
+    product_id: int
+    token: str  # "" while nothing changed the licence's cards on their own
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """The tokens a school's cached parts are valid for."""
+
+    school: str  # a digest of the school's and the catalogue's ``PageStamp`` tokens
+    licences: dict[int, LicenceStamp]  # the school's licences of last school year and later
+
+    def token(self, licence_id: int) -> str:
+        # A licence made after the stamp was read: its card is kept under the school's old tokens,
+        # which its making replaced (``licenses.receivers``), so no later request asks for it.
+        found = self.licences.get(licence_id)
+        return found.token if found else ""
+
+    def of_product(self, product_id: int) -> str:
+        """The tokens of every licence of one product (last year's and later ones)."""
+        return ",".join(f"{pk}={lic.token}" for pk, lic in self.licences.items() if lic.product_id == product_id)
+
+    def of_kinds(self, kinds: Collection[str]) -> str:
+        """A digest of the school's tokens and those of its licences of these kinds."""
+        tokens = [f"{pk}={lic.token}" for pk, lic in self.licences.items() if lic.kind in kinds]
+        return hashlib.sha256(":".join([self.school, *tokens]).encode()).hexdigest()[:32]
+
+
+# The school's and the catalogue's slots and every current licence's card token, in one query:
+# a cached page reads nothing else of the licence data.
+_READ_STAMP = (
+    f'SELECT 0, "scope", "slot", "token", NULL, NULL FROM "{_TABLE}" WHERE "scope" IN (%s, %s) '  # noqa: S608 - the models' own tables
+    f'UNION ALL SELECT 1, l."id", 0, c."token", l."kind", l."product_id" FROM "{_LICENCES}" l '
+    f'LEFT JOIN "{_CARDS}" c ON c."licence_id" = l."id" WHERE l."school_id" = %s AND l."school_year" >= %s '
+    "ORDER BY 1, 2, 3"
+)
+
+
+def stamp(school_id: int) -> Stamp:
     """The tokens the school's cached parts are valid for (one query; a first visit makes them)."""
     scopes = [PageStamp.CATALOGUE, school_id]
 
-    def read() -> list[tuple[int, str]]:
-        return list(PageStamp.objects.filter(scope__in=scopes).order_by("scope", "slot").values_list("scope", "token"))
+    def read() -> list[tuple]:
+        with connection.cursor() as cursor:
+            # Last year's too: "Nieuw schooljaar" proposes their links again until the autumn.
+            last_year = previous_school_year(school_year_of(timezone.localdate()))
+            cursor.execute(_READ_STAMP, [*scopes, school_id, last_year])
+            return cursor.fetchall()
 
-    tokens = read()
-    if {scope for scope, _token in tokens} != set(scopes):
+    rows = read()
+    if {scope for table, scope, *_rest in rows if table == 0} != set(scopes):
         # Never rendered before: tokens of its own, never a key that an earlier database used.
         _make_slots(scopes)
-        tokens = read()
-    return hashlib.sha256("".join(token.hex for _scope, token in tokens).encode()).hexdigest()[:32]
+        rows = read()
+    school = "".join(_hex(token) for table, _scope, _slot, token, _kind, _product in rows if table == 0)
+    return Stamp(
+        school=hashlib.sha256(school.encode()).hexdigest()[:32],
+        licences={
+            pk: LicenceStamp(kind, product_id, _hex(token) if token else "")
+            for table, pk, _slot, token, kind, product_id in rows
+            if table == 1
+        },
+    )
+
+
+def _hex(token) -> str:
+    return token.hex if isinstance(token, uuid.UUID) else str(token).replace("-", "")
 
 
 class _Recent:
@@ -204,35 +290,76 @@ class _Recent:
 _recent = _Recent()
 
 
-def cards(request, page: str, school_id: int, render: Callable[[], str], *, extra: str = "") -> SafeString:
-    """The rendered part ``page`` of this school's page: from the cache, or ``render()`` and kept.
+def cards(
+    request, page: str, school_id: int, render: Callable[[Stamp], str], *, kinds: Collection[str], extra: str = ""
+) -> SafeString:
+    """The rendered part ``page`` of this school's page: from the cache, or ``render(stamp)`` and kept.
 
-    ``render`` must build the part from the database after this call read the stamp, and put
-    ``CSRF_PLACEHOLDER`` where a form needs its token.
+    ``kinds`` are the kinds of licence whose cards the part shows (a seat changed leaves
+    "Licenties per groep" as it was). ``render`` must build the part from the database after
+    this call read the stamp it is given, and put ``CSRF_PLACEHOLDER`` where a form needs its token.
     """
-    key = ":".join(
-        [
-            "licence-cards",
-            page,
-            str(school_id),
-            get_language() or "",
-            stamp(school_id),
-            timezone.localdate().isoformat(),
-            extra,
-            _code_digest(),
-        ]
-    )
+    current = stamp(school_id)
+    key = _key("licence-cards", page, school_id, current.of_kinds(kinds), extra)
     html = _recent.get(key)
     if html is None:
         html = _shared_get(key)
         if html is None:
-            html = str(render())
+            html = str(render(current))
             _shared_set(key, html)
         _recent.put(key, html)
     if CSRF_PLACEHOLDER in html:
         html = html.replace(CSRF_PLACEHOLDER, get_token(request))
     # Rendered by Django templates (autoescaped) or licenses.fragments (every value escaped).
     return mark_safe(html)  # noqa: S308
+
+
+def licence_cards(
+    page: str,
+    school_id: int,
+    current: Stamp,
+    depends: dict[int, str],
+    build: Callable[[list[int]], dict[int, str]],
+    *,
+    extra: str = "",
+) -> dict[int, str]:
+    """Each licence's card of ``page``: kept ones from the cache, the others from ``build(ids)`` and kept.
+
+    ``depends`` maps each licence to the tokens its card is rendered from (``Stamp.token``, or
+    more where a card shows other licences' links); the school's tokens are always part of the key.
+    """
+    keys = {
+        pk: _key("licence-card", page, school_id, f"{current.school}:{pk}:{tokens}", extra)
+        for pk, tokens in depends.items()
+    }
+    found = {pk: html for pk, key in keys.items() if (html := _recent.get(key)) is not None}
+    if len(found) < len(keys):
+        shared = _shared_get_many([key for pk, key in keys.items() if pk not in found])
+        found.update({pk: shared[key] for pk, key in keys.items() if key in shared})
+    missing = [pk for pk in keys if pk not in found]
+    if missing:
+        logger.debug("Licence cards rendered: page=%s school=%s licences=%s", page, school_id, missing)
+        built = {pk: str(html) for pk, html in build(missing).items()}
+        _shared_set_many({keys[pk]: html for pk, html in built.items()})
+        found.update(built)
+    for pk, key in keys.items():
+        _recent.put(key, found[pk])
+    return found
+
+
+def _key(kind: str, page: str, school_id: int, tokens: str, extra: str) -> str:
+    return ":".join(
+        [
+            kind,
+            page,
+            str(school_id),
+            get_language() or "",
+            tokens,
+            timezone.localdate().isoformat(),
+            extra,
+            _code_digest(),
+        ]
+    )
 
 
 def _shared_get(key: str) -> str | None:
@@ -242,6 +369,21 @@ def _shared_get(key: str) -> str | None:
     except RedisError:
         logger.warning("Page cache unreachable; rendering from the database", exc_info=True)
         return None
+
+
+def _shared_get_many(keys: list[str]) -> dict[str, str]:
+    try:
+        return caches[CACHE_ALIAS].get_many(keys)
+    except RedisError:
+        logger.warning("Page cache unreachable; rendering from the database", exc_info=True)
+        return {}
+
+
+def _shared_set_many(entries: dict[str, str]) -> None:
+    try:
+        caches[CACHE_ALIAS].set_many(entries, TIMEOUT_SECONDS)
+    except RedisError:
+        logger.warning("Page cache unreachable; cards not kept", exc_info=True)
 
 
 def _shared_set(key: str, html: str) -> None:

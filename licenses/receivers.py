@@ -10,8 +10,7 @@ from django.db.models.signals import post_delete, post_save
 
 from licenses.actions import licence_ties, release_seats_of_departed_pupils, restore_seats_of_returned_pupils
 from licenses.models import GroupLink, Licence, Method, PageStamp, Product, Seat
-from licenses.page_cache import bump, bump_imported
-from licenses.signals import licences_changed
+from licenses.page_cache import bump, bump_imported, bump_licences
 from roster.models import Group, Pupil
 from roster.signals import pupils_departed, pupils_returned, roster_changed, ties_requested
 
@@ -31,19 +30,20 @@ def ties_for_hold_check(sender, *, school_ids: list[int], group_ids: list[int], 
     return licence_ties(school_ids, group_ids, pupil_ids)
 
 
-def school_pages_changed(sender, *, school_id: int, **kwargs) -> None:
-    """``licences_changed``: a coordinator changed links or seats of the school."""
-    bump([school_id])
-
-
 def schools_imported(sender, *, school_ids: list[int], **kwargs) -> None:
     """``roster_changed``: the import changed people or groups of a chunk's schools."""
     bump_imported(school_ids)
 
 
 def school_row_saved(sender, instance, **kwargs) -> None:
-    """A licence, link, seat, group or pupil saved or deleted one at a time (back office, scripts)."""
+    """A licence, group or pupil saved or deleted one at a time (back office, scripts)."""
     bump([instance.school_id])
+
+
+def licence_row_saved(sender, instance, **kwargs) -> None:
+    """A link or seat saved or deleted one at a time (an action, the import freeing a leaver's
+    seat, the back office): only its licence's cards change."""
+    bump_licences([instance.licence_id])
 
 
 def catalogue_saved(sender, instance, **kwargs) -> None:
@@ -56,8 +56,12 @@ def connect() -> None:
     pupils_returned.connect(restore_seats_of_returned, dispatch_uid="licenses.restore_seats_of_returned")
     ties_requested.connect(ties_for_hold_check, dispatch_uid="licenses.ties_for_hold_check")
     roster_changed.connect(schools_imported, dispatch_uid="licenses.pages.roster")
-    licences_changed.connect(school_pages_changed, dispatch_uid="licenses.pages.licences")
-    for model in (Licence, GroupLink, Seat, Group):
+    # Links and seats a coordinator changes in bulk (bulk_create sends no signal) are stamped by
+    # the action itself (``licenses.actions``, ``bump_licences``).
+    for model in (GroupLink, Seat):
+        post_save.connect(licence_row_saved, sender=model, dispatch_uid=f"licenses.pages.save.{model.__name__}")
+        post_delete.connect(licence_row_saved, sender=model, dispatch_uid=f"licenses.pages.delete.{model.__name__}")
+    for model in (Licence, Group):
         post_save.connect(school_row_saved, sender=model, dispatch_uid=f"licenses.pages.save.{model.__name__}")
         post_delete.connect(school_row_saved, sender=model, dispatch_uid=f"licenses.pages.delete.{model.__name__}")
     # Pupils leave through the import (roster_changed) and the purge of inactive ones, whose seats

@@ -22,11 +22,13 @@ from bingel_admin.htmx import fragment_or_page
 from licenses import actions, fragments, page_cache
 from licenses.models import GroupLink, Licence, LicenceKind, Seat
 from licenses.overview import (
+    LicenceCard,
     by_school_year,
     coverage_warnings,
     group_licence_rows,
     pupil_licence_rows,
     seat_warnings,
+    with_seats_used,
 )
 from roster.access import school_for_request
 from roster.models import Group, Pupil
@@ -56,9 +58,18 @@ def licences_per_group(request: HttpRequest, school_id: int) -> HttpResponse:
     access = school_for_request(request, school_id, coordinator=True)
     school = access.school
 
-    def render_cards() -> str:
+    def render_cards(current: page_cache.Stamp) -> str:
         today = timezone.localdate()
         rows = group_licence_rows(school, today)
+        cards = page_cache.licence_cards(
+            "per_groep",
+            school.pk,
+            current,
+            {row.licence.pk: current.token(row.licence.pk) for row in rows},
+            lambda ids: fragments.group_cards(
+                school.pk, [row for row in rows if row.licence.pk in ids], page_cache.CSRF_PLACEHOLDER
+            ),
+        )
         return render_to_string(
             "licenses/_group_cards.html",
             {
@@ -66,15 +77,14 @@ def licences_per_group(request: HttpRequest, school_id: int) -> HttpResponse:
                 "subtab": "per_groep",
                 "lesson_week_note": LESSON_WEEK_NOTE,
                 "rows": rows,
-                "cards_html": fragments.group_cards(
-                    school.pk, by_school_year(rows, today), page_cache.CSRF_PLACEHOLDER
-                ),
+                "cards_html": fragments.year_cards(by_school_year(rows, today), cards),
                 "warnings": coverage_warnings(school, rows),
             },
         )
 
     cards, left = fragments.place_messages(
-        page_cache.cards(request, "per_groep", school.pk, render_cards), messages.get_messages(request)
+        page_cache.cards(request, "per_groep", school.pk, render_cards, kinds=[LicenceKind.PER_GROUP]),
+        messages.get_messages(request),
     )
     return render(
         request, "licenses/per_group.html", access.context(cards=cards, top_messages=left, subtab="per_groep")
@@ -190,23 +200,41 @@ def licences_per_pupil(request: HttpRequest, school_id: int) -> HttpResponse:
     access = school_for_request(request, school_id, coordinator=True)
     school = access.school
 
-    def render_cards() -> str:
+    def render_cards(current: page_cache.Stamp) -> str:
         today = timezone.localdate()
-        rows = pupil_licence_rows(school, today)
-        for row in rows:
-            row.rows_html = fragments.seat_rows(school.pk, row)
-        years = by_school_year(rows, today)
-        for year in years:
-            year.heading_html = fragments.year_heading(year)
+        licences = list(with_seats_used(school, today))
+        cards = page_cache.licence_cards(
+            "per_kind",
+            school.pk,
+            current,
+            {licence.pk: current.token(licence.pk) for licence in licences},
+            lambda ids: _pupil_cards(school, today, ids),
+        )
+        years = by_school_year([LicenceCard(licence) for licence in licences], today)
         return render_to_string(
             "licenses/_pupil_cards.html",
-            {"school": school, "subtab": "per_kind", "years": years, "warnings": seat_warnings(rows)},
+            {
+                "school": school,
+                "subtab": "per_kind",
+                "cards_html": fragments.year_cards(years, cards),
+                "warnings": seat_warnings(licences),
+            },
         )
 
     cards, left = fragments.place_messages(
-        page_cache.cards(request, "per_kind", school.pk, render_cards), messages.get_messages(request)
+        page_cache.cards(request, "per_kind", school.pk, render_cards, kinds=[LicenceKind.PER_PUPIL]),
+        messages.get_messages(request),
     )
     return render(request, "licenses/per_pupil.html", access.context(cards=cards, top_messages=left, subtab="per_kind"))
+
+
+def _pupil_cards(school, today, licence_ids: list[int]) -> dict[int, str]:
+    """The cards of these per-pupil licences, by licence id: seats used, the linked pupils."""
+    cards = {}
+    for row in pupil_licence_rows(school, today, only=licence_ids):
+        row.rows_html = fragments.seat_rows(school.pk, row)
+        cards[row.licence.pk] = render_to_string("licenses/_pupil_card.html", {"school": school, "row": row})
+    return cards
 
 
 @require_http_methods(["GET", "POST"])
