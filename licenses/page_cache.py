@@ -154,17 +154,32 @@ def _make_slots(scopes: list[int]) -> None:
 
 def stamp(school_id: int) -> str:
     """The tokens the school's cached parts are valid for (one query; a first visit makes them)."""
-    scopes = [PageStamp.CATALOGUE, school_id]
+    return stamps([school_id])[school_id]
 
-    def read() -> list[tuple[int, str]]:
-        return list(PageStamp.objects.filter(scope__in=scopes).order_by("scope", "slot").values_list("scope", "token"))
+
+def stamps(school_ids: Iterable[int]) -> dict[int, str]:
+    """:func:`stamp` of many schools in one query (a first visit of any of them makes theirs)."""
+    scopes = {PageStamp.CATALOGUE, *school_ids}
+
+    def read() -> dict[int, list[str]]:
+        tokens: dict[int, list[str]] = {}
+        for scope, token in (
+            PageStamp.objects.filter(scope__in=scopes).order_by("scope", "slot").values_list("scope", "token")
+        ):
+            tokens.setdefault(scope, []).append(token.hex)
+        return tokens
 
     tokens = read()
-    if {scope for scope, _token in tokens} != set(scopes):
+    if missing := scopes - set(tokens):
         # Never rendered before: tokens of its own, never a key that an earlier database used.
-        _make_slots(scopes)
+        _make_slots(sorted(missing))
         tokens = read()
-    return hashlib.sha256("".join(token.hex for _scope, token in tokens).encode()).hexdigest()[:32]
+    catalogue = "".join(tokens[PageStamp.CATALOGUE])
+    return {
+        scope: hashlib.sha256((catalogue + "".join(own)).encode()).hexdigest()[:32]
+        for scope, own in tokens.items()
+        if scope != PageStamp.CATALOGUE
+    }
 
 
 class _Recent:
@@ -249,6 +264,22 @@ def _shared_set(key: str, html: str) -> None:
         caches[CACHE_ALIAS].set(key, html, TIMEOUT_SECONDS)
     except RedisError:
         logger.warning("Page cache unreachable; part not kept", exc_info=True)
+
+
+def get_many(keys: Iterable[str]) -> dict[str, object]:
+    """Values kept in the shared cache under keys that hold a stamp (Redis down: none found)."""
+    try:
+        return caches[CACHE_ALIAS].get_many(list(keys))
+    except RedisError:
+        logger.warning("Page cache unreachable; reading from the database", exc_info=True)
+        return {}
+
+
+def set_many(values: dict[str, object]) -> None:
+    try:
+        caches[CACHE_ALIAS].set_many(values, TIMEOUT_SECONDS)
+    except RedisError:
+        logger.warning("Page cache unreachable; values not kept", exc_info=True)
 
 
 def csrf_context() -> dict:
