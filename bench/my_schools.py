@@ -247,6 +247,7 @@ def compare(older: Path, rounds: int, repeat: int) -> None:
         for name, script in scripts.items():
             out = subprocess.run(
                 [sys.executable, str(script), "--measure", "--repeat", str(repeat)],
+                cwd=script.parent.parent,  # the set-up puts the working directory on sys.path too
                 check=True,
                 capture_output=True,
                 text=True,
@@ -255,6 +256,7 @@ def compare(older: Path, rounds: int, repeat: int) -> None:
             found[name]["wall"] += result["wall"]
             found[name]["cpu"] += result["cpu"]
             queries[name] = result["queries"]
+            assert result["code"] == str(script.parent.parent), result["code"]
     print(f"load average after: {os.getloadavg()}")
     print("| code | requests | median server time | fastest | app CPU, median | app CPU, least | queries |")
     print("|---|---|---|---|---|---|---|")
@@ -278,7 +280,8 @@ def measure() -> None:
     wall, cpu = timings(client, url, args.repeat)
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
-    print(json.dumps({"wall": wall, "cpu": cpu, "queries": len(queries)}))
+    code = str(Path(facts_of_schools.__code__.co_filename).parent.parent)  # which checkout served
+    print(json.dumps({"wall": wall, "cpu": cpu, "queries": len(queries), "code": code}))
 
 
 def main() -> None:

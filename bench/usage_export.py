@@ -148,7 +148,7 @@ def measure(fmt: str) -> dict:
         client.get(reverse("admin:index")).status_code == 200
     )  # the admin's own first-request work is not the download's
     gc.collect()
-    before = rss()
+    before, peak_before = rss(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     highest = [before]
     done = threading.Event()
 
@@ -179,7 +179,9 @@ def measure(fmt: str) -> dict:
         "queries": len(queries),
         "rss_before": before,
         "rss_peak": max(highest[0], rss()),
+        "maxrss_before": peak_before,
         "maxrss_process": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "sql": [query["sql"][:60] for query in queries.captured_queries],
     }
 
 
@@ -212,7 +214,11 @@ def main() -> None:
             flush=True,
         )
         if r["rows"] is not None:
-            print(f"  (csv rows: {r['rows']:,}; process's highest RSS {r['maxrss_process'] / mb:.0f} MB)")
+            print(f"  (csv rows: {r['rows']:,})")
+        print(
+            f"  ({fmt}: the process's highest RSS before the download {r['maxrss_before'] / mb:.0f} MB, "
+            f"after it {r['maxrss_process'] / mb:.0f} MB; queries: {r['sql']})"
+        )
     print(f"load average after: {os.getloadavg()}")
 
 
