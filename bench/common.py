@@ -9,8 +9,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def setup_django(database_name: str, allowed_hosts: str = "127.0.0.1") -> str:
-    """Point Django at ``database_name`` (or BENCH_DATABASE_URL), recreate that database, set Django up."""
+def setup_django(database_name: str, allowed_hosts: str = "127.0.0.1", *, recreate: bool = True) -> str:
+    """Point Django at ``database_name`` (or BENCH_DATABASE_URL), recreate that database (unless a
+    measuring subprocess reads what its parent built), set Django up."""
     sys.path.insert(0, str(ROOT))
     url = os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{database_name}")
     os.environ.update(
@@ -20,7 +21,8 @@ def setup_django(database_name: str, allowed_hosts: str = "127.0.0.1") -> str:
         DJANGO_ENV="development",
         ALLOWED_HOSTS=allowed_hosts,
     )
-    _recreate(url)
+    if recreate:
+        _recreate(url)
     import django
 
     django.setup()

@@ -11,6 +11,11 @@ all of them, then measures
    extrapolated to the 6,057 schools of the back office's export.
 
 Run with `make bench-my-schools`. Prints the load average before and after, and a Markdown table.
+
+``--compare DIR`` measures older code against this checkout's, interleaved: DIR is a checkout of
+the older code with this file and ``bench/common.py`` copied into its ``bench/``; after building
+the schools, a fresh process of each checkout in turn serves ``--rounds`` rounds of requests on
+the same database, so both meet the same load.
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ from __future__ import annotations
 import argparse
 import cProfile
 import datetime as dt
+import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,8 +34,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import setup_django
 
-os.environ.pop("REDIS_URL", None)  # this page keeps nothing in a cache
-setup_django("bingel_bench_my_schools", allowed_hosts="127.0.0.1,testserver")
+MEASURING = "--measure" in sys.argv
+# The page keeps its pupils' year levels in the pages cache, Redis as in production.
+os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+setup_django("bingel_bench_my_schools", allowed_hosts="127.0.0.1,testserver", recreate=not MEASURING)
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -58,6 +67,7 @@ from roster.models import (  # noqa: E402
 from roster.school_year import next_school_year, school_year_of  # noqa: E402
 
 GROUPS, PUPILS_PER_GROUP, LICENCES, NIGHTS, NATIONAL = 12, 19, 10, 30, 6057
+BENCH_STAFF = 999_002
 
 
 def build(count: int) -> Client:
@@ -78,7 +88,7 @@ def build(count: int) -> Client:
     supplier = LvsSupplier.objects.create(
         name="Bench LVS", endpoint_url="https://127.0.0.1/uwlr", klantcode="b", klantnaam="b"
     )
-    staff = Staff.objects.create(basispoort_id=999_002, first_name="Bench", last_name="Coördinator")
+    staff = Staff.objects.create(basispoort_id=BENCH_STAFF, first_name="Bench", last_name="Coördinator")
     runs = []
     for night in range(NIGHTS):
         run = ImportRun.objects.create(trigger="bench", source="bench")
@@ -148,11 +158,15 @@ def build(count: int) -> Client:
         AppointmentRole.objects.create(appointment=appointment, role=Role.ICT_COORDINATOR)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # plans from real statistics, as a long-running database has
+    return coordinator_client()
+
+
+def coordinator_client() -> Client:
     user, _ = get_user_model().objects.get_or_create(username="bench-coordinator")
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     session = client.session
-    session[BASISPOORT_ID_SESSION_KEY] = str(staff.basispoort_id)
+    session[BASISPOORT_ID_SESSION_KEY] = str(BENCH_STAFF)
     session.save()
     return client
 
@@ -182,20 +196,21 @@ def download_bytes(client: Client, url: str) -> int:
 
 def breakdown(repeat: int) -> None:
     """Median wall and CPU ms of reading the facts, applying the rules and rendering the page."""
-    schools = coordinated_schools(999_002)
+    schools = coordinated_schools(BENCH_STAFF)
     parts: dict[str, list[tuple[float, float]]] = {"read": [], "rules": [], "render": []}
+    clock: list[float] = []
+
+    def lap(name: str) -> None:
+        now = [time.perf_counter(), time.process_time()]
+        parts[name].append(((now[0] - clock[0]) * 1000, (now[1] - clock[1]) * 1000))
+        clock[:] = now
+
     for _ in range(repeat):
-        clock = (time.perf_counter(), time.process_time())
-
-        def lap(name: str, clock=clock) -> tuple[float, float]:
-            now = (time.perf_counter(), time.process_time())
-            parts[name].append(((now[0] - clock[0]) * 1000, (now[1] - clock[1]) * 1000))
-            return now
-
+        clock[:] = [time.perf_counter(), time.process_time()]
         facts = facts_of_schools(schools)
-        clock = lap("read")
+        lap("read")
         items = [SchoolAttention(f, [m for rule in RULES if (m := rule(f)) is not None]) for f in facts]
-        clock = lap("rules")
+        lap("rules")
         rows = [(item, night_strip(item.facts.nights)) for item in items]
         render_to_string("portal/my_schools.html", {"rows": rows, "nights": 30, "has_my_schools": True, "needing": 1})
         lap("render")
@@ -210,15 +225,82 @@ def breakdown(repeat: int) -> None:
         print(f"{name}: {wall:.1f} ms wall, {cpu:.1f} ms CPU (least {least:.1f} ms)")
 
 
+def timings(client: Client, url: str, repeat: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU ms of ``repeat`` requests, after a warm-up."""
+    for _ in range(3):
+        assert client.get(url).status_code == 200
+    wall, cpu = [], []
+    for _ in range(repeat):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        assert client.get(url).status_code == 200
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    return wall, cpu
+
+
+def compare(older: Path, rounds: int, repeat: int) -> None:
+    """Older code and this checkout's, a fresh process each in turn, on the database just built."""
+    scripts = {"older": older / "bench" / "my_schools.py", "this": Path(__file__).resolve()}
+    found: dict[str, dict[str, list[float]]] = {name: {"wall": [], "cpu": []} for name in scripts}
+    queries = {}
+    for _ in range(rounds):
+        for name, script in scripts.items():
+            out = subprocess.run(
+                [sys.executable, str(script), "--measure", "--repeat", str(repeat)],
+                cwd=script.parent.parent,  # the set-up puts the working directory on sys.path too
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            result = json.loads(out.strip().splitlines()[-1])
+            found[name]["wall"] += result["wall"]
+            found[name]["cpu"] += result["cpu"]
+            queries[name] = result["queries"]
+            assert result["code"] == str(script.parent.parent), result["code"]
+    print(f"load average after: {os.getloadavg()}")
+    print("| code | requests | median server time | fastest | app CPU, median | app CPU, least | queries |")
+    print("|---|---|---|---|---|---|---|")
+    for name, values in found.items():
+        wall, cpu = values["wall"], values["cpu"]
+        print(
+            f"| {name} | {len(wall)} | {statistics.median(wall):.1f} ms | {min(wall):.1f} ms "
+            f"| {statistics.median(cpu):.1f} ms | {min(cpu):.1f} ms | {queries[name]} |"
+        )
+    ratio = statistics.median(found["this"]["cpu"]) / statistics.median(found["older"]["cpu"])
+    print(f"app CPU, this / older (medians): {ratio:.2f}")
+
+
+def measure() -> None:
+    """(In a fresh process, on a database built before.) "Mijn scholen" timings as JSON."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--measure", action="store_true")
+    parser.add_argument("--repeat", type=int, default=10)
+    args = parser.parse_args()
+    client, url = coordinator_client(), reverse("my_schools")
+    wall, cpu = timings(client, url, args.repeat)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    code = str(Path(facts_of_schools.__code__.co_filename).parent.parent)  # which checkout served
+    print(json.dumps({"wall": wall, "cpu": cpu, "queries": len(queries), "code": code}))
+
+
 def main() -> None:
+    if MEASURING:
+        measure()
+        return
     parser = argparse.ArgumentParser()
     parser.add_argument("--schools", type=int, default=40)
     parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--compare", type=Path, metavar="DIR", help="older code to measure against, interleaved")
+    parser.add_argument("--rounds", type=int, default=6, help="with --compare: turns of each checkout")
     parser.add_argument("--breakdown", action="store_true", help="time reading, rules and rendering apart, and stop")
     parser.add_argument("--profile", action="store_true", help="print where the page's time goes, and stop")
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()}")
     client = build(args.schools)
+    if args.compare:
+        compare(args.compare, args.rounds, args.repeat)
+        return
     if args.breakdown:
         breakdown(args.repeat)
         return

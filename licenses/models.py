@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from roster.models import Group, Pupil, School
+from roster.school_year import last_day_of
 
 SCHOOL_YEAR_RE = re.compile(r"^(\d{4})-(\d{4})$")
 
@@ -112,7 +113,7 @@ class Licence(models.Model):
 
     @property
     def ends_on(self) -> dt.date:
-        return dt.date(int(self.school_year[5:]), 7, 31)
+        return last_day_of(self.school_year)
 
     def is_expired(self, today: dt.date) -> bool:
         return today > self.ends_on

@@ -207,8 +207,18 @@ def coverage_warnings(school: School, rows: list[GroupLicenceRow]) -> list[Atten
     return coverage_messages(rows, year_levels_by_group([school.pk]).get(school.pk, {}))
 
 
-def coverage_messages(rows: list[GroupLicenceRow], levels_by_group: dict[int, set[str]]) -> list[str]:
-    """:func:`coverage_warnings` from rows and year levels already read (no query)."""
+@dataclass(frozen=True)
+class CoverageGap:
+    """A product (or a method's basis) of one school year with groups of its year levels unlinked."""
+
+    name: str
+    licence: Licence  # the first card of the product: the warning links to it
+    year_levels: set[str]
+    missing: list[str]  # the groups' names, in year-level order
+
+
+def coverage_gaps(rows: list[GroupLicenceRow], levels_by_group: dict[int, set[str]]) -> list[CoverageGap]:
+    """The gaps :func:`coverage_warnings` words, from rows and year levels already read (no query)."""
     covered: dict[tuple, set[int]] = defaultdict(set)  # product (or method basis) -> linked group ids
     wanted: dict[tuple, set[str]] = defaultdict(set)
     names: dict[tuple, str] = {}
@@ -233,26 +243,32 @@ def coverage_messages(rows: list[GroupLicenceRow], levels_by_group: dict[int, se
         (pk, group.name, levels_by_group.get(pk, set()))
         for pk, group in sorted(groups.items(), key=lambda item: (_level_key(item[1].jaargroep), item[1].name))
     ]
-    messages = []
+    gaps = []
     for key, name in names.items():
         missing = [group for pk, group, levels in ordered if pk not in covered[key] and levels & wanted[key]]
         if missing:
-            messages.append(
-                Attention(
-                    _(
-                        "%(product)s (schooljaar %(year)s) is bedoeld voor jaargroep %(levels)s, "
-                        "maar niet gekoppeld aan: %(groups)s."
-                    )
-                    % {
-                        "product": name,
-                        "year": first[key].school_year,
-                        "levels": ", ".join(sorted(wanted[key], key=_level_key)),
-                        "groups": ", ".join(missing),
-                    },
-                    _card_url("licences_per_group", first[key]),
-                )
+            gaps.append(CoverageGap(name, first[key], wanted[key], missing))
+    return gaps
+
+
+def coverage_messages(rows: list[GroupLicenceRow], levels_by_group: dict[int, set[str]]) -> list[Attention]:
+    """:func:`coverage_warnings` from rows and year levels already read (no query)."""
+    return [
+        Attention(
+            _(
+                "%(product)s (schooljaar %(year)s) is bedoeld voor jaargroep %(levels)s, "
+                "maar niet gekoppeld aan: %(groups)s."
             )
-    return messages
+            % {
+                "product": gap.name,
+                "year": gap.licence.school_year,
+                "levels": ", ".join(sorted(gap.year_levels, key=_level_key)),
+                "groups": ", ".join(gap.missing),
+            },
+            _card_url("licences_per_group", gap.licence),
+        )
+        for gap in coverage_gaps(rows, levels_by_group)
+    ]
 
 
 def _basis_name(product) -> str:
@@ -268,6 +284,19 @@ def warnings(school: School, today: dt.date) -> list[Attention]:
 def year_levels_by_group(school_ids: list[int]) -> dict[int, dict[int, set[str]]]:
     """Per school, the year levels in each active group: its own level or (for combination
     groups) its pupils' (two queries whatever the number of schools)."""
+    levels = pupil_year_levels_by_group(school_ids)
+    for school_id, group_id, level in (
+        Group.objects.filter(school_id__in=school_ids, active=True)
+        .exclude(jaargroep="")
+        .values_list("school_id", "id", "jaargroep")
+    ):
+        levels[school_id][group_id].add(level)
+    return levels
+
+
+def pupil_year_levels_by_group(school_ids: list[int]) -> dict[int, dict[int, set[str]]]:
+    """Per school, the year levels of the active pupils in each group (one query); without the
+    group's own level, for a caller that read the groups already."""
     levels: dict[int, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
     for school_id, group_id, level in (
         Pupil.objects.filter(school_id__in=school_ids, active=True, group__isnull=False)
@@ -276,12 +305,6 @@ def year_levels_by_group(school_ids: list[int]) -> dict[int, dict[int, set[str]]
     ):
         if level:
             levels[school_id][group_id].add(level)
-    for school_id, group_id, level in (
-        Group.objects.filter(school_id__in=school_ids, active=True)
-        .exclude(jaargroep="")
-        .values_list("school_id", "id", "jaargroep")
-    ):
-        levels[school_id][group_id].add(level)
     return levels
 
 

@@ -253,6 +253,32 @@ def _hex(token) -> str:
     return token.hex if isinstance(token, uuid.UUID) else str(token).replace("-", "")
 
 
+def stamps(school_ids: Iterable[int]) -> dict[int, str]:
+    """The schools' own tokens (:attr:`Stamp.school`, without their licences' card tokens) of
+    many schools in one query (a first visit of any of them makes theirs)."""
+    scopes = {PageStamp.CATALOGUE, *school_ids}
+
+    def read() -> dict[int, list[str]]:
+        tokens: dict[int, list[str]] = {}
+        for scope, token in (
+            PageStamp.objects.filter(scope__in=scopes).order_by("scope", "slot").values_list("scope", "token")
+        ):
+            tokens.setdefault(scope, []).append(token.hex)
+        return tokens
+
+    tokens = read()
+    if missing := scopes - set(tokens):
+        # Never rendered before: tokens of its own, never a key that an earlier database used.
+        _make_slots(sorted(missing))
+        tokens = read()
+    catalogue = "".join(tokens[PageStamp.CATALOGUE])
+    return {
+        scope: hashlib.sha256((catalogue + "".join(own)).encode()).hexdigest()[:32]
+        for scope, own in tokens.items()
+        if scope != PageStamp.CATALOGUE
+    }
+
+
 class _Recent:
     """The entries this process used last, up to a number of characters; the least recently used go first."""
 
@@ -391,6 +417,22 @@ def _shared_set(key: str, html: str) -> None:
         caches[CACHE_ALIAS].set(key, html, TIMEOUT_SECONDS)
     except RedisError:
         logger.warning("Page cache unreachable; part not kept", exc_info=True)
+
+
+def get_many(keys: Iterable[str]) -> dict[str, object]:
+    """Values kept in the shared cache under keys that hold a stamp (Redis down: none found)."""
+    try:
+        return caches[CACHE_ALIAS].get_many(list(keys))
+    except RedisError:
+        logger.warning("Page cache unreachable; reading from the database", exc_info=True)
+        return {}
+
+
+def set_many(values: dict[str, object]) -> None:
+    try:
+        caches[CACHE_ALIAS].set_many(values, TIMEOUT_SECONDS)
+    except RedisError:
+        logger.warning("Page cache unreachable; values not kept", exc_info=True)
 
 
 def csrf_context() -> dict:

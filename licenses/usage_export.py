@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from licenses.models import GroupLink, Licence, LicenceKind, Seat
-from roster.school_year import school_year_of
+from roster.school_year import last_day_of, school_year_of
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -89,7 +89,7 @@ def usage_rows(school_ids: Iterable[int] | None, today: dt.date) -> Iterator[lis
             seats if per_pupil else None,
             used if per_pupil else None,
             None if per_pupil else groups,
-            dt.date(int(year[5:]), 7, 31),
+            last_day_of(year),
         ]
 
 

@@ -12,7 +12,7 @@ one more function appended to :data:`RULES` (and, if it needs data not read yet,
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -21,7 +21,6 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -29,12 +28,14 @@ from django.utils.translation import gettext_lazy, ngettext
 from bingel_admin.numbers import percent
 from integrations.models import LinkStatus, RegistrySchool, ResultLink
 from integrations.status import RegistryView, registry_rows, registry_status_of
-from licenses.models import GroupLink, Licence, LicenceKind
+from licenses import page_cache
+from licenses.models import GroupLink, Licence, LicenceKind, Product
 from licenses.new_year import Season, season_of
-from licenses.overview import GroupLicenceRow, coverage_messages, year_levels_by_group
+from licenses.overview import GroupLicenceRow, coverage_gaps, pupil_year_levels_by_group
+from portal.school_urls import SchoolUrls
 from roster.holds import open_holds
 from roster.models import Group, HeldNight, School, SchoolImportResult, SchoolResultStatus
-from roster.school_year import next_school_year, school_year_of
+from roster.school_year import last_day_of, next_school_year, school_year_of
 
 NIGHTS = 30  # the strip of the roster import's last nights
 ENDING_WITHIN_DAYS = 30
@@ -82,8 +83,27 @@ class Night(NamedTuple):
 # What the rules read -------------------------------------------------------------------------
 
 
+class LicenceFacts(NamedTuple):
+    """What the rules read of a licence, with its seats in use and its groups linked: plain tuples
+    rather than model instances (forty schools have some 440 licences), sharing one ``Product``
+    per product. The coverage rule reads it as it reads a ``Licence``."""
+
+    pk: int
+    school_id: int
+    product: Product
+    school_year: str
+    kind: str
+    seats: int | None
+    used_seats: int
+    linked_groups: int
+
+    @property
+    def ends_on(self) -> dt.date:
+        return last_day_of(self.school_year)
+
+
 class GroupFacts(NamedTuple):
-    """What the coverage rule (``licenses.overview.coverage_messages``) reads of a group: plain
+    """What the coverage rule (``licenses.overview.coverage_gaps``) reads of a group: plain
     tuples, because forty schools have some five hundred groups."""
 
     pk: int
@@ -98,24 +118,29 @@ class SchoolFacts:
     today: dt.date
     nights: list[Night] = field(default_factory=list)
     open_hold: HeldNight | None = None  # a held night the coordinator has not decided on yet
-    licences: list[Licence] = field(default_factory=list)  # this and next school year, with used_seats, linked_groups
+    licences: list[LicenceFacts] = field(default_factory=list)  # this and next school year
     group_rows: list[GroupLicenceRow] = field(default_factory=list)  # this school year's per-group licences
     levels_by_group: dict[int, set[str]] = field(default_factory=dict)
     result_links: list[ResultLink] = field(default_factory=list)
     registry: RegistrySchool | None = None
     registry_configured: bool = False
+    urls: SchoolUrls = field(default_factory=SchoolUrls)  # shared by every school of one page
+
+    def url(self, name: str, *args: object) -> str:
+        """The address of ``name`` in this school's Beheer."""
+        return self.urls(name, self.school.pk, *args)
 
     @property
     def school_year(self) -> str:
         return school_year_of(self.today)
 
-    def licences_of(self, year: str, kind: str | None = None) -> list[Licence]:
+    def licences_of(self, year: str, kind: str | None = None) -> list[LicenceFacts]:
         return self._by_year_and_kind.get((year, kind), [])
 
     @cached_property
-    def _by_year_and_kind(self) -> dict[tuple[str, str | None], list[Licence]]:
+    def _by_year_and_kind(self) -> dict[tuple[str, str | None], list[LicenceFacts]]:
         """Licences by (school year, kind) and by (school year, None); read once all are in."""
-        grouped: dict[tuple[str, str | None], list[Licence]] = defaultdict(list)
+        grouped: dict[tuple[str, str | None], list[LicenceFacts]] = defaultdict(list)
         for licence in self.licences:
             grouped[(licence.school_year, licence.kind)].append(licence)
             grouped[(licence.school_year, None)].append(licence)
@@ -125,11 +150,11 @@ class SchoolFacts:
     def season(self) -> Season | None:
         return season_of({lic.school_year for lic in self.licences}, self.today)
 
-    @property
+    @cached_property
     def seats_bought(self) -> int:
         return sum(lic.seats or 0 for lic in self.licences_of(self.school_year, LicenceKind.PER_PUPIL))
 
-    @property
+    @cached_property
     def seats_used(self) -> int:
         return sum(lic.used_seats for lic in self.licences_of(self.school_year, LicenceKind.PER_PUPIL))
 
@@ -139,23 +164,15 @@ def facts_of_schools(schools: list[School], today: dt.date | None = None) -> lis
     ``roster.access``), with the same number of queries whatever their number or size."""
     today = today or timezone.localdate()
     ids = [school.pk for school in schools]
-    facts = {school.pk: SchoolFacts(school, today) for school in schools}
+    urls = SchoolUrls()
+    facts = {school.pk: SchoolFacts(school, today, urls=urls) for school in schools}
     if not ids:
         return []
     year = school_year_of(today)
-    for licence in (
-        Licence.objects.filter(school_id__in=ids, school_year__in=[year, next_school_year(year)])
-        .select_related("product__method")
-        .annotate(
-            linked_groups=Count("group_links", filter=Q(group_links__group__active=True), distinct=True),
-            used_seats=Count("seats_taken", distinct=True),
-        )
-        .order_by("product__method__name", "product__name", "pk")
-    ):
-        facts[licence.school_id].licences.append(licence)
-    _read_group_rows(facts, year)
-    for school_id, levels in year_levels_by_group(ids).items():
+    _read_licences(facts, [year, next_school_year(year)])
+    for school_id, levels in _pupil_year_levels(ids).items():
         facts[school_id].levels_by_group = levels
+    _read_group_rows(facts, year)
     _read_nights(facts, today)
     for hold in open_holds(ids):
         facts[hold.school_id].open_hold = facts[hold.school_id].open_hold or hold  # newest first
@@ -169,8 +186,41 @@ def facts_of_schools(schools: list[School], today: dt.date | None = None) -> lis
     return [facts[pk] for pk in ids]
 
 
+def _read_licences(facts: dict[int, SchoolFacts], years: list[str]) -> None:
+    """The licences of these school years, with their seats in use and their active groups linked."""
+    rows = list(
+        Licence.objects.filter(school_id__in=list(facts), school_year__in=years)
+        .annotate(
+            linked_groups=Count("group_links", filter=Q(group_links__group__active=True), distinct=True),
+            used_seats=Count("seats_taken", distinct=True),
+        )
+        .order_by("product__method__name", "product__name", "pk")
+        .values_list("pk", "school_id", "product_id", "school_year", "kind", "seats", "used_seats", "linked_groups")
+    )
+    products = Product.objects.select_related("method").in_bulk({row[2] for row in rows})
+    for pk, school_id, product_id, *rest in rows:
+        facts[school_id].licences.append(LicenceFacts(pk, school_id, products[product_id], *rest))
+
+
+def _pupil_year_levels(ids: list[int]) -> dict[int, dict[int, set[str]]]:
+    """Per school, its pupils' year levels per group: read from the pupils (the page's costliest
+    query) only for schools whose roster changed since, else kept in the pages cache under the
+    school's page stamp, which every change to its groups or pupils replaces (``licenses.page_cache``)."""
+    stamps = page_cache.stamps(ids)
+    keys = {school_id: f"pupil-year-levels:v1:{school_id}:{stamp}" for school_id, stamp in stamps.items()}
+    found = page_cache.get_many(keys.values())
+    levels = {school_id: found[key] for school_id, key in keys.items() if key in found}
+    if missing := [school_id for school_id in ids if school_id not in levels]:
+        read = pupil_year_levels_by_group(missing)
+        for school_id in missing:
+            levels[school_id] = {group_id: set(of_group) for group_id, of_group in read.get(school_id, {}).items()}
+        page_cache.set_many({keys[school_id]: levels[school_id] for school_id in missing})
+    return levels
+
+
 def _read_group_rows(facts: dict[int, SchoolFacts], year: str) -> None:
-    """This school year's per-group licences with their linked and unlinked active groups."""
+    """This school year's per-group licences with their linked and unlinked active groups, and
+    each group's own year level beside its pupils' (read before)."""
     groups: dict[int, list[GroupFacts]] = defaultdict(list)
     for pk, school_id, name, jaargroep, is_subgroup in (
         Group.objects.filter(school_id__in=list(facts), active=True)
@@ -178,6 +228,8 @@ def _read_group_rows(facts: dict[int, SchoolFacts], year: str) -> None:
         .values_list("pk", "school_id", "name", "jaargroep", "is_subgroup")
     ):
         groups[school_id].append(GroupFacts(pk, name, jaargroep, is_subgroup))
+        if jaargroep:
+            facts[school_id].levels_by_group.setdefault(pk, set()).add(jaargroep)
     linked: dict[int, set[int]] = defaultdict(set)
     for licence_id, group_id in GroupLink.objects.filter(
         school_id__in=list(facts), licence__school_year=year
@@ -225,7 +277,7 @@ class Mark:
 
 
 def _beheer(fact: SchoolFacts, name: str, anchor: str = "") -> str:
-    return reverse(name, args=[fact.school.pk]) + (f"#{anchor}" if anchor else "")
+    return fact.url(name) + (f"#{anchor}" if anchor else "")
 
 
 def held_night(fact: SchoolFacts) -> Mark | None:
@@ -233,7 +285,7 @@ def held_night(fact: SchoolFacts) -> Mark | None:
     if fact.open_hold is None:
         return None
     text = _("De gegevens van vannacht zijn tegengehouden: kies of ze toch verwerkt worden.")
-    return Mark("held_night", text, reverse("held_night", args=[fact.school.pk, fact.open_hold.pk]))
+    return Mark("held_night", text, fact.url("held_night", fact.open_hold.pk))
 
 
 def failed_nights(fact: SchoolFacts) -> Mark | None:
@@ -256,7 +308,7 @@ def failed_nights(fact: SchoolFacts) -> Mark | None:
 
 def groups_without_licence(fact: SchoolFacts) -> Mark | None:
     """Per-group licences of this school year whose year levels have groups without a link."""
-    gaps = len(coverage_messages(fact.group_rows, fact.levels_by_group))
+    gaps = len(coverage_gaps(fact.group_rows, fact.levels_by_group))
     if not gaps:
         return None
     text = ngettext(
@@ -379,16 +431,31 @@ class SchoolAttention:
         return len(self.marks)
 
     @property
+    def home_url(self) -> str:
+        return self.facts.url("beheer_home")
+
+    @property
+    def xlsx_url(self) -> str:
+        return self.facts.url("school_usage", "xlsx")
+
+    @property
+    def csv_url(self) -> str:
+        return self.facts.url("school_usage", "csv")
+
+    @property
     def seats_percent(self) -> int:
         return percent(self.facts.seats_used, self.facts.seats_bought)
-
-    def night_count(self, state: str) -> int:
-        return sum(1 for night in self.facts.nights if night.state == state)
 
     @property
     def night_counts(self) -> list[tuple[str, int]]:
         """(words, number) per state that occurred, for the strip's text alternative."""
-        return [(str(words), n) for state, words in NIGHT_WORDS.items() if (n := self.night_count(state))]
+        counts = Counter(night.state for night in self.facts.nights)
+        return [(str(words), counts[state]) for state, words in NIGHT_WORDS.items() if counts[state]]
+
+    @property
+    def nights_text(self) -> str:
+        """The strip's text alternative: "28 gelukt, 2 mislukt"."""
+        return ", ".join(f"{n} {words}" for words, n in self.night_counts)
 
 
 def attention_of_schools(schools: list[School], today: dt.date | None = None) -> list[SchoolAttention]:

@@ -19,6 +19,11 @@ def school_year_of(day: dt.date) -> str:
     return f"{start}-{start + 1}"
 
 
+def last_day_of(year: str) -> dt.date:
+    """31 July of the school year ``year``: the day its licences end."""
+    return dt.date(int(year[5:]), 7, 31)
+
+
 def next_school_year(year: str) -> str:
     start = int(year[:4]) + 1
     return f"{start}-{start + 1}"
