@@ -180,6 +180,8 @@ def export_phase(threads: int, lvs_pid: int) -> dict:
     from integrations import export
     from integrations.models import BatchStatus, DeliveryBatch
 
+    assert export.__file__.startswith(os.environ.get("BENCH_CODE", str(ROOT))), export.__file__
+
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
@@ -234,8 +236,10 @@ def reset_phase(lvs_url: str) -> dict:
 
 
 def child(phase: str, env: dict, *args: str) -> dict:
+    # Run in the code's own folder: Celery's Django fix-up puts the working directory first on sys.path.
+    code = env.get("BENCH_CODE", str(ROOT))
     out = subprocess.run(
-        [sys.executable, __file__, "--phase", phase, *args], env=env, cwd=ROOT, capture_output=True, text=True
+        [sys.executable, __file__, "--phase", phase, *args], env=env, cwd=code, capture_output=True, text=True
     )
     if out.returncode:
         raise SystemExit(f"{phase} failed:\n{out.stderr[-4000:]}")
@@ -361,6 +365,8 @@ def main() -> None:
     tests_count = setup["rows"] - setup["practice"]
     stored = f"{received['opgeslagen']:,} / {received['herhaalde_sleutels']}"
     setup_times = f"{setup['load_seconds']} s / {setup['queue_seconds']} s"
+    cpu = " / ".join(str(result[key]) for key in ("cpu_ms_per_1000", "postgres_cpu_ms_per_1000", "lvs_cpu_ms_per_1000"))
+    load = ", ".join(str(x) for x in result["load"])
     text = f"""{SECTION}
 
 `{command}` on {platform.machine()},
@@ -375,6 +381,8 @@ loopback validating every message against the official UWLR 2.2 XSD (measured {m
 | export time, end to end incl. marking delivered | {result["seconds"]} s |
 | **throughput** | **{result["per_second"]:,} results/s** |
 | **peak RSS of the exporting process** | **{result["peak_rss_mb"]} MB** |
+| CPU time per 1,000 results: exporter / its PostgreSQL backend / LVS | {cpu} ms |
+| load average (1, 5, 15 min) at the end of the export | {load} |
 | peak RSS of the reference LVS (holds every result in memory) | {lvs_rss} MB |
 | results stored by the LVS / repeated keys | {stored} |
 | setup (not timed above): COPY of the results / queueing them for the links | {setup_times} |
@@ -384,12 +392,13 @@ batch, read the results with their pupils, build and serialise the SOAP envelope
 commit "confirmed" after the `leerresultaten_bevestiging`. The exporter, the LVS and
 PostgreSQL share the CPUs of one machine.
 
-Against the issue's targets: ≥ 10,000 results/s is **{"met" if result["per_second"] >= 10_000 else "not met"}** on
+Against the issue's targets: ≥ 15,000 results/s is **{"met" if result["per_second"] >= 15_000 else "not met"}** on
 this machine, ≤ 300 MB peak RSS is **{"met" if result["peak_rss_mb"] <= 300 else "not met"}**. Memory stays flat
 because only one batch of 1,000 is in memory at a time. Per batch the work is: one UPDATE that
-marks 1,000 queued rows as taken (its commit does not wait for the disk; the durable
-confirmation after it does), one read of the results with their pupils, building the envelope
-with lxml, the LVS parsing and validating it, and one small durable commit of the
+takes the next 1,000 queued rows inside the database (its commit does not wait for the disk;
+the durable confirmation after it does), one read of the results with their pupils (each
+pupil's ECK iD opened once), the message written as escaped text and parsed once by lxml, the
+envelope serialised, the LVS parsing and validating it, and one small durable commit of the
 confirmation. The setup ends with `VACUUM ANALYZE`, the state after a night of autovacuum; right
 after a bulk load without it, runs were up to a third slower. `UWLR_EXPORT_THREADS` sends to
 several links at once, which pays off against LVSs across a network; on these 2 CPUs shared

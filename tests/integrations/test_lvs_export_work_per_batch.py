@@ -14,10 +14,10 @@ from tests.lvs_helpers import make_result_link, make_supplier, store
 
 pytestmark = pytest.mark.django_db
 
-# Per batch: the link read again; the pending and the queued check; taking the batch (savepoint,
-# no waiting for the disk, insert, one update of its deliveries, its size, release); reading its
-# results; the confirmation (savepoint, batch, link, release).
-QUERIES_PER_BATCH = 14
+# Per batch: the link read again; the pending batch and the queued ids; taking the batch
+# (savepoint, no waiting for the disk, insert, one update of its deliveries, release); reading
+# its results; the confirmation (savepoint, batch, link, release).
+QUERIES_PER_BATCH = 13
 
 
 @pytest.fixture

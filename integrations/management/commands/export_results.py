@@ -66,8 +66,8 @@ class Command(BaseCommand):
             queued = export.queued_for_next_batch(link)
             if queued is None:
                 raise CommandError("Nothing is waiting to be sent for this school.")
-            school_year, deliveries = queued
-            resultaten = export.resultaten_from(Delivery.objects.filter(pk__in=deliveries.values("pk")))
+            school_year, ids = queued
+            resultaten = export.resultaten_from(Delivery.objects.filter(pk__in=ids))
         auth = export.autorisatie_for(link)
         if not include_key:
             auth = Autorisatie(MASK, auth.klantcode, auth.klantnaam)
