@@ -139,3 +139,17 @@ def test_empty_or_negative_results_cannot_make_a_message():
 
 def test_the_key_is_not_in_the_repr_of_the_autorisatie():
     assert "geheim-1234" not in repr(Autorisatie("geheim-1234", "BINGEL", "Bingel"))
+
+
+def test_text_with_markup_characters_arrives_exactly_as_it_was():
+    odd = "a&b<c>d\"e'f\r\ng\th]]>"
+    verzoek = build_verzoek(BRIN_SCHOOL, [resultaat(f"k{odd}", f"L{odd}", f"t{odd}", toetsnaam=odd)], NOW)
+    assert verzoek.find(f".//{LR}resultaat").get("key") == f"k{odd}"
+    assert verzoek.findtext(f".//{LR}leerlingid") == f"L{odd}"
+    assert [t.text for t in verzoek.iter(f"{LR}toetscode")] == [f"t{odd}", f"t{odd}"]
+    assert verzoek.findtext(f".//{LR}toetsnaam") == odd
+
+
+def test_text_that_xml_cannot_carry_makes_no_message():
+    with pytest.raises(MessageError, match="cannot carry"):
+        build_verzoek(BRIN_SCHOOL, [resultaat("k1", "L\x01")], NOW)
