@@ -1,12 +1,13 @@
 """docs/TESTING.md: a test module never imports another test module. What two tests share lives
 in a helper module at the top of tests/ (``tests.factories``, ``tests.school_urls``, ``tests.axe``,
 …) or in a folder's ``conftest.py``, so running, moving or deleting one test file never changes
-another.
+another. A conftest is not imported either: pytest loads it, and its fixtures reach the tests
+by name; what a test needs from it as a value moves to a helper (``tests.run_log``).
 
 Every module under tests/ (test modules, helpers and conftests) is read with ``ast``. An import
-that names a ``test_*.py`` file of tests/ is refused in every form: ``import tests.test_x``,
-``from tests.roster.test_x import y``, ``from tests import test_x`` and the relative
-``from .test_x import y`` / ``from . import test_x``.
+that names a ``test_*.py`` or ``conftest.py`` file of tests/ is refused in every form:
+``import tests.test_x``, ``from tests.roster.test_x import y``, ``from tests import test_x`` and
+the relative ``from .test_x import y`` / ``from . import test_x``.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ def dotted_name(path: Path) -> str:
 
 
 def is_test_module(name: str) -> bool:
-    """``name`` (dotted) is a test_*.py file under tests/."""
-    if not name.startswith("tests.") or not name.rsplit(".", 1)[-1].startswith("test_"):
+    """``name`` (dotted) is a test_*.py or a conftest.py file under tests/."""
+    last = name.rsplit(".", 1)[-1]
+    if not name.startswith("tests.") or not (last.startswith("test_") or last == "conftest"):
         return False
     return (ROOT / Path(*name.split("."))).with_suffix(".py").is_file()
 
@@ -72,6 +74,7 @@ def test_the_check_sees_every_form_of_import():
             "from tests import test_page_query_bounds",
             "from .test_accessibility import audit",
             "from . import test_fuzz_every_post",
+            "from tests.conftest import world",
             "from tests.factories import login_as",
             "from tests.browser import test_looking_like_a_test",
         ]
@@ -83,4 +86,5 @@ def test_the_check_sees_every_form_of_import():
         "tests.test_page_query_bounds",
         "tests.test_accessibility",
         "tests.test_fuzz_every_post",
+        "tests.conftest",
     }
