@@ -16,6 +16,8 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 # Every HTML page a browser test was served, checked by the Nu Html Checker at the end of the run.
 VISITED_HTML = ARTIFACTS / "visited-html"
 CHROMIUM = "/usr/bin/chromium"
+# A phone's viewport in CSS pixels (an iPhone 12 to 15).
+PHONE = {"width": 390, "height": 844}
 # Without these Chromium tries to reach Google's services, which this network refuses.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -128,3 +130,9 @@ def posts_to(page, path_part: str) -> list[str]:
 
 def no_sideways_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
+def overflow(page) -> int:
+    """How many CSS pixels the page scrolls sideways, with every <details> opened."""
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")

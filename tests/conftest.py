@@ -7,10 +7,7 @@ coordinator of school C is the outsider who must see nothing of A or B.
 from __future__ import annotations
 
 import logging
-import tempfile
-import traceback
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -19,6 +16,7 @@ from django.utils import timezone
 from licenses.models import GroupLink, LicenceKind, Seat
 from roster.models import HeldNight, HoldReason, Role, School, Staff
 from tests.factories import appoint, make_group, make_licence, make_product, make_pupil, make_school, make_staff
+from tests.run_log import PLAIN_FACTORY, RUN_LOG, eckid_hits, record_every_record
 
 pytest_plugins = [
     "tests.sso",
@@ -106,44 +104,14 @@ def school_objects(world) -> dict:
     return objects
 
 
-# --- Every log record of the whole run, read for ECK iDs at its end ---------------------------
-# The sector's rule: an ECK iD never appears in a log line (docs/PRIVACY.md). Every record any
-# logger of this process emits is written to one file — through the log-record factory, which
-# every record passes whatever handlers, levels of handlers or logging configuration a test
-# sets — and pytest_sessionfinish fails the run on any ECK iD in it, naming the lines.
-ECKID_PREFIX = "ketenid.nl/201703/"
-RUN_LOG = Path(tempfile.mkdtemp(prefix="bingel-run-log-")) / "records.txt"
-_plain_factory = logging.getLogRecordFactory()
-
-
-def _record_every_record(*args, **kwargs) -> logging.LogRecord:
-    record = _plain_factory(*args, **kwargs)
-    try:
-        text = record.getMessage()
-    except Exception:
-        text = f"{record.msg!r} % {record.args!r}"
-    if record.exc_info and record.exc_info[1] is not None:
-        text += "\n" + "".join(traceback.format_exception(*record.exc_info))
-    with RUN_LOG.open("a", encoding="utf-8") as out:
-        out.write(f"{record.name} {record.levelname} {text}\n")
-    return record
-
-
+# --- Every log record of the whole run, read for ECK iDs at its end (tests/run_log.py) ---------
 def pytest_sessionstart(session) -> None:
     RUN_LOG.write_text("", encoding="utf-8")
-    logging.setLogRecordFactory(_record_every_record)
-
-
-def eckid_hits(text: str, eckids=()) -> list[str]:
-    """Lines of ``text`` holding an ECK iD: its prefix anywhere, or the bare hex part of one of
-    ``eckids`` (a bare hex word alone is also what request ids and digests look like, so it
-    counts only for ECK iDs the caller knows)."""
-    bare = {eckid.rsplit("/", 1)[-1].lower() for eckid in eckids}
-    return [line for line in text.splitlines() if ECKID_PREFIX in line.lower() or any(b in line.lower() for b in bare)]
+    logging.setLogRecordFactory(record_every_record)
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:
-    logging.setLogRecordFactory(_plain_factory)
+    logging.setLogRecordFactory(PLAIN_FACTORY)
     if not RUN_LOG.exists():
         return
     hits = eckid_hits(RUN_LOG.read_text(encoding="utf-8"))

@@ -12,19 +12,13 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 from django.conf import settings
 
-from tests.browser import screenshot
+from tests.browser import PHONE, overflow, screenshot
 from tests.walk_world import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
-PHONE = {"width": 390, "height": 844}
 SKIP = re.compile(r"^/(admin|accounts|static|api)/|/uitloggen/|/licentiegebruik\.")
 PER_PATTERN = 2  # pages per URL shape (ids replaced), enough to meet every template
-
-
-def overflow(page) -> int:
-    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
 def crawl(page, start: str, origin: str) -> dict[str, int]:

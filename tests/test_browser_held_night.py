@@ -12,10 +12,10 @@ from demo.world import DEMO_COORDINATOR, SCHOOL_A, SCHOOL_B, SCHOOL_C, demo_scho
 from roster.feed import FolderSource, write_folder
 from roster.importer import sync_roster
 from roster.models import HeldNight, HoldDecision, Pupil, School
+from tests.axe import blocking_violations
 from tests.browser import screenshot
 from tests.live_login import log_in_browser
 from tests.roster_feed import partial_export
-from tests.test_accessibility import blocking_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 

@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 
 from demo.world import DEMO_COORDINATOR
+from tests.axe import audit
+from tests.browser import PHONE, overflow
 from tests.live_login import log_in_browser
-from tests.test_accessibility import audit
-from tests.test_browser_every_page_phone_width import PHONE, overflow
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 

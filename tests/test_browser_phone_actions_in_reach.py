@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import screenshot
+from tests.browser import PHONE, screenshot
 from tests.walk_world import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
-
-PHONE = {"width": 390, "height": 844}
 
 
 def on_screen(locator) -> bool:

@@ -21,9 +21,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from audit.models import AuditEvent
 from licenses import actions
 from roster.models import Pupil, Staff
-from tests.conftest import RUN_LOG, eckid_hits
 from tests.factories import BACK_OFFICE_PASSWORD, give_eckid, login_as, totp_now
-from tests.test_school_urls_access import POST_ONLY, school_scoped_patterns, url_for
+from tests.run_log import RUN_LOG, eckid_hits
+from tests.school_urls import POST_ONLY, school_scoped_patterns, url_for
 
 pytestmark = pytest.mark.django_db
 PERSONAS = ["coordinator_a", "teacher_a", "coordinator_ab", "coordinator_c"]

@@ -1,8 +1,8 @@
 """Every school-scoped POST and GET and the public POST endpoints, driven with hostile input.
 
-The school-scoped URLs are read from the URLconf (as in tests/test_school_urls_access.py), so
-a new form is fuzzed automatically. Never a 500; never a change at a school the persona has no
-right to.
+The school-scoped URLs are read from the URLconf (tests/school_urls.py, as in
+tests/test_school_urls_access.py), so a new form is fuzzed automatically. Never a 500; never a
+change at a school the persona has no right to.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from licenses.models import GroupLink, Seat
 from roster.models import PupilLoginCode
 from tests.factories import login_as
 from tests.lvs_helpers import make_service_token
-from tests.test_school_urls_access import school_scoped_patterns, url_for
+from tests.school_urls import school_scoped_patterns, url_for
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,8 @@
 """No page with children's data is kept by a browser or a shared proxy.
 
-Walks every school-scoped URL pattern from the URLconf (as tests/test_school_urls_access.py
-does), as a full page and as an htmx partial, for a coordinator and for an outsider: every
-answer, whatever its status, says ``Cache-Control: no-store, private``.
+Walks every school-scoped URL pattern from the URLconf (tests/school_urls.py, as
+tests/test_school_urls_access.py does), as a full page and as an htmx partial, for a coordinator
+and for an outsider: every answer, whatever its status, says ``Cache-Control: no-store, private``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.cache import get_max_age
 
 from tests.factories import login_as
-from tests.test_school_urls_access import school_scoped_patterns, url_for
+from tests.school_urls import school_scoped_patterns, url_for
 
 pytestmark = pytest.mark.django_db
 

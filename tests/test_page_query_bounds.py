@@ -19,10 +19,7 @@ from tests.factories import (
     make_school_in_bulk,
     make_staff,
 )
-
-# Beheer home is the largest: overview, warnings, result links, last import, new-school-year notice,
-# the other schools for the school switch, session, access.
-MAX_QUERIES = 19
+from tests.school_urls import MAX_QUERIES
 
 
 def build_school(name: str, groups: int, pupils: int, products) -> dict:

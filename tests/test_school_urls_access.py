@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import get_resolver, reverse
 
 from audit.models import AuditEvent
 from licenses.models import GroupLink, Seat
 from roster.models import Role
 from tests.factories import login_as
-from tests.test_page_query_bounds import MAX_QUERIES
+from tests.school_urls import EXTRA_KWARGS, GET_ONLY, MAX_QUERIES, POST_ONLY, school_scoped_patterns, url_for
 
 # Which right each school-scoped view needs: "staff" (any role at the school) or "coordinator".
 RIGHTS = {
@@ -52,65 +52,6 @@ RIGHTS = {
     "pupil_login_code": "coordinator",
 }
 
-# Views that take POST only (GET is 405 for everyone, before any access check) and views that
-# take GET only (POST is 405): their access check is walked with the method they do accept.
-POST_ONLY = {"licence_link_groups", "held_night_apply", "held_night_discard"}
-GET_ONLY = {
-    "school_start",
-    "school_usage",
-    "beheer_home",
-    "beheer_gegevens",
-    "beheer_groepen",
-    "beheer_groep",
-    "beheer_coordinatoren",
-    "beheer_leerkrachten",
-    "beheer_leerlingen",
-    "licences_per_group",
-    "licences_per_pupil",
-    "audit_log",
-    "held_night",
-    "resultlinks",
-    "resultlink_status",
-    "group_login_codes",
-    "group_login_codes_print",
-}
-
-# URL arguments besides school_id, taken from objects of the school being walked (see
-# `school_objects`): a view with another argument must be listed here to be walked.
-EXTRA_KWARGS = {
-    "beheer_groep": lambda o: {"group_id": o["group"].pk},
-    "school_usage": lambda o: {"fmt": "csv"},
-    "licence_link_groups": lambda o: {"licence_id": o["group_licence"].pk},
-    "licence_unlink_group": lambda o: {"licence_id": o["group_licence"].pk, "group_id": o["group"].pk},
-    "licence_assign_seat": lambda o: {"licence_id": o["pupil_licence"].pk},
-    "licence_release_seat": lambda o: {"licence_id": o["pupil_licence"].pk, "pupil_id": o["pupil"].pk},
-    "held_night": lambda o: {"held_night_id": o["held_night"].pk},
-    "held_night_apply": lambda o: {"held_night_id": o["held_night"].pk},
-    "held_night_discard": lambda o: {"held_night_id": o["held_night"].pk},
-    "resultlink_change_key": lambda o: {"link_id": o["result_link"].pk},
-    "resultlink_remove": lambda o: {"link_id": o["result_link"].pk},
-    "resultlink_status": lambda o: {"link_id": o["result_link"].pk},
-    "group_login_codes": lambda o: {"group_id": o["group"].pk},
-    "group_login_codes_print": lambda o: {"group_id": o["group"].pk},
-    "group_login_method": lambda o: {"group_id": o["group"].pk},
-    "pupil_login_code": lambda o: {"group_id": o["group"].pk, "pupil_id": o["pupil"].pk},
-}
-
-
-def school_scoped_patterns() -> list[str]:
-    names = []
-
-    def walk(patterns, inherited: bool):
-        for entry in patterns:
-            scoped = inherited or "school_id" in str(entry.pattern)
-            if isinstance(entry, URLResolver):
-                walk(entry.url_patterns, scoped)
-            elif isinstance(entry, URLPattern) and scoped:
-                names.append(entry.name)
-
-    walk(get_resolver().url_patterns, False)
-    return names
-
 
 def test_every_school_scoped_view_declares_its_right():
     names = school_scoped_patterns()
@@ -131,14 +72,6 @@ def expected_status(persona: str, school: str, right: str) -> int:
     if right == "coordinator" and held != "coordinator":
         return 404
     return 200
-
-
-def url_for(name: str, school, objects: dict) -> str:
-    kwargs = {"school_id": school.pk}
-    pattern_kwargs = EXTRA_KWARGS.get(name)
-    if pattern_kwargs:
-        kwargs.update(pattern_kwargs(objects))
-    return reverse(name, kwargs=kwargs)
 
 
 def test_every_view_with_more_arguments_says_where_they_come_from():
