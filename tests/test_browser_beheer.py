@@ -10,7 +10,7 @@ import pytest
 
 from demo.world import DEMO_COORDINATOR, DEMO_TEACHER
 from roster.models import Pupil
-from tests.browser import screenshot
+from tests.browser import PHONE, screenshot
 from tests.live_login import log_in_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
@@ -74,9 +74,10 @@ def test_coordinator_opens_every_tab_and_group_details(page, live_server, demo_f
         page.set_viewport_size({"width": width, "height": 900})
         screenshot(page, f"beheer-groep-details-{width_name}")
 
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
     screenshot(page, "beheer-groep-details-telefoon")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390, "nothing sticks out sideways on a phone"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], "nothing sticks out sideways on a phone"
     page.set_viewport_size({"width": 800, "height": 900})
     page.emulate_media(media="print")
     assert not tabs(page).is_visible(), "the tabs are left off paper"
@@ -99,7 +100,7 @@ def test_teacher_sees_the_start_page_without_beheer(page, live_server, demo_feed
     for width_name, width in WIDTHS.items():
         page.set_viewport_size({"width": width, "height": 900})
         screenshot(page, f"startpagina-leerkracht-{width_name}")
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
     screenshot(page, "startpagina-leerkracht-telefoon")
     page.get_by_role("link", name="Help", exact=True).click()
     assert page.get_by_role("heading", name="Contact met de helpdesk").is_visible()

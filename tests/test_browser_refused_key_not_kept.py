@@ -16,7 +16,7 @@ from demo.world import DEMO_COORDINATOR
 from integrations import tasks
 from integrations.models import LinkStatus, ResultLink
 from roster.models import School, Staff
-from tests.browser import no_sideways_scroll, screenshot
+from tests.browser import PHONE, no_sideways_scroll, screenshot
 from tests.factories import login_as
 from tests.lvs_helpers import OTHER_KEY, make_supplier
 
@@ -44,7 +44,7 @@ def test_a_refused_key_is_not_kept_and_no_message_contradicts_the_row(page, live
     school = School.objects.get(name="De Regenboog")
     _signed_in(page, live_server)
     app = live_server.url
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
 
     _add(page, app, school, keep=False)
     row = page.get_by_role("row", name="Momento")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from demo.world import DEMO_COORDINATOR, SCHOOL_A
 from roster.models import School
 from roster.school_year import next_school_year, school_year_of
-from tests.browser import log_in_through_basispoort, no_sideways_scroll, screenshot
+from tests.browser import PHONE, log_in_through_basispoort, no_sideways_scroll, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
@@ -54,7 +54,7 @@ def test_each_school_year_has_its_own_heading_and_region_names(page, sso, tab):
     _check_page(page, "nl", this, following)
     assert page.get_by_role("region", name=re.compile(re.escape(following))).count() > 0
 
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
     assert no_sideways_scroll(page)
     screenshot(page, f"licenties-per-{tab}-twee-schooljaren-390")
 
