@@ -316,10 +316,16 @@ def _unsettled(school_ids: list[int]) -> set[int]:
 def _unchanged(school_ids: list[int], wanted: dict[int, dict[str, Entitlement]]) -> set[int]:
     """The schools whose wanted sets are exactly the ones the registry last confirmed."""
     confirmed: dict[int, dict[str, str]] = {pk: {} for pk in school_ids}
-    for school_id, code, content_hash in RegistrySet.objects.filter(
-        school_id__in=school_ids, deleted=False
-    ).values_list("school_id", "productcode", "content_hash"):
-        confirmed[school_id][code] = content_hash
+    settled = Q(state=RegistryPushState.SENT, version=F("sent_version"))
+    rows = RegistrySet.objects.filter(school_id__in=school_ids)
+    for school_id, code, content_hash, deleted, is_settled in rows.values_list(
+        "school_id", "productcode", "content_hash", "deleted", settled
+    ):
+        # A push may have changed a set since the school was found settled: then it is not unchanged.
+        if not is_settled:
+            confirmed[school_id][code] = ""
+        elif not deleted:
+            confirmed[school_id][code] = content_hash
     return {pk for pk in school_ids if confirmed[pk] == {code: e.content_hash for code, e in wanted[pk].items()}}
 
 
