@@ -528,6 +528,9 @@ LICENCE_REGISTRY_RETRY_BASE_SECONDS = envint("LICENCE_REGISTRY_RETRY_BASE_SECOND
 LICENCE_REGISTRY_RECONCILE_TRIES = envint("LICENCE_REGISTRY_RECONCILE_TRIES", 10)
 LICENCE_REGISTRY_WORKERS = envint("LICENCE_REGISTRY_WORKERS", 8)
 LICENCE_REGISTRY_CHUNK_SIZE = envint("LICENCE_REGISTRY_CHUNK_SIZE", 200)
+# 1: the nightly reconciliation asks the registry about every school every night. Above 1, a
+# school whose sets are exactly what the registry last confirmed is asked once in that many nights.
+LICENCE_REGISTRY_CHECK_EVERY_NIGHTS = envint("LICENCE_REGISTRY_CHECK_EVERY_NIGHTS", 1)
 # Where this application is reached from outside: a portal tile links to <this>/school/<id>/.
 BINGEL_PUBLIC_URL = envstr("BINGEL_PUBLIC_URL", "http://127.0.0.1:8000")
 if PRODUCTION and LICENCE_REGISTRY_URL and not LICENCE_REGISTRY_CLIENT_CERT:

@@ -42,6 +42,11 @@ ALLOWED = {"set": ("PUT", "DELETE"), "school": ("GET",), "person": ("GET",)}
 class Entry:
     versie: int
     body: dict | None  # None: deleted at this version
+    sha256: str = field(init=False, default="")  # the protocol's digest, worked out once when stored
+
+    def __post_init__(self) -> None:
+        if self.body is not None:
+            self.sha256 = protocol.digest(u["id"] for u in self.body["gebruikers"])
 
 
 @dataclass
@@ -200,7 +205,7 @@ class ReferenceRegistry:
                 "productcode": code,
                 "versie": entry.versie,
                 "aantal": len(entry.body["gebruikers"]),
-                "sha256": protocol.digest(u["id"] for u in entry.body["gebruikers"]),
+                "sha256": entry.sha256,
             }
             for code, entry in sorted(self._by_school.get(school, {}).items())
             if entry.body is not None

@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import orjson
@@ -29,14 +30,35 @@ from roster.school_year import school_year_of
 
 @dataclass(frozen=True)
 class Entitlement:
+    """One set as we want it: compared by ``digest`` and ``content_hash``; its body is built only when sent.
+
+    An unchanged night compares every set in the country and sends none, so nothing here opens a
+    sealed ECK iD until a body is asked for: the hashes use the ECK iDs' keyed fingerprints.
+    """
+
     productcode: str
-    body: dict  # the PUT body without its versie
+    details: dict  # the PUT body without its versie and gebruikers
+    members: dict[int, tuple[str, str]]  # {Basispoort id: (ECK iD fingerprint, rol)}
     digest: str  # the protocol's sha256 over the user ids
-    content_hash: str  # over the whole body: a changed product name or end date is a change too
+    content_hash: str  # over the details and every user's fingerprint and rol: any change of the body
+    eckid_of: Callable[[int], str | None]  # the opened ECK iD of a user, for the body only
 
     @property
     def users(self) -> int:
-        return len(self.body["gebruikers"])
+        return len(self.members)
+
+    @functools.cached_property
+    def body(self) -> dict:
+        """The PUT body without its versie."""
+        # The registry's eckid field is one of the two places the sealed ECK iD is opened.
+        users = [
+            {"id": bp_id, "eckid": self.eckid_of(bp_id), "rol": rol} for bp_id, (_, rol) in sorted(self.members.items())
+        ]
+        return {**self.details, "gebruikers": users}
+
+
+def content_hash(details: dict, members: dict[int, tuple[str, str]]) -> str:
+    return hashlib.sha256(orjson.dumps([details, sorted(members.items())], option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def product_url(school_id: int, method_id: int) -> str:
@@ -69,49 +91,62 @@ def for_schools(school_ids: list[int], today: dt.date | None = None) -> dict[int
     )
     if not licences:
         return result
-    group_licences = [lic.pk for lic in licences if lic.kind == LicenceKind.PER_GROUP]
-    pupil_licences = [lic.pk for lic in licences if lic.kind == LicenceKind.PER_PUPIL]
+    # The linked groups stay in the database, as subqueries: a chunk links thousands of groups, and
+    # thousands of ids in each statement cost more to write out and parse than the rows they fetch.
+    held = Q(licence__school_id__in=live, licence__school_year=year)
+    links = GroupLink.objects.filter(held, licence__kind=LicenceKind.PER_GROUP, group__active=True)
+    seats = Seat.objects.filter(held, licence__kind=LicenceKind.PER_PUPIL, pupil__active=True)
+    linked = links.values("group_id")
 
     groups_of_licence: dict[int, list[int]] = defaultdict(list)
-    for licence_id, group_id in GroupLink.objects.filter(licence_id__in=group_licences, group__active=True).values_list(
-        "licence_id", "group_id"
-    ):
+    for licence_id, group_id in links.values_list("licence_id", "group_id"):
         groups_of_licence[licence_id].append(group_id)
-    linked = {g for groups in groups_of_licence.values() for g in groups}
 
-    seat_rows = list(
-        Seat.objects.filter(licence_id__in=pupil_licences, pupil__active=True).values_list(
-            "licence_id", "pupil__basispoort_id", "pupil__eckid_encrypted", "pupil__group_id"
-        )
-    )
+    # Per person (Basispoort id): the sealed ECK iD, opened only for a body that is sent.
+    sealed_of: dict[int, str] = {}
+    seat_rows = []
+    for licence_id, bp_id, sealed, fingerprint, group_id in seats.values_list(
+        "licence_id", "pupil__basispoort_id", "pupil__eckid_encrypted", "pupil__eckid_fingerprint", "pupil__group_id"
+    ):
+        sealed_of[bp_id] = sealed
+        seat_rows.append((licence_id, bp_id, fingerprint, group_id))
     pupils_of_group: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    if linked:
-        for group_id, bp_id, eckid in Pupil.objects.filter(active=True, group_id__in=linked).values_list(
-            "group_id", "basispoort_id", "eckid_encrypted"
-        ):
-            pupils_of_group[group_id].append((bp_id, eckid))
-        for group_id, bp_id, eckid in Pupil.subgroups.through.objects.filter(
-            group_id__in=linked, pupil__active=True
-        ).values_list("group_id", "pupil__basispoort_id", "pupil__eckid_encrypted"):
-            pupils_of_group[group_id].append((bp_id, eckid))
+    if groups_of_licence:
+        in_groups = Pupil.objects.filter(active=True, group_id__in=linked).values_list(
+            "group_id", "basispoort_id", "eckid_encrypted", "eckid_fingerprint"
+        )
+        in_subgroups = Pupil.subgroups.through.objects.filter(group_id__in=linked, pupil__active=True).values_list(
+            "group_id", "pupil__basispoort_id", "pupil__eckid_encrypted", "pupil__eckid_fingerprint"
+        )
+        for rows in (in_groups, in_subgroups):
+            for group_id, bp_id, sealed, fingerprint in rows:
+                sealed_of[bp_id] = sealed
+                pupils_of_group[group_id].append((bp_id, fingerprint))
 
-    teacher_groups = linked | {row[3] for row in seat_rows if row[3] is not None}
     teachers_of_group: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    if teacher_groups:
+    if groups_of_licence or seat_rows:
         current = Q(appointment__end_date__isnull=True) | Q(appointment__end_date__gte=today)
-        for group_id, bp_id, eckid in (
-            Appointment.groups.through.objects.filter(current, group_id__in=teacher_groups, appointment__active=True)
-            .values_list("group_id", "appointment__staff__basispoort_id", "appointment__staff__eckid_encrypted")
+        taught = Q(group_id__in=linked) | Q(group_id__in=seats.values("pupil__group_id"))
+        for group_id, bp_id, sealed, fingerprint in (
+            Appointment.groups.through.objects.filter(current, taught, appointment__active=True)
+            .values_list(
+                "group_id",
+                "appointment__staff__basispoort_id",
+                "appointment__staff__eckid_encrypted",
+                "appointment__staff__eckid_fingerprint",
+            )
             .order_by()
         ):
-            teachers_of_group[group_id].append((bp_id, eckid))
+            sealed_of[bp_id] = sealed
+            teachers_of_group[group_id].append((bp_id, fingerprint))
 
     seats_of_licence: dict[int, list[tuple[int, str, int | None]]] = defaultdict(list)
-    for licence_id, bp_id, eckid, group_id in seat_rows:
-        seats_of_licence[licence_id].append((bp_id, eckid, group_id))
+    for licence_id, bp_id, fingerprint, group_id in seat_rows:
+        seats_of_licence[licence_id].append((bp_id, fingerprint, group_id))
 
-    # Each sealed ECK iD is opened once, however many sets it is in.
-    opened = functools.cache(reveal_eckid)
+    @functools.cache  # each ECK iD is opened once, however many sets it is in
+    def eckid_of(bp_id: int) -> str | None:
+        return reveal_eckid(sealed_of[bp_id]) or None
 
     by_product: dict[tuple[int, str], list] = defaultdict(list)
     for licence in licences:
@@ -120,38 +155,35 @@ def for_schools(school_ids: list[int], today: dt.date | None = None) -> dict[int
         # Worked out once per chunk, not once per set: every licence here is of this school year.
         ends_on = Licence(school_year=year).ends_on.isoformat()
         product_types = {value: str(label) for value, label in ProductType.choices}
-        for (school_id, code), held in by_product.items():
-            users: dict[int, tuple[str, str]] = {}
-            for licence in held:
-                for group_id in groups_of_licence.get(licence.pk, ()):
-                    for bp_id, eckid in pupils_of_group.get(group_id, ()):
-                        users.setdefault(bp_id, (eckid, "leerling"))
-                    for bp_id, eckid in teachers_of_group.get(group_id, ()):
-                        users.setdefault(bp_id, (eckid, "leerkracht"))
-                for bp_id, eckid, group_id in seats_of_licence.get(licence.pk, ()):
-                    users.setdefault(bp_id, (eckid, "leerling"))
-                    for t_id, t_eckid in teachers_of_group.get(group_id, ()):
-                        users.setdefault(t_id, (t_eckid, "leerkracht"))
-            product = held[0]
-            body = {
-                "schooljaar": year,
-                "geldigTot": ends_on,
-                "product": {
-                    "naam": product.product__name,
-                    "methode": product.product__method__name,
-                    "productsoort": product_types[product.product__product_type],
-                    "url": product_url(school_id, product.product__method_id),
-                },
-                # The registry's eckid field is one of the two places the sealed ECK iD is opened.
-                "gebruikers": [
-                    {"id": bp_id, "eckid": opened(sealed) or None, "rol": rol}
-                    for bp_id, (sealed, rol) in sorted(users.items())
-                ],
-            }
-            result[school_id][code] = Entitlement(
-                productcode=code,
-                body=body,
-                digest=protocol.digest(users),
-                content_hash=hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest(),
-            )
+    for (school_id, code), held in by_product.items():
+        members: dict[int, tuple[str, str]] = {}
+        for licence in held:
+            for group_id in groups_of_licence.get(licence.pk, ()):
+                for bp_id, fingerprint in pupils_of_group.get(group_id, ()):
+                    members.setdefault(bp_id, (fingerprint, "leerling"))
+                for bp_id, fingerprint in teachers_of_group.get(group_id, ()):
+                    members.setdefault(bp_id, (fingerprint, "leerkracht"))
+            for bp_id, fingerprint, group_id in seats_of_licence.get(licence.pk, ()):
+                members.setdefault(bp_id, (fingerprint, "leerling"))
+                for t_id, t_fingerprint in teachers_of_group.get(group_id, ()):
+                    members.setdefault(t_id, (t_fingerprint, "leerkracht"))
+        product = held[0]
+        details = {
+            "schooljaar": year,
+            "geldigTot": ends_on,
+            "product": {
+                "naam": product.product__name,
+                "methode": product.product__method__name,
+                "productsoort": product_types[product.product__product_type],
+                "url": product_url(school_id, product.product__method_id),
+            },
+        }
+        result[school_id][code] = Entitlement(
+            productcode=code,
+            details=details,
+            members=members,
+            digest=protocol.digest(members),
+            content_hash=content_hash(details, members),
+            eckid_of=eckid_of,
+        )
     return result

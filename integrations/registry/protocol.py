@@ -36,7 +36,7 @@ def person_path(user_id: int) -> str:
 
 def digest(user_ids: Iterable[int]) -> str:
     """Hex SHA-256 of the set's user ids, sorted ascending and written as decimal strings, joined by ","."""
-    return hashlib.sha256(",".join(str(i) for i in sorted(set(user_ids))).encode("ascii")).hexdigest()
+    return hashlib.sha256(",".join(map(str, sorted(set(user_ids)))).encode("ascii")).hexdigest()
 
 
 def int64_in(text: str) -> int | None:

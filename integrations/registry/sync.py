@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -56,6 +56,7 @@ class Send:
 class Report:
     schools: int = 0
     sets_compared: int = 0
+    asked: int = 0  # schools whose digests were read from the registry
     sent: Counter = field(default_factory=Counter)  # "put", "delete", and per outcome
     failed_schools: dict[int, str] = field(default_factory=dict)
 
@@ -298,6 +299,36 @@ def push_school(school_id: int, *, client: RegistryClient | None = None) -> Repo
     return report
 
 
+def _unsettled(school_ids: list[int]) -> set[int]:
+    """The schools whose last word with the registry was not a confirmation: a set not sent or
+    refused, a push waiting or failing, or never reconciled at all."""
+    open_sets = RegistrySet.objects.filter(school_id__in=school_ids).filter(
+        ~Q(state=RegistryPushState.SENT) | ~Q(version=F("sent_version"))
+    )
+    settled_schools = RegistrySchool.objects.filter(
+        school_id__in=school_ids, dirty_since__isnull=True, attempts=0, certificate_refused=False
+    )
+    return set(open_sets.values_list("school_id", flat=True)) | (
+        set(school_ids) - set(settled_schools.values_list("school_id", flat=True))
+    )
+
+
+def _unchanged(school_ids: list[int], wanted: dict[int, dict[str, Entitlement]]) -> set[int]:
+    """The schools whose wanted sets are exactly the ones the registry last confirmed."""
+    confirmed: dict[int, dict[str, str]] = {pk: {} for pk in school_ids}
+    settled = Q(state=RegistryPushState.SENT, version=F("sent_version"))
+    rows = RegistrySet.objects.filter(school_id__in=school_ids)
+    for school_id, code, content_hash, deleted, is_settled in rows.values_list(
+        "school_id", "productcode", "content_hash", "deleted", settled
+    ):
+        # A push may have changed a set since the school was found settled: then it is not unchanged.
+        if not is_settled:
+            confirmed[school_id][code] = ""
+        elif not deleted:
+            confirmed[school_id][code] = content_hash
+    return {pk for pk in school_ids if confirmed[pk] == {code: e.content_hash for code, e in wanted[pk].items()}}
+
+
 def reconcile(
     school_ids: list[int] | None = None,
     *,
@@ -305,16 +336,24 @@ def reconcile(
     chunk_size: int | None = None,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    today: dt.date | None = None,
 ) -> Report:
     """Compare every school with the registry by digest and send only the sets that differ.
 
     Schools in scope: every school we synchronise, and every school we ever sent a set for
     (a school that left must lose its sets). Transient failures are left for the next push or
     night; they are counted per school in the report.
+
+    With ``LICENCE_REGISTRY_CHECK_EVERY_NIGHTS`` above 1, a school whose sets are exactly what the
+    registry last confirmed is asked for its digests only on its night of the rotation (one in
+    that many): a change of ours is still sent the same night, a change on the registry's side
+    is found within the rotation.
     """
     client = client or RegistryClient.from_settings()
     chunk_size = chunk_size or settings.LICENCE_REGISTRY_CHUNK_SIZE
     workers = workers or settings.LICENCE_REGISTRY_WORKERS
+    every = max(1, settings.LICENCE_REGISTRY_CHECK_EVERY_NIGHTS)
+    tonight = (today or timezone.localdate()).toordinal() % every
     if school_ids is None:
         school_ids = sorted(
             set(School.objects.filter(active=True, sync_permitted=True).values_list("pk", flat=True))
@@ -330,17 +369,31 @@ def reconcile(
             kind = "refused" if isinstance(exc, CertificateRefused) else "transient"
             return pk, f"{kind}: {exc}"
 
+    def asked_first(chunk: list[int]) -> list[int]:
+        """The schools asked before we know what changed: all, or tonight's share and the unsettled ones."""
+        if every == 1:
+            return chunk
+        unsettled = _unsettled(chunk)
+        return [pk for pk in chunk if pk % every == tonight or pk in unsettled]
+
     chunks = [school_ids[start : start + chunk_size] for start in range(0, len(school_ids), chunk_size)]
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="registry-read") as pool:
         # The registry's digests of the next chunk are read while this chunk is compared and sent
         # (one GET per school is most of an unchanged night).
-        reading = pool.map(read, chunks[0]) if chunks else iter(())
+        reading = pool.map(read, asked_first(chunks[0])) if chunks else iter(())
         for number, chunk in enumerate(chunks):
             answers = list(reading)
             if number + 1 < len(chunks):
-                reading = pool.map(read, chunks[number + 1])
+                reading = pool.map(read, asked_first(chunks[number + 1]))
             now = timezone.now()
             generations = _ensure_school_rows(chunk)
+            wanted = entitlements.for_schools(chunk)
+            unchanged: set[int] = set()
+            if every > 1:
+                asked = {pk for pk, _ in answers}
+                not_asked = [pk for pk in chunk if pk not in asked]
+                unchanged = _unchanged(not_asked, wanted)
+                answers += pool.map(read, [pk for pk in not_asked if pk not in unchanged])
             remote: dict[int, dict[str, RemoteSet]] = {}
             unreadable: dict[int, str] = {}
             for pk, answer in answers:
@@ -349,16 +402,16 @@ def reconcile(
                 else:
                     remote[pk] = answer
             readable = [pk for pk in chunk if pk in remote]
-            wanted = entitlements.for_schools(readable)
             with transaction.atomic():
                 sends = _plan(readable, wanted, remote)
             outcomes = _deliver_with_retries(client, sends, workers)
             failed = {**_record(outcomes, now), **unreadable}
             _mark_schools(chunk, failed, generations, now)
             report.schools += len(chunk)
-            report.sets_compared += sum(len(v) for v in wanted.values()) + sum(
+            report.sets_compared += sum(len(wanted[pk]) for pk in [*readable, *unchanged]) + sum(
                 len(set(remote[pk]) - set(wanted[pk])) for pk in readable
             )
+            report.asked += len(answers)
             _count(report, outcomes, failed)
             if progress:
                 progress(report.schools, len(school_ids))
