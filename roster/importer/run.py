@@ -133,12 +133,12 @@ def _apply_timed(outcomes: list[SchoolOutcome], now: dt.datetime, run: ImportRun
         share = (time.perf_counter() - started) / len(outcomes)
         held, docs = {}, {}
         for outcome, result in zip(outcomes, results, strict=True):
-            outcome.result, outcome.status = result, SchoolResultStatus.IMPORTED
             outcome.duration += share
-            if result.held is not None:
-                held[outcome.basispoort_id], docs[outcome.basispoort_id] = result.held, outcome.doc
-                outcome.result, outcome.status = None, SchoolResultStatus.HELD
-                outcome.error = ", ".join(result.held.reasons)
+            if result.held is None:
+                outcome.result, outcome.status = result, SchoolResultStatus.IMPORTED
+                continue
+            held[outcome.basispoort_id], docs[outcome.basispoort_id] = result.held, outcome.doc
+            outcome.status, outcome.error = SchoolResultStatus.HELD, ", ".join(result.held.reasons)
         # The held night is kept with its result: a chunk delivered again skips a school with a
         # result, so a kept document must never be missing behind one.
         holds.keep(run, held, docs, now)
