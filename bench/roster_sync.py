@@ -362,6 +362,24 @@ def reset(url: str) -> None:
         conn.execute("VACUUM ANALYZE")
 
 
+def database_exists(url: str, name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone())
+
+
+def copy_database(url: str, source: str | None, target: str) -> None:
+    """Replace the database ``target`` by a copy of ``source`` (None: only drop it)."""
+    import psycopg
+
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+        if source:
+            # An exact copy, its planner statistics included.
+            conn.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
+
+
 def ensure_database(url: str) -> None:
     import psycopg
 
@@ -459,30 +477,73 @@ def main() -> None:
         write_report(lines)
 
 
+CHECK_LINE = re.compile(
+    r"Held-night check of (\d+) schools: ([\d.]+) s wall, ([\d.]+) s CPU, (\d+) queries, (\d+) held"
+)
+
+
+def check_account(log: str) -> dict[str, float]:
+    """The held-night check's own account, summed over the chunks of a night: what
+    ``roster.importer.apply`` logs at DEBUG for each chunk it screens."""
+    total = {"chunks": 0, "schools": 0, "wall": 0.0, "cpu": 0.0, "queries": 0, "held": 0}
+    for match in CHECK_LINE.finditer(log):
+        schools, wall, cpu, queries, held = match.groups()
+        total["chunks"] += 1
+        total["schools"] += int(schools)
+        total["wall"] += float(wall)
+        total["cpu"] += float(cpu)
+        total["queries"] += int(queries)
+        total["held"] += int(held)
+    return total
+
+
 def compare_hold_check(url, env, sync, first, second, rounds, schools, counts) -> None:
     """The changed night with and without the held-night check (roster.holds), alternating. Besides
-    the wall time, the child's own CPU time (user + system), which other work on the machine skews less."""
+    the wall time, the child's own CPU time (user + system), which other work on the machine skews
+    less; and, in the runs with the check, the check's own account of its time and queries (logged
+    at DEBUG per chunk, so both arms run with LOG_LEVEL=DEBUG), which does not depend on a second run."""
     runs: dict[str, list[tuple[float, float, float, float]]] = {"true": [], "false": []}
+    accounts = []
+    # The first night is imported once and copied for every changed night (a national first night
+    # takes far longer than copying its database).
+    snapshot = f"{url.rsplit('/', 1)[1]}_night_1"
+    if not database_exists(url, snapshot):
+        reset(url)
+        run_phase([*sync, str(first)], env)
+        copy_database(url, url.rsplit("/", 1)[1], snapshot)
     for _round in range(rounds):
         for enabled in ("true", "false"):
-            reset(url)
-            run_phase([*sync, str(first)], env)
+            copy_database(url, snapshot, url.rsplit("/", 1)[1])
             load_before = os.getloadavg()[0]
             started = time.perf_counter()
-            child = subprocess.Popen(
-                [*sync, str(second)], cwd=ROOT, env={**env, "ROSTER_HOLD_ENABLED": enabled}, stdout=subprocess.DEVNULL
-            )
-            _, status, usage = os.wait4(child.pid, 0)
-            wall = time.perf_counter() - started
+            with tempfile.TemporaryFile() as log:
+                child = subprocess.Popen(
+                    [*sync, str(second)],
+                    cwd=ROOT,
+                    env={**env, "ROSTER_HOLD_ENABLED": enabled, "LOG_LEVEL": "DEBUG"},
+                    stdout=subprocess.DEVNULL,
+                    stderr=log,
+                )
+                _, status, usage = os.wait4(child.pid, 0)
+                wall = time.perf_counter() - started
+                log.seek(0)
+                account = check_account(log.read().decode("utf-8", "replace"))
             if os.waitstatus_to_exitcode(status) != 0:
                 raise SystemExit(f"the changed night failed (hold check {enabled})")
             cpu = usage.ru_utime + usage.ru_stime
-            runs[enabled].append((wall, cpu, load_before, os.getloadavg()[0]))
+            load_after = os.getloadavg()[0]
+            runs[enabled].append((wall, cpu, load_before, load_after))
             state = "on" if enabled == "true" else "off"
-            print(
-                f"changed night, hold check {state}: {wall:.1f} s wall, {cpu:.1f} s CPU "
-                f"(load {load_before:.2f} → {os.getloadavg()[0]:.2f})"
-            )
+            line = f"changed night, hold check {state}: {wall:.1f} s wall, {cpu:.1f} s CPU"
+            if enabled == "true":
+                accounts.append((wall, cpu, account))
+                line += (
+                    f"; the check: {account['chunks']} chunks, {account['wall']:.2f} s wall summed "
+                    f"({100 * account['wall'] / wall:.2f} % of the night's wall), {account['cpu']:.2f} s CPU "
+                    f"({100 * account['cpu'] / cpu:.2f} % of the night's CPU), {account['queries']} queries, "
+                    f"{account['held']} held"
+                )
+            print(f"{line} (load {load_before:.2f} → {load_after:.2f})", flush=True)
     best = {key: (min(r[0] for r in rows), min(r[1] for r in rows)) for key, rows in runs.items()}
     (on_wall, on_cpu), (off_wall, off_cpu) = best["true"], best["false"]
     wall_change, cpu_change = 100 * (on_wall - off_wall) / off_wall, 100 * (on_cpu - off_cpu) / off_cpu
@@ -490,6 +551,14 @@ def compare_hold_check(url, env, sync, first, second, rounds, schools, counts) -
         f"{schools:,} schools, {counts['pupils']:,} pupils, changed night, best of {rounds}: "
         f"wall {on_wall:.1f} s with the hold check, {off_wall:.1f} s without ({wall_change:+.1f} %); "
         f"CPU of the import process {on_cpu:.1f} s with, {off_cpu:.1f} s without ({cpu_change:+.1f} %)"
+    )
+    copy_database(url, None, snapshot)
+    worst_wall = max(100 * a["wall"] / wall for wall, _cpu, a in accounts)
+    worst_cpu = max(100 * a["cpu"] / cpu for _wall, cpu, a in accounts)
+    print(
+        f"the check's own account, worst of {rounds}: {worst_wall:.2f} % of the night's wall (summed over "
+        f"chunks, which run side by side: an upper bound), {worst_cpu:.2f} % of its CPU; "
+        f"{max(a['queries'] for _w, _c, a in accounts)} queries of its own"
     )
 
 

@@ -24,6 +24,7 @@ from licenses.models import Licence, LicenceKind, Seat
 from roster import holds
 from roster.feed import SchoolDocument
 from roster.feed.problems import ErrorCode
+from roster.importer import read_existing
 from roster.models import (
     HeldNight,
     HoldDecision,
@@ -92,9 +93,10 @@ def _held_night(school: School) -> None:
             kept.save(update_fields=["document", "decided_at", "decision"])
         return
     now = timezone.now()
-    held = holds.screen([partial], now)
-    if held:
-        holds.keep(None, held, {partial.basispoort_id: partial}, now)
+    with transaction.atomic():
+        held = holds.screen([partial], read_existing([partial]).today(), now)
+        if held:
+            holds.keep(None, held, {partial.basispoort_id: partial}, now)
 
 
 def _full_licence(school: School) -> None:

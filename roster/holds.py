@@ -1,7 +1,8 @@
 """Suspicious nights, held per school before they are applied.
 
-Before a chunk's documents are applied (``roster.importer.run.apply_chunk``) each school's new
-document is compared with what the school has now. A night is held when it would
+Before a chunk's documents are applied, in the same transaction, each school's new document is
+compared with what the school has now: the rows the importer reads anyway
+(``roster.importer.apply.apply_school_documents``). A night is held when it would
 
 - make more than ``ROSTER_HOLD_PUPILS_PERCENT`` % of the active pupils leave, and at least
   ``ROSTER_HOLD_PUPILS_MINIMUM`` of them;
@@ -27,7 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -44,8 +45,6 @@ from roster.models import (
     HoldReason,
     Pupil,
     Role,
-    School,
-    Staff,
 )
 from roster.school_year import school_year_of
 from roster.signals import ties_of
@@ -145,7 +144,7 @@ def _document_year(doc: SchoolDocument, now: dt.datetime) -> str:
 
 @dataclass
 class Today:
-    """What the chunk's schools have now, as the check compares it: per school id."""
+    """What the chunk's schools have now (their active rows), as the check compares it: per school id."""
 
     schools: dict[int, tuple[int, dt.datetime | None]] = field(default_factory=dict)  # bp → (id, timestamp)
     pupils: dict[int, dict[int, str]] = field(default_factory=lambda: defaultdict(dict))  # bp → jaargroep
@@ -153,95 +152,16 @@ class Today:
     staff: dict[int, dict[int, bool]] = field(default_factory=lambda: defaultdict(dict))  # bp → coordinator
 
 
-_SCHOOL, _PUPIL, _GROUP, _STAFF = range(4)
-
-
-def read_today(basispoort_ids: list[int]) -> Today:
-    """The schools, their active pupils, groups and staff: on PostgreSQL in one statement (one
-    round trip per chunk, plain rows from the cursor), elsewhere in four queries."""
-    today = Today()
-    read = _read_today_sql if connection.vendor == "postgresql" else _read_today_orm
-    rows = read(basispoort_ids)
-    for kind, school_id, number, text, flag, stamp in rows:
-        if kind == _SCHOOL:
-            today.schools[number] = (school_id, stamp)
-        elif kind == _PUPIL:
-            today.pupils[school_id][number] = text
-        elif kind == _GROUP:
-            today.groups[school_id][text] = number
-        else:
-            today.staff[school_id][number] = flag
-    return today
-
-
-def _read_today_sql(basispoort_ids: list[int]) -> list[tuple]:
-    tables = {
-        "school": School._meta.db_table,
-        "pupil": Pupil._meta.db_table,
-        "group": Group._meta.db_table,
-        "appointment": Appointment._meta.db_table,
-        "role": AppointmentRole._meta.db_table,
-        "staff": Staff._meta.db_table,
-    }
-    # The models' own table names; every value is a parameter.
-    sql = """
-        WITH s AS (SELECT "id", "basispoort_id", "mutation_timestamp" FROM "{school}" WHERE "basispoort_id" = ANY(%s))
-        SELECT 0, s."id", s."basispoort_id", NULL::text, NULL::boolean, s."mutation_timestamp" FROM s
-        UNION ALL
-        SELECT 1, p."school_id", p."basispoort_id", p."jaargroep", NULL, NULL
-        FROM "{pupil}" p WHERE p."school_id" = ANY(ARRAY(SELECT "id" FROM s)) AND p."active"
-        UNION ALL
-        SELECT 2, g."school_id", g."id", g."las_key", NULL, NULL
-        FROM "{group}" g WHERE g."school_id" = ANY(ARRAY(SELECT "id" FROM s)) AND g."active"
-        UNION ALL
-        SELECT 3, a."school_id", st."basispoort_id", NULL, r."id" IS NOT NULL, NULL
-        FROM "{appointment}" a JOIN "{staff}" st ON st."id" = a."staff_id"
-        LEFT JOIN "{role}" r ON r."appointment_id" = a."id" AND r."role" = %s
-        WHERE a."school_id" = ANY(ARRAY(SELECT "id" FROM s)) AND a."active"
-    """.format(**tables)  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [list(basispoort_ids), Role.ICT_COORDINATOR.value])
-        return cursor.fetchall()
-
-
-def _read_today_orm(basispoort_ids: list[int]) -> list[tuple]:
-    schools = list(
-        School.objects.filter(basispoort_id__in=basispoort_ids).values_list("pk", "basispoort_id", "mutation_timestamp")
-    )
-    ids = [pk for pk, _bp, _stamp in schools]
-    coordinator = AppointmentRole.objects.filter(appointment=OuterRef("pk"), role=Role.ICT_COORDINATOR)
-    rows: list[tuple] = [(_SCHOOL, pk, bp, None, None, stamp) for pk, bp, stamp in schools]
-    rows += [
-        (_PUPIL, school_id, bp, level, None, None)
-        for school_id, bp, level in Pupil.objects.filter(school_id__in=ids, active=True).values_list(
-            "school_id", "basispoort_id", "jaargroep"
-        )
-    ]
-    rows += [
-        (_GROUP, school_id, pk, las_key, None, None)
-        for school_id, pk, las_key in Group.objects.filter(school_id__in=ids, active=True).values_list(
-            "school_id", "pk", "las_key"
-        )
-    ]
-    rows += [
-        (_STAFF, school_id, bp, None, flag, None)
-        for school_id, bp, flag in Appointment.objects.filter(school_id__in=ids, active=True)
-        .annotate(is_coordinator=Exists(coordinator))
-        .values_list("school_id", "staff__basispoort_id", "is_coordinator")
-    ]
-    return rows
-
-
 # --- Screening a chunk ------------------------------------------------------------------------
 
 
-def screen(docs: list[SchoolDocument], now: dt.datetime | None = None) -> dict[int, Held]:
-    """The documents of a chunk whose night is held, by Basispoort id; one statement on PostgreSQL
-    whatever the chunk's size (two more when a group would disappear, four more when a night is held)."""
+def screen(docs: list[SchoolDocument], today: Today, now: dt.datetime | None = None) -> dict[int, Held]:
+    """The documents of a chunk whose night is held, by Basispoort id, compared with ``today``: the
+    rows the importer read for the chunk (``roster.importer.apply.read_existing``). No query of its
+    own, whatever the chunk's size: two when a group would disappear, four more when a night is held."""
     if not settings.ROSTER_HOLD_ENABLED or not docs:
         return {}
     now = now or timezone.now()
-    today = read_today([d.basispoort_id for d in docs])
     todo = [
         (doc, *today.schools[doc.basispoort_id])
         for doc in docs

@@ -1,7 +1,8 @@
 """The roster import, in modules of one reason each.
 
 - ``apply``: apply a chunk of schools' Basispoort documents to the database, all or nothing,
-  with the same statements whatever the number of schools (plain tuples, ``roster.bulk``).
+  with the same statements whatever the number of schools (plain tuples, ``roster.bulk``); the
+  rows it reads first (``read_existing``) are what the held-night check compares with.
 - ``sql``: the SQL helpers for model instances and the transaction's commit setting.
   The staff are ``staff``; what the steps share (result, text, pair tables) is ``rows``.
 - ``run``: running an import: sources, chunks of schools, fan-out, and the record of every run.
@@ -10,7 +11,7 @@
 The Redis lock that keeps two runs apart is ``roster.lock``. The names callers use are here.
 """
 
-from roster.importer.apply import ApplyResult, apply_school_document, apply_school_documents
+from roster.importer.apply import ApplyResult, apply_school_document, apply_school_documents, read_existing
 from roster.importer.run import (
     ChunkSummary,
     SchoolOutcome,
@@ -40,6 +41,7 @@ __all__ = [
     "finish_if_done",
     "import_schools",
     "prepare_school",
+    "read_existing",
     "record_outcomes",
     "stale_runs",
     "start_run",

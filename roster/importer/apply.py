@@ -18,13 +18,17 @@ never takes the others with it and never leaves half its changes behind.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
-from roster import login_codes
+from roster import holds, login_codes
 from roster.bulk import insert_rows, update_values
 from roster.eckid import fingerprint as eckid_fingerprint
 from roster.eckid import seal as seal_eckid
@@ -33,9 +37,11 @@ from roster.feed.shape import stored_fields
 from roster.feed.validation import source_timestamp
 from roster.importer.rows import ApplyResult, clean_text, stored_values, sync_pairs
 from roster.importer.sql import update_rows
-from roster.importer.staff import apply_staff
-from roster.models import Group, Pupil, School
+from roster.importer.staff import APPOINTMENT_FIELDS, apply_staff
+from roster.models import Appointment, AppointmentRole, Group, Pupil, Role, School
 from roster.signals import announce_departed_pupils, announce_returned_pupils, announce_roster_changed
+
+logger = logging.getLogger("roster.importer")
 
 
 def _assign(obj, values: dict[str, Any]) -> bool:
@@ -87,6 +93,8 @@ _ROW_PK = 2
 _ROW_VALUES = 3
 _ROW_ACTIVE = _ROW_VALUES + PUPIL_FIELDS.index("active")
 _ROW_GROUP = _ROW_VALUES + PUPIL_FIELDS.index("group_id")
+_ROW_YEAR = _ROW_VALUES + PUPIL_FIELDS.index("jaargroep")
+_APPOINTMENT_ACTIVE = APPOINTMENT_FIELDS.index("active")
 
 
 def apply_school_document(doc: SchoolDocument, *, now: dt.datetime | None = None) -> ApplyResult:
@@ -94,19 +102,129 @@ def apply_school_document(doc: SchoolDocument, *, now: dt.datetime | None = None
     return apply_school_documents([doc], now=now)[0]
 
 
+@dataclass
+class Existing:
+    """What the chunk's schools have now, read once at the start of the chunk's transaction: the
+    importer compares the documents with these rows, and so does the held-night check."""
+
+    schools: dict[int, School] = field(default_factory=dict)  # by Basispoort id, locked
+    groups: dict[int, dict[str, tuple[int, tuple]]] = field(default_factory=lambda: defaultdict(dict))
+    appointments: dict[int, dict[int, tuple[int, tuple]]] = field(default_factory=lambda: defaultdict(dict))
+    appointment_staff: dict[int, int] = field(default_factory=dict)  # appointment id → staff Basispoort id
+    roles: dict[tuple[int, str], int] = field(default_factory=dict)  # (appointment id, role) → row id
+    pupils: dict[int, dict[int, tuple]] = field(default_factory=lambda: defaultdict(dict))
+
+    def today(self) -> holds.Today:
+        """The active part, as the held-night check compares it."""
+        today = holds.Today()
+        coordinator = Role.ICT_COORDINATOR.value
+        for bp, school in self.schools.items():
+            today.schools[bp] = (school.pk, school.mutation_timestamp)
+        for school_id, pupils in self.pupils.items():
+            today.pupils[school_id] = {bp: row[_ROW_YEAR] for bp, row in pupils.items() if row[_ROW_ACTIVE]}
+        for school_id, groups in self.groups.items():
+            today.groups[school_id] = {las_key: pk for las_key, (pk, values) in groups.items() if values[-1]}
+        for school_id, appointments in self.appointments.items():
+            today.staff[school_id] = {
+                self.appointment_staff[pk]: (pk, coordinator) in self.roles
+                for pk, values in appointments.values()
+                if values[_APPOINTMENT_ACTIVE]
+            }
+        return today
+
+
+def read_existing(docs: list[SchoolDocument]) -> Existing:
+    """The chunk's schools (locked), their groups, appointments with their roles, and pupils: one
+    query each, plain tuples. Must run in the transaction that applies the chunk."""
+    existing = Existing()
+    # NO KEY UPDATE: a coordinator linking a seat meanwhile only needs a key-share lock on the school.
+    for school in (
+        School.objects.select_for_update(no_key=True)
+        .filter(basispoort_id__in=[doc.basispoort_id for doc in docs])
+        .order_by("pk")
+    ):
+        existing.schools[school.basispoort_id] = school
+    school_ids = [s.pk for s in existing.schools.values()]
+    if not school_ids:
+        return existing
+    for pk, school_id, las_key, *values in Group.objects.filter(school_id__in=school_ids).values_list(
+        "pk", "school_id", "las_key", *GROUP_FIELDS
+    ):
+        existing.groups[school_id][las_key] = (pk, tuple(values))
+    for pk, school_id, staff_id, staff_bp, *values in Appointment.objects.filter(school_id__in=school_ids).values_list(
+        "pk", "school_id", "staff_id", "staff__basispoort_id", *APPOINTMENT_FIELDS
+    ):
+        existing.appointments[school_id][staff_id] = (pk, tuple(values))
+        existing.appointment_staff[pk] = staff_bp
+    # By the appointments' ids rather than a join on their school: an index lookup per
+    # appointment instead of a scan of every school's pairs.
+    existing.roles = {
+        (appointment_id, role): pk
+        for pk, appointment_id, role in AppointmentRole.objects.filter(
+            appointment_id__in=sorted(existing.appointment_staff)
+        ).values_list("pk", "appointment_id", "role")
+    }
+    # Rows as read, (school_id, basispoort_id, pk, *PUPIL_FIELDS): compared by their slice, never rebuilt.
+    for row in Pupil.objects.filter(school_id__in=school_ids).values_list(
+        "school_id", "basispoort_id", "pk", *PUPIL_FIELDS
+    ):
+        existing.pupils[row[0]][row[1]] = row
+    return existing
+
+
 @transaction.atomic
-def apply_school_documents(docs: list[SchoolDocument], *, now: dt.datetime | None = None) -> list[ApplyResult]:
-    """Apply the documents of a chunk of schools in one transaction; one result per document, in order."""
+def apply_school_documents(
+    docs: list[SchoolDocument], *, now: dt.datetime | None = None, screen: bool = False
+) -> list[ApplyResult]:
+    """Apply the documents of a chunk of schools in one transaction; one result per document, in order.
+
+    With ``screen``, the held-night check (``roster.holds``) first compares the documents with the
+    rows the import reads anyway: a held school's result carries its hold (``ApplyResult.held``),
+    and nothing of that school is written.
+    """
     if len({doc.basispoort_id for doc in docs}) != len(docs):
         raise ValueError("a school appears twice in one chunk")
     now = now or timezone.now()
-    results = [ApplyResult() for _ in docs]
-    schools = _apply_schools(docs, results)
+    existing = read_existing(docs)
+    held = _screen(docs, existing, now) if screen and settings.ROSTER_HOLD_ENABLED else {}
+    results = [ApplyResult(held=held.get(doc.basispoort_id)) for doc in docs]
+    applied = [(doc, result) for doc, result in zip(docs, results, strict=True) if result.held is None]
+    if applied:
+        _apply([doc for doc, _r in applied], existing, [result for _d, result in applied], now)
+    return results
+
+
+def _screen(docs: list[SchoolDocument], existing: Existing, now: dt.datetime) -> dict[int, holds.Held]:
+    """The held-night check of a chunk. What it costs is logged at DEBUG: ``bench/roster_sync.py
+    --hold-check`` sums it over the night."""
+    queries = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal queries
+        queries += 1
+        return execute(sql, params, many, context)
+
+    wall, cpu = time.perf_counter(), time.thread_time()
+    with connection.execute_wrapper(count):
+        held = holds.screen(docs, existing.today(), now)
+    logger.debug(
+        "Held-night check of %d schools: %.6f s wall, %.6f s CPU, %d queries, %d held",
+        len(docs),
+        time.perf_counter() - wall,
+        time.thread_time() - cpu,
+        queries,
+        len(held),
+    )
+    return held
+
+
+def _apply(docs: list[SchoolDocument], existing: Existing, results: list[ApplyResult], now: dt.datetime) -> None:
+    schools = _apply_schools(docs, existing, results)
     for school, result in zip(schools, results, strict=True):
         result.school = school
-    groups = _apply_groups(docs, schools, results)
-    apply_staff(docs, schools, groups, results, now)
-    _apply_pupils(docs, schools, groups, results, now)
+    groups = _apply_groups(docs, schools, existing, results)
+    apply_staff(docs, schools, groups, results, now, existing.appointments, existing.roles)
+    _apply_pupils(docs, schools, groups, existing, results, now)
     # New pupils can log in the next morning; movers keep their code unless it clashes.
     given = login_codes.ensure_codes_for_schools(
         [s.pk for s in schools], moved=[pk for result in results for pk in result.moved_pupil_ids]
@@ -114,10 +232,9 @@ def apply_school_documents(docs: list[SchoolDocument], *, now: dt.datetime | Non
     for school, result in zip(schools, results, strict=True):
         result.created["login_code"] += given[school.pk]
     announce_roster_changed([school for school, result in zip(schools, results, strict=True) if result.changed])
-    return results
 
 
-def _apply_schools(docs: list[SchoolDocument], results: list[ApplyResult]) -> list[School]:
+def _apply_schools(docs: list[SchoolDocument], existing: Existing, results: list[ApplyResult]) -> list[School]:
     details = []
     for doc in docs:
         merged = {**doc.details, "metaResult": doc.roster.get("metaResult") or doc.details.get("metaResult")}
@@ -126,19 +243,12 @@ def _apply_schools(docs: list[SchoolDocument], results: list[ApplyResult]) -> li
             if key in doc.roster:
                 merged[key] = doc.roster[key]
         details.append(merged)
-    # NO KEY UPDATE: a coordinator linking a seat meanwhile only needs a key-share lock on the school.
-    existing = {
-        s.basispoort_id: s
-        for s in School.objects.select_for_update(no_key=True)
-        .filter(basispoort_id__in=[doc.basispoort_id for doc in docs])
-        .order_by("pk")
-    }
     schools, new, changed = [], [], []
     fields: list[str] = []
     for doc, data, result in zip(docs, details, results, strict=True):
         values = _school_values(data)
         fields = list(values)
-        school = existing.get(doc.basispoort_id)
+        school = existing.schools.get(doc.basispoort_id)
         if school is None:
             school = School(basispoort_id=doc.basispoort_id, **values)
             new.append(school)
@@ -165,16 +275,13 @@ def _apply_schools(docs: list[SchoolDocument], results: list[ApplyResult]) -> li
     return schools
 
 
-def _apply_groups(docs: list[SchoolDocument], schools: list[School], results: list[ApplyResult]) -> list[dict]:
+def _apply_groups(
+    docs: list[SchoolDocument], schools: list[School], existing: Existing, results: list[ApplyResult]
+) -> list[dict]:
     """Returns per school its active groups' ids by lasKey."""
-    existing: dict[int, dict[str, tuple[int, tuple]]] = defaultdict(dict)
-    for pk, school_id, las_key, *values in Group.objects.filter(school_id__in=[s.pk for s in schools]).values_list(
-        "pk", "school_id", "las_key", *GROUP_FIELDS
-    ):
-        existing[school_id][las_key] = (pk, tuple(values))
     maps, new, changed = [], [], []
     for doc, school, result in zip(docs, schools, results, strict=True):
-        have = existing.get(school.pk, {})
+        have = existing.groups.get(school.pk, {})
         seen: dict[str, int] = {}
         pending: list[str] = []  # new groups: seen holds their place in ``new`` until they have an id
         for key, is_subgroup in (("groepen", False), ("subgroepen", True)):
@@ -214,22 +321,21 @@ def _apply_groups(docs: list[SchoolDocument], schools: list[School], results: li
 
 
 def _apply_pupils(
-    docs: list[SchoolDocument], schools: list[School], groups: list[dict], results: list[ApplyResult], now: dt.datetime
+    docs: list[SchoolDocument],
+    schools: list[School],
+    groups: list[dict],
+    existing: Existing,
+    results: list[ApplyResult],
+    now: dt.datetime,
 ) -> None:
     school_ids = [s.pk for s in schools]
-    # Rows as read, (school_id, basispoort_id, pk, *PUPIL_FIELDS): compared by their slice, never rebuilt.
-    existing: dict[int, dict[int, tuple]] = defaultdict(dict)
-    for row in Pupil.objects.filter(school_id__in=school_ids).values_list(
-        "school_id", "basispoort_id", "pk", *PUPIL_FIELDS
-    ):
-        existing[row[0]][row[1]] = row
     text = clean_text
     new, changed, left = [], [], []
     listed: list[dict[int, dict]] = []
     left_by_school: list[list[int]] = []
     back_by_school: list[list[int]] = []
     for doc, school, result, by_key in zip(docs, schools, results, groups, strict=True):
-        have = existing.get(school.pk, {})
+        have = existing.pupils.get(school.pk, {})
         seen: dict[int, dict] = {}
         back: list[int] = []
         for item in doc.roster.get("leerlingen") or []:
@@ -279,7 +385,7 @@ def _apply_pupils(
         owner[pupil_id] = by_school[school_id]
     want = set()
     for school, result, seen, by_key in zip(schools, results, listed, groups, strict=True):
-        have = existing.get(school.pk, {})
+        have = existing.pupils.get(school.pk, {})
         for bp, item in seen.items():
             keys = item.get("subgroepen")
             if not keys:

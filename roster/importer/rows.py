@@ -11,6 +11,7 @@ from django.utils.dateparse import parse_date
 
 from roster.bulk import delete_pks, insert_rows
 from roster.feed.shape import DATE, TEXT, clean_text
+from roster.holds import Held
 from roster.models import School
 
 
@@ -22,6 +23,7 @@ class ApplyResult:
     deactivated: Counter = field(default_factory=Counter)
     moved_pupils: int = 0
     moved_pupil_ids: list[int] = field(default_factory=list)
+    held: Held | None = None  # the night was held (``roster.holds``): nothing of the school was written
 
     @property
     def changed(self) -> bool:

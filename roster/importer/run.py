@@ -101,6 +101,9 @@ def prepare_school(
 def apply_chunk(outcomes: list[SchoolOutcome], now: dt.datetime, run: ImportRun | None = None) -> None:
     """Apply the validated schools of a chunk in one transaction; if that fails, each school alone.
 
+    A suspicious night is held (``roster.holds``), checked on the rows the import reads anyway:
+    its school keeps its data, and its document is kept in the same transaction.
+
     The chunk is written with the same statements whatever its number of schools
     (``apply_school_documents``); each school's share of the time is the chunk's divided by them.
     With ``run``, each applied school's result is written in the transaction of its changes: a
@@ -114,7 +117,7 @@ def apply_chunk(outcomes: list[SchoolOutcome], now: dt.datetime, run: ImportRun 
     except Exception:
         logger.warning("Chunk of %d schools failed; retrying them one by one", len(todo), exc_info=True)
         for outcome in todo:
-            outcome.result, outcome.status = None, ""
+            outcome.result, outcome.status, outcome.error = None, "", ""
             try:
                 _apply_timed([outcome], now, run)
             except Exception as exc:
@@ -126,11 +129,19 @@ def _apply_timed(outcomes: list[SchoolOutcome], now: dt.datetime, run: ImportRun
     started = time.perf_counter()
     with transaction.atomic():
         _relax_commit()
-        results = apply_school_documents([o.doc for o in outcomes], now=now)
+        results = apply_school_documents([o.doc for o in outcomes], now=now, screen=True)
         share = (time.perf_counter() - started) / len(outcomes)
+        held, docs = {}, {}
         for outcome, result in zip(outcomes, results, strict=True):
-            outcome.result, outcome.status = result, SchoolResultStatus.IMPORTED
             outcome.duration += share
+            if result.held is None:
+                outcome.result, outcome.status = result, SchoolResultStatus.IMPORTED
+                continue
+            held[outcome.basispoort_id], docs[outcome.basispoort_id] = result.held, outcome.doc
+            outcome.status, outcome.error = SchoolResultStatus.HELD, ", ".join(result.held.reasons)
+        # The held night is kept with its result: a chunk delivered again skips a school with a
+        # result, so a kept document must never be missing behind one.
+        holds.keep(run, held, docs, now)
         if run is not None:
             record_outcomes(run, outcomes)
     for outcome in outcomes:
@@ -283,11 +294,8 @@ def import_schools(
 
 
 def write_chunk(run: ImportRun, outcomes: list[SchoolOutcome], now: dt.datetime) -> None:
-    held, docs = hold_back(outcomes, now)
+    """Apply a chunk, holding its suspicious nights (``apply_chunk``), and record every school."""
     apply_chunk(outcomes, now, run)
-    # The held night is kept before its result is written: a chunk delivered again skips a school
-    # with a result, so a kept document must never be missing behind one.
-    holds.keep(run, held, docs, now)
     rest = [o for o in outcomes if not o.recorded]
     if rest:
         record_outcomes(run, rest)
@@ -295,21 +303,6 @@ def write_chunk(run: ImportRun, outcomes: list[SchoolOutcome], now: dt.datetime)
         [o.basispoort_id for o in outcomes if o.status in (SchoolResultStatus.IMPORTED, SchoolResultStatus.UNCHANGED)],
         now,
     )
-
-
-def hold_back(
-    outcomes: list[SchoolOutcome], now: dt.datetime
-) -> tuple[dict[int, holds.Held], dict[int, SchoolDocument]]:
-    """Take the suspicious nights out of the chunk before it is applied (``roster.holds``): their
-    schools keep their data, and their documents are returned to be kept."""
-    held = holds.screen([o.doc for o in outcomes if o.doc is not None], now)
-    docs = {}
-    for outcome in outcomes:
-        if outcome.basispoort_id in held:
-            docs[outcome.basispoort_id] = outcome.doc
-            outcome.doc, outcome.status = None, SchoolResultStatus.HELD
-            outcome.error = ", ".join(held[outcome.basispoort_id].reasons)
-    return held, docs
 
 
 def _write_chunk_on_own_connection(run: ImportRun, outcomes: list[SchoolOutcome], now: dt.datetime) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
 from django.utils.dateparse import parse_date
 
@@ -23,8 +22,16 @@ APPOINTMENT_FIELDS = ("las_key", "email", "end_date", "active", "inactive_since"
 
 
 def apply_staff(
-    docs: list[SchoolDocument], schools: list[School], groups: list[dict], results: list[ApplyResult], now: dt.datetime
+    docs: list[SchoolDocument],
+    schools: list[School],
+    groups: list[dict],
+    results: list[ApplyResult],
+    now: dt.datetime,
+    appointments: dict[int, dict[int, tuple[int, tuple]]],
+    roles: dict[tuple[int, str], int],
 ) -> None:
+    """``appointments``: the schools' appointments as read (school id → staff id → (id, APPOINTMENT_FIELDS)),
+    ``roles`` their roles ((appointment id, role) → row id); read with the chunk (``apply.read_existing``)."""
     # A person listed twice in one document counts once, with the values listed last.
     people = [{int(p["id"]): p for p in doc.roster.get("medewerkers") or [] if p.get("id") is not None} for doc in docs]
     wanted: dict[int, tuple] = {}
@@ -63,19 +70,15 @@ def apply_staff(
     staff_pk.update({s.basispoort_id: s.pk for s in new_staff})
     update_values(Staff, WRITTEN_STAFF_FIELDS, changed_staff)
 
-    school_ids = [s.pk for s in schools]
-    existing: dict[int, dict[int, tuple[int, tuple]]] = defaultdict(dict)
     owner: dict[int, ApplyResult] = {}
     by_school = {s.pk: r for s, r in zip(schools, results, strict=True)}
-    for pk, school_id, staff_id, *values in Appointment.objects.filter(school_id__in=school_ids).values_list(
-        "pk", "school_id", "staff_id", *APPOINTMENT_FIELDS
-    ):
-        existing[school_id][staff_id] = (pk, tuple(values))
-        owner[pk] = by_school[school_id]
+    for school, result in zip(schools, results, strict=True):
+        for pk, _values in appointments.get(school.pk, {}).values():
+            owner[pk] = result
     gone, changed, new = [], [], []
     active: list[dict[int, int]] = []
     for listed, school, result in zip(people, schools, results, strict=True):
-        have = existing.get(school.pk, {})
+        have = appointments.get(school.pk, {})
         mine: dict[int, int] = {}
         for bp, person in listed.items():
             staff_id = staff_pk[bp]
@@ -111,11 +114,8 @@ def apply_staff(
         owner[pk] = by_school[row[0]]
     active_pk = [{staff_id: pk if pk >= 0 else new_ids[-1 - pk] for staff_id, pk in mine.items()} for mine in active]
 
-    # By the appointments' ids rather than a join on their school: an index lookup per
-    # appointment instead of a scan of every school's pairs.
-    appointment_ids = sorted(owner)
-    roles = AppointmentRole.objects.filter(appointment_id__in=appointment_ids)
-    have_roles = {(appt_id, role): pk for pk, appt_id, role in roles.values_list("pk", "appointment_id", "role")}
+    # New appointments have no roles yet; those read are the applied schools' (a held school's stay).
+    have_roles = {pair: pk for pair, pk in roles.items() if pair[0] in owner}
     want_roles = {
         (mine[staff_pk[bp]], role)
         for listed, mine in zip(people, active_pk, strict=True)
@@ -125,6 +125,9 @@ def apply_staff(
     }
     sync_pairs(AppointmentRole, ("appointment_id", "role"), have_roles, want_roles, owner, "role")
 
+    # By the appointments' ids rather than a join on their school: an index lookup per
+    # appointment instead of a scan of every school's pairs.
+    appointment_ids = sorted(owner)
     through = Appointment.groups.through
     have_members = {
         (appointment_id, group_id): pk
