@@ -46,7 +46,7 @@ TEST_ENV := DJANGO_ENV=test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_R
 RUNTIME_LOCK := requirements/runtime.lock
 DEV_LOCK := requirements/dev.lock
 
-.PHONY: help install demo test lint services chromium simplesamlphp messages lock audit clean bench-roster bench-pages bench-load bench-results bench-registry schema bench-my-schools bench-usage-export bench-keys
+.PHONY: help install demo test lint services chromium simplesamlphp messages lock audit clean bench-roster bench-pages bench-load bench-results bench-registry schema bench-my-schools bench-usage-export bench-keys bench-roster-celery
 
 help: ## this list
 	@# Every target carries its line of help after "##"; tests/bingel_admin/test_make_help.py checks none is missing.
@@ -115,6 +115,10 @@ test: install lint services chromium simplesamlphp node_modules/axe-core/axe.min
 BENCH_SCALE ?= 1
 bench-roster: install ## the nightly roster import at national scale (BENCH_SCALE=0.1 for a tenth)
 	$(PY) bench/roster_sync.py --scale $(BENCH_SCALE)
+
+# The same night as production runs it: beat's task on a Celery worker (Redis: BENCH_REDIS_URL), against sync_roster.
+bench-roster-celery: install ## the nightly roster import through a Celery worker against sync_roster (BENCH_SCALE)
+	$(PY) bench/roster_celery.py --scale $(BENCH_SCALE)
 
 # Licence pages of the largest school: server time, and throughput under gunicorn driven by wrk.
 bench-pages: install ## licence pages of the largest school: server time and throughput (wrk)

@@ -25,6 +25,7 @@ import datetime as dt
 import os
 import random
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -336,9 +337,10 @@ def baseline(feed: Path) -> None:
 # --- Driver --------------------------------------------------------------------------------
 
 
-def run_phase(args: list[str], env: dict) -> tuple[float, float, float, float]:
-    """Run a child process; return its wall time (s), its own peak RSS (MB) and the machine's
-    one-minute load average just before and just after it (other work on the machine skews the figures)."""
+def run_child(args: list[str], env: dict) -> tuple[float, resource.struct_rusage, float, float]:
+    """Run a child process to its end; return its wall time (s), its resource usage (that of its
+    own processes: CPU time, and the peak RSS of the largest) and the machine's one-minute load
+    average just before and just after it (other work on the machine skews the figures)."""
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
     child = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
@@ -346,7 +348,13 @@ def run_phase(args: list[str], env: dict) -> tuple[float, float, float, float]:
     wall = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(args)} failed")
-    return wall, usage.ru_maxrss / 1024, load_before, os.getloadavg()[0]
+    return wall, usage, load_before, os.getloadavg()[0]
+
+
+def run_phase(args: list[str], env: dict) -> tuple[float, float, float, float]:
+    """Run a child process; return its wall time (s), its own peak RSS (MB) and the load average before and after."""
+    wall, usage, load_before, load_after = run_child(args, env)
+    return wall, usage.ru_maxrss / 1024, load_before, load_after
 
 
 def reset(url: str) -> None:
@@ -389,15 +397,37 @@ def ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def write_report(lines: list[str]) -> None:
+def write_report(lines: list[str], heading: str = SECTION) -> None:
+    """Replace the section ``heading`` of docs/PERFORMANCE.md (up to the next "## ") with ``lines``."""
     doc = ROOT / "docs" / "PERFORMANCE.md"
     text = doc.read_text(encoding="utf-8")
     placeholder = re.compile(r"\nNo benchmark has been run yet\..*?\n\n", re.S)
     text = placeholder.sub("\n", text, count=1)
-    section = SECTION + "\n\n" + "\n".join(lines).rstrip() + "\n"
-    pattern = re.compile(re.escape(SECTION) + r"\n.*?(?=\n## |\Z)", re.S)
+    section = heading + "\n\n" + "\n".join(lines).rstrip() + "\n"
+    pattern = re.compile(re.escape(heading) + r"\n.*?(?=\n## |\Z)", re.S)
     text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section
     doc.write_text(text, encoding="utf-8")
+
+
+def prepare_database(url: str) -> dict:
+    """Create and migrate the benchmark database; return the environment of a ``manage.py`` on it."""
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_ENV": "development", "DEBUG": "false"}
+    env.pop("REDIS_URL", None)
+    ensure_database(url)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+    return env
+
+
+def prepare_feed(feed: Path, scale: float) -> tuple[int, Path, Path, dict]:
+    """The two nights' feeds for ``scale`` (generated once, then reused): schools, folders, row counts."""
+    schools = max(1, round(NATIONAL_SCHOOLS * scale))
+    first = feed / f"{schools}" / "night-1"
+    second = feed / f"{schools}" / "night-2"
+    started = time.perf_counter()
+    counts = generate(first, schools)
+    changes = second_night(first, second) if not (second / "instellingen.json").exists() else None
+    print(f"Feed: {counts} in {time.perf_counter() - started:.0f} s; second night: {changes or 'reused'}")
+    return schools, first, second, counts
 
 
 def main() -> None:
@@ -420,18 +450,8 @@ def main() -> None:
         return
 
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_ENV": "development", "DEBUG": "false"}
-    env.pop("REDIS_URL", None)
-    ensure_database(url)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-
-    schools = max(1, round(NATIONAL_SCHOOLS * args.scale))
-    first = feed / f"{schools}" / "night-1"
-    second = feed / f"{schools}" / "night-2"
-    started = time.perf_counter()
-    counts = generate(first, schools)
-    changes = second_night(first, second) if not (second / "instellingen.json").exists() else None
-    print(f"Feed: {counts} in {time.perf_counter() - started:.0f} s; second night: {changes or 'reused'}")
+    env = prepare_database(url)
+    schools, first, second, counts = prepare_feed(feed, args.scale)
 
     sync = [sys.executable, "manage.py", "sync_roster", "--source"]
     if args.hold_check:
