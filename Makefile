@@ -172,8 +172,8 @@ bench-usage-export: install ## the back office's licence usage download of 6,057
 	$(PY) bench/usage_export.py
 
 messages: install ## collect the Dutch source strings into locale/en and compile them
-	$(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=devidp
-	$(PY) manage.py compilemessages -l en --ignore=.venv
+	$(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=devidp --ignore=var --ignore=node_modules --ignore=static_root
+	$(PY) manage.py compilemessages -l en --ignore=.venv --ignore=var --ignore=node_modules
 
 # Test tools from npm, pinned in package-lock.json: axe-core (injected into pages by the accessibility
 # test), oidc-provider (the OpenID Certified provider the single sign-on tests run as a process) and

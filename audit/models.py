@@ -29,6 +29,7 @@ class AuditAction(models.TextChoices):
     HELD_NIGHT_DISCARDED = "held_night_discarded", _("Tegengehouden gegevens genegeerd")
     ENTREE_LINKED = "entree_linked", _("Entree-account gekoppeld")
     ENTREE_UNLINKED = "entree_unlinked", _("Entree-koppeling verwijderd")
+    PROPOSAL_DECLINED = "proposal_declined", _("Voorstel voor het nieuwe schooljaar niet overgenomen")
 
 
 class AuditEvent(models.Model):

@@ -72,8 +72,8 @@ def held_night_facts(held_night_id: int, reasons: list[str], *, leaving: int, ar
     return {"held_night": held_night_id, "reasons": reasons, "leaving": leaving, "arriving": arriving, "moving": moving}
 
 
-def proposal_pupil_facts(pupil_id: int, name: str, reason: str) -> dict:
-    return {"pupil_id": pupil_id, "pupil_name": name, "reason": reason}
+def proposal_pupil_facts(basispoort_id: int, name: str, reason: str) -> dict:
+    return {**pupil_facts(basispoort_id, name), "reason": reason}
 
 
 def login_method_facts(group_key: str, method: str, *, pupils: int | None = None) -> dict:

@@ -411,36 +411,21 @@ def apply_new_year(
         for item, proposal in picked:
             licence = item.licence
             if isinstance(proposal, GroupProposal):
-                group = proposal.group
-                group_links.append(GroupLink(licence=licence, group=group, school=school))
-                events.append(
-                    records.Entry(
-                        AuditAction.LINK_GROUP,
-                        records.subject(group.name, f"{licence.product.name} {licence.school_year} ({REASON})"),
-                        school.pk,
-                        licence.pk,
-                        after=records.group_facts(group.las_key, group.name, reason=REASON),
-                    )
-                )
+                group_links.append(GroupLink(licence=licence, group=proposal.group, school=school))
             else:
                 per_licence_seats[licence.pk] += 1
                 if per_licence_seats[licence.pk] > item.seats_free:  # seats_free: Licence.seats_left
                     raise no_seats_left(licence)
-                pupil = proposal.pupil
-                seats.append(Seat(licence=licence, pupil_id=pupil.pupil_id, school=school))
-                events.append(
-                    records.Entry(
-                        AuditAction.ASSIGN_SEAT,
-                        records.subject(pupil.name, f"{licence.product.name} {licence.school_year} ({REASON})"),
-                        school.pk,
-                        licence.pk,
-                        after=records.proposal_pupil_facts(pupil.pupil_id, pupil.name, REASON),
-                    )
-                )
+                seats.append(Seat(licence=licence, pupil_id=proposal.pupil.pupil_id, school=school))
+            events.append(_proposal_entry(school, licence, proposal))
         GroupLink.objects.bulk_create(group_links)
         Seat.objects.bulk_create(seats)
         records.record_many(events, actor)
         declined, ticked_again = _remember_unticked(school, plan, proposals, unticked=seen - chosen, ticked=chosen)
+        records.record_many(
+            [_proposal_entry(school, proposals[key][0].licence, proposals[key][1], declined=True) for key in declined],
+            actor,
+        )
         # Only the cards of the licences linked now, or whose proposals now show (un)ticked.
         page_cache.bump_licences(
             [row.licence_id for row in [*group_links, *seats]] + [_licence_of(key) for key in declined + ticked_again]
@@ -448,6 +433,28 @@ def apply_new_year(
         if group_links or seats:
             announce_licences_changed(school)
     return Applied(groups=len(group_links), pupils=len(seats), declined=len(declined))
+
+
+def _proposal_entry(school: School, licence: Licence, proposal, *, declined: bool = False) -> records.Entry:
+    """The audit row of a Nieuw schooljaar proposal linked, or left unticked (remembered as declined)."""
+    what = f"{licence.product.name} {licence.school_year} ({REASON})"
+    if isinstance(proposal, GroupProposal):
+        group = proposal.group
+        return records.Entry(
+            AuditAction.PROPOSAL_DECLINED if declined else AuditAction.LINK_GROUP,
+            records.subject(group.name, what),
+            school.pk,
+            licence.pk,
+            after=records.group_facts(group.las_key, group.name, reason=REASON),
+        )
+    pupil = proposal.pupil
+    return records.Entry(
+        AuditAction.PROPOSAL_DECLINED if declined else AuditAction.ASSIGN_SEAT,
+        records.subject(pupil.name, what),
+        school.pk,
+        licence.pk,
+        after=records.proposal_pupil_facts(pupil.basispoort_id, pupil.name, REASON),
+    )
 
 
 def _remember_unticked(

@@ -146,6 +146,7 @@ class GroupProposal:
 @dataclass(frozen=True)
 class PupilLine:
     pupil_id: int
+    basispoort_id: int  # what the audit rows name, so retention can pseudonymise them
     name: str
     group_name: str
     jaargroep: str
@@ -277,7 +278,7 @@ def propose(plan: NewYearPlan, school: School, only: Collection[int] | None = No
 
     # This year's seat holders of the same products, as they are in the new roster.
     holders: dict[int, dict[int, PupilLine]] = defaultdict(dict)
-    for product_id, pupil_id, first, infix, last, level, group_name in (
+    for product_id, pupil_id, basispoort_id, first, infix, last, level, group_name in (
         Seat.objects.filter(
             school=school,
             licence__school_year=current.source,
@@ -287,6 +288,7 @@ def propose(plan: NewYearPlan, school: School, only: Collection[int] | None = No
         .values_list(
             "licence__product_id",
             "pupil_id",
+            "pupil__basispoort_id",
             "pupil__first_name",
             "pupil__infix",
             "pupil__last_name",
@@ -298,6 +300,7 @@ def propose(plan: NewYearPlan, school: School, only: Collection[int] | None = No
         given = " ".join(part for part in (first, infix) if part)
         holders[product_id][pupil_id] = PupilLine(
             pupil_id=pupil_id,
+            basispoort_id=basispoort_id,
             name=f"{last}, {given}" if given else last,
             group_name=group_name or "–",
             jaargroep=level,
