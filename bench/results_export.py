@@ -394,15 +394,15 @@ PostgreSQL share the CPUs of one machine.
 
 Against the issue's targets: ≥ 15,000 results/s is **{"met" if result["per_second"] >= 15_000 else "not met"}** on
 this machine, ≤ 300 MB peak RSS is **{"met" if result["peak_rss_mb"] <= 300 else "not met"}**. Memory stays flat
-because only one batch of 1,000 is in memory at a time. Per batch the work is: one UPDATE that
-takes the next 1,000 queued rows inside the database (its commit does not wait for the disk;
-the durable confirmation after it does), one read of the results with their pupils (each
+because only one batch of 1,000 is in memory at a time. Per batch the work is: one read of the
+next 1,000 queued ids and one UPDATE that marks them as taken (its commit does not wait for the
+disk; the durable confirmation after it does), one read of the results with their pupils (each
 pupil's ECK iD opened once), the message written as escaped text and parsed once by lxml, the
 envelope serialised, the LVS parsing and validating it, and one small durable commit of the
 confirmation. The setup ends with `VACUUM ANALYZE`, the state after a night of autovacuum; right
-after a bulk load without it, runs were up to a third slower. `UWLR_EXPORT_THREADS` sends to
-several links at once, which pays off against LVSs across a network; on these 2 CPUs shared
-with PostgreSQL and the LVS, one thread was fastest.
+after a bulk load without it, runs were up to a third slower. `UWLR_EXPORT_THREADS` (this run: {args.threads}; 4 in
+production) sends to several links at once: the exporter's Python work for one link overlaps with
+PostgreSQL and the LVS working on another's.
 """
     print(text)
     if not args.no_write:
