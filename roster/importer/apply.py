@@ -94,6 +94,7 @@ _ROW_VALUES = 3
 _ROW_ACTIVE = _ROW_VALUES + PUPIL_FIELDS.index("active")
 _ROW_GROUP = _ROW_VALUES + PUPIL_FIELDS.index("group_id")
 _ROW_YEAR = _ROW_VALUES + PUPIL_FIELDS.index("jaargroep")
+_GROUP_ACTIVE = GROUP_FIELDS.index("active")
 _APPOINTMENT_ACTIVE = APPOINTMENT_FIELDS.index("active")
 
 
@@ -123,7 +124,7 @@ class Existing:
         for school_id, pupils in self.pupils.items():
             today.pupils[school_id] = {bp: row[_ROW_YEAR] for bp, row in pupils.items() if row[_ROW_ACTIVE]}
         for school_id, groups in self.groups.items():
-            today.groups[school_id] = {las_key: pk for las_key, (pk, values) in groups.items() if values[-1]}
+            today.groups[school_id] = {las_key: pk for las_key, (pk, values) in groups.items() if values[_GROUP_ACTIVE]}
         for school_id, appointments in self.appointments.items():
             today.staff[school_id] = {
                 self.appointment_staff[pk]: (pk, coordinator) in self.roles
