@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def write_section(heading: str, text: str) -> None:
+    """Replace the section ``heading`` of docs/PERFORMANCE.md (up to the next "## ") with ``text``,
+    which starts with that heading; a section not there yet is added at the end."""
+    doc = ROOT / "docs" / "PERFORMANCE.md"
+    current = doc.read_text(encoding="utf-8")
+    section = text.rstrip() + "\n"
+    pattern = re.compile(re.escape(heading) + r"\n.*?(?=\n## |\Z)", re.S)
+    if pattern.search(current):
+        current = pattern.sub(lambda _match: section, current, count=1)
+    else:
+        current = current.rstrip() + "\n\n" + section
+    doc.write_text(current, encoding="utf-8")
 
 
 def setup_django(database_name: str, allowed_hosts: str = "127.0.0.1", *, recreate: bool = True) -> str:

@@ -25,10 +25,9 @@ import importlib
 import io
 import os
 import platform
-import re
 import time
 
-from common import ROOT, setup_django
+from common import setup_django, write_section
 
 SECTION = "## Key rotation and fingerprint backfill"
 NATIONAL_CODES = 1_370_000
@@ -144,13 +143,7 @@ each its own transaction taking its rows with `FOR UPDATE SKIP LOCKED` (roster/s
 
 {scope}
 """
-    doc = ROOT / "docs" / "PERFORMANCE.md"
-    current = doc.read_text()
-    if SECTION in current:
-        current = re.sub(rf"{re.escape(SECTION)}\n.*?(?=\n## |\Z)", text.rstrip() + "\n", current, flags=re.S)
-    else:
-        current = current.rstrip() + "\n\n" + text
-    doc.write_text(current)
+    write_section(SECTION, text)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import resource
 import socket
 import subprocess
@@ -39,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import roster_sync  # noqa: E402 - the national roster builder, from this folder
-from common import setup_django  # noqa: E402
+from common import setup_django, write_section  # noqa: E402
 
 SECTION = "## Licence registry reconciliation"
 
@@ -217,12 +216,7 @@ def measure(label: str) -> dict:
 
 
 def write_report(lines: list[str]) -> None:
-    doc = ROOT / "docs" / "PERFORMANCE.md"
-    text = doc.read_text(encoding="utf-8")
-    section = SECTION + "\n\n" + "\n".join(lines).rstrip() + "\n"
-    pattern = re.compile(re.escape(SECTION) + r"\n.*?(?=\n## |\Z)", re.S)
-    text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section
-    doc.write_text(text, encoding="utf-8")
+    write_section(SECTION, SECTION + "\n\n" + "\n".join(lines))
 
 
 def main() -> None:

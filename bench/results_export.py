@@ -32,7 +32,6 @@ import datetime as dt
 import json
 import os
 import platform
-import re
 import resource
 import socket
 import subprocess
@@ -42,6 +41,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import requests
+from common import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 # BENCH_CODE: the checkout whose code the export phase runs (--baseline); this one by default.
@@ -252,16 +252,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def write_section(text: str) -> None:
-    doc = ROOT / "docs" / "PERFORMANCE.md"
-    current = doc.read_text()
-    if SECTION in current:
-        current = re.sub(rf"{re.escape(SECTION)}\n.*?(?=\n## |\Z)", text.rstrip() + "\n", current, flags=re.S)
-    else:
-        current = current.rstrip() + "\n\n" + text
-    doc.write_text(current)
-
-
 @contextmanager
 def reference_lvs(port: int, env: dict):
     """The reference LVS in its own process, empty, on ``port``; yields its process."""
@@ -406,7 +396,7 @@ PostgreSQL and the LVS working on another's.
 """
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(SECTION, text)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 
 import orjson
+from common import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -398,15 +399,8 @@ def ensure_database(url: str) -> None:
 
 
 def write_report(lines: list[str], heading: str = SECTION) -> None:
-    """Replace the section ``heading`` of docs/PERFORMANCE.md (up to the next "## ") with ``lines``."""
-    doc = ROOT / "docs" / "PERFORMANCE.md"
-    text = doc.read_text(encoding="utf-8")
-    placeholder = re.compile(r"\nNo benchmark has been run yet\..*?\n\n", re.S)
-    text = placeholder.sub("\n", text, count=1)
-    section = heading + "\n\n" + "\n".join(lines).rstrip() + "\n"
-    pattern = re.compile(re.escape(heading) + r"\n.*?(?=\n## |\Z)", re.S)
-    text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section
-    doc.write_text(text, encoding="utf-8")
+    """Replace the section ``heading`` of docs/PERFORMANCE.md with ``lines``."""
+    write_section(heading, heading + "\n\n" + "\n".join(lines))
 
 
 def prepare_database(url: str) -> dict:
