@@ -30,11 +30,10 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def load_settings(**env: str) -> subprocess.CompletedProcess:
-    code = (
-        "import django; django.setup(); from django.conf import settings; "
-        "print(settings.DATABASES['default']['ENGINE'])"
-    )
+def load_settings(printed: str = "settings.DATABASES['default']['ENGINE']", **env: str) -> subprocess.CompletedProcess:
+    """Load the settings in a fresh interpreter with only ``env`` and print ``printed`` (an
+    expression over ``settings``)."""
+    code = f"import django; django.setup(); from django.conf import settings; print({printed})"
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,

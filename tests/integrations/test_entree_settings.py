@@ -5,13 +5,12 @@ our SP metadata is served, signed requests announced, with the next certificate 
 from __future__ import annotations
 
 import subprocess
-import sys
 
 import lxml.etree
 import pytest
 
 from tests.saml_idp import SP_ENTITY_ID, make_key_pair
-from tests.servers import ROOT, clean_env
+from tests.servers import load_settings
 from tests.servers import production_settings as production
 
 MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
@@ -33,17 +32,10 @@ def entree_env(tmp_path) -> dict[str, str]:
 
 
 def entree_settings(**env: str) -> subprocess.CompletedProcess:
-    code = (
-        "import django; django.setup(); from django.conf import settings as s; "
-        "a = s.SOCIALACCOUNT_PROVIDERS['saml']['APPS'][0]['settings']; "
-        "print(s.ENTREE_ENABLED, a['sp']['entity_id'], 'BEGIN PRIVATE KEY' in a['advanced']['private_key'])"
-    )
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=clean_env(DJANGO_SETTINGS_MODULE="bingel_admin.settings", **env),
-        capture_output=True,
-        text=True,
+    saml = "settings.SOCIALACCOUNT_PROVIDERS['saml']['APPS'][0]['settings']"
+    return load_settings(
+        f"settings.ENTREE_ENABLED, {saml}['sp']['entity_id'], 'BEGIN PRIVATE KEY' in {saml}['advanced']['private_key']",
+        **env,
     )
 
 
