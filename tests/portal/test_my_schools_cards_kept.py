@@ -157,6 +157,29 @@ def test_a_licence_linked_to_its_missing_group_shows(schools):
     assert "niet gekoppeld aan alle groepen" not in card(schools, school)
 
 
+def test_a_new_group_of_a_licences_year_level_shows(schools):
+    school, _other = schools
+    licence = make_licence(school, make_product("taal-digi", year_levels=("4",)))
+    linked = make_group(school, "Groep 4a", "4")
+    link_groups(school=school, licence_id=licence.pk, group_ids=[linked.pk], actor=None)
+    assert "niet gekoppeld aan alle groepen" not in card(schools, school)
+    make_group(school, "Groep 4b", "4")  # as the back office or a script saves it
+    assert "niet gekoppeld aan alle groepen" in card(schools, school)
+
+
+def test_a_product_given_another_year_level_shows(schools):
+    school, _other = schools
+    product = make_product("taal-digi", year_levels=("4",))
+    licence = make_licence(school, product)
+    linked = make_group(school, "Groep 4", "4")
+    make_group(school, "Groep 5", "5")
+    link_groups(school=school, licence_id=licence.pk, group_ids=[linked.pk], actor=None)
+    assert "niet gekoppeld aan alle groepen" not in card(schools, school)
+    product.year_levels = ["4", "5"]
+    product.save()  # the catalogue, edited in the back office
+    assert "niet gekoppeld aan alle groepen" in card(schools, school)
+
+
 def test_a_seat_taken_shows(schools):
     school, _other = schools
     group = make_group(school, "Groep 5", "5")
