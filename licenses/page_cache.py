@@ -21,6 +21,8 @@ the school, the language, the date (which school years are current), anything el
 names, and a digest of the templates and the code that render the cards, so a release never
 serves what the previous one rendered.
 
+"Mijn scholen" keeps each school's card the same way (``portal.cards``, through :func:`kept`).
+
 Every entry is found under a key that names exactly what it shows, so an entry never goes
 stale: it is only no longer asked for. That lets each process keep the entries it served last
 in memory as well (``_Recent``, bounded by ``PAGE_CACHE_LOCAL_CHARS``), in front of the shared
