@@ -47,7 +47,6 @@ setup_django("bingel_bench_my_schools", allowed_hosts="127.0.0.1,testserver", re
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.template.loader import get_template  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
@@ -57,7 +56,6 @@ from integrations.models import LvsSupplier, ResultLink  # noqa: E402
 from licenses import page_cache  # noqa: E402
 from licenses.models import GroupLink, Licence, LicenceKind, Method, Product, Seat  # noqa: E402
 from portal.attention import RULES, SchoolAttention, facts_of_schools  # noqa: E402
-from portal.pictures import night_strip  # noqa: E402
 from roster.access import BASISPOORT_ID_SESSION_KEY, coordinated_schools  # noqa: E402
 from roster.models import (  # noqa: E402
     Appointment,
@@ -212,12 +210,11 @@ def download_bytes(client: Client, url: str) -> int:
 def breakdown(repeat: int) -> None:
     """Median wall and CPU ms of building every card (reading the facts, applying the rules,
     rendering the cards), and of the cards when all are kept (``portal.cards``)."""
-    from portal.cards import CARD_TEMPLATE, school_cards  # not in the older code --compare measures
+    from portal.cards import _Words, card_html, school_cards  # not in the older code --compare measures
 
     schools = coordinated_schools(BENCH_STAFF)
     parts: dict[str, list[tuple[float, float]]] = {"read": [], "rules": [], "render": [], "all kept": []}
     clock: list[float] = []
-    template = get_template(CARD_TEMPLATE)
 
     def lap(name: str) -> None:
         now = [time.perf_counter(), time.process_time()]
@@ -231,8 +228,9 @@ def breakdown(repeat: int) -> None:
         lap("read")
         items = [SchoolAttention(f, [m for rule in RULES if (m := rule(f)) is not None]) for f in facts]
         lap("rules")
+        words = _Words()
         for item in items:
-            template.render({"item": item, "strip": night_strip(item.facts.nights), "nights": 30})
+            card_html(item, words)
         lap("render")
         school_cards(schools)
         lap("all kept")
