@@ -210,7 +210,7 @@ def download_bytes(client: Client, url: str) -> int:
 def breakdown(repeat: int) -> None:
     """Median wall and CPU ms of building every card (reading the facts, applying the rules,
     rendering the cards), and of the cards when all are kept (``portal.cards``)."""
-    from portal.cards import _Words, card_html, school_cards  # not in the older code --compare measures
+    from portal.cards import CardWords, card_html, school_cards  # not in the older code --compare measures
 
     schools = coordinated_schools(BENCH_STAFF)
     parts: dict[str, list[tuple[float, float]]] = {"read": [], "rules": [], "render": [], "all kept": []}
@@ -228,7 +228,7 @@ def breakdown(repeat: int) -> None:
         lap("read")
         items = [SchoolAttention(f, [m for rule in RULES if (m := rule(f)) is not None]) for f in facts]
         lap("rules")
-        words = _Words()
+        words = CardWords()
         for item in items:
             card_html(item, words)
         lap("render")

@@ -106,7 +106,7 @@ def school_cards(schools: list[School], today: dt.date | None = None) -> list[Sc
     keys = {pk: _key(by_id[pk], tokens, today) for pk, tokens in _tokens(list(by_id), today).items()}
 
     def build(missing: list[int]) -> dict[int, str]:
-        words = _Words()
+        words = CardWords()
         return {
             item.school.pk: f"{item.count}\n{card_html(item, words)}"
             for item in attention_of_schools([by_id[pk] for pk in missing], today)
@@ -115,12 +115,12 @@ def school_cards(schools: list[School], today: dt.date | None = None) -> list[Sc
     cards = []
     for pk, kept in page_cache.kept(keys, build).items():
         count, _newline, html = kept.partition("\n")
-        # Rendered by the card's template (autoescaped).
+        # Built by card_html, every value escaped.
         cards.append(SchoolCard(by_id[pk], int(count), mark_safe(html)))  # noqa: S308
     return sorted(cards, key=lambda card: (-card.count, card.school.name, card.school.pk))
 
 
-class _Words:
+class CardWords:
     """The words every card shows, translated once per page (in the request's language)."""
 
     def __init__(self) -> None:
@@ -133,7 +133,7 @@ class _Words:
         self.csv = escape(_("CSV"))
 
 
-def card_html(item: SchoolAttention, words: _Words) -> SafeString:
+def card_html(item: SchoolAttention, words: CardWords) -> SafeString:
     """One school's card: joined strings, every value escaped (forty cards through template tags
     cost more than the rest of the page)."""
     school, facts = item.school, item.facts
