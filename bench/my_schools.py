@@ -16,6 +16,11 @@ Run with `make bench-my-schools`. Prints the load average before and after, and 
 the older code with this file and ``bench/common.py`` copied into its ``bench/``; after building
 the schools, a fresh process of each checkout in turn serves ``--rounds`` rounds of requests on
 the same database, so both meet the same load.
+
+Each school's card is kept in the pages cache (``portal.cards``), so repeated requests measure a
+page whose cards are all kept; ``--changed N`` replaces the page stamps of N of the schools before
+each request (as a night of the roster import that changed them), so N cards, and those schools'
+pupils' year levels, are read and built again (``--changed 40``: every card).
 """
 
 from __future__ import annotations
@@ -42,16 +47,15 @@ setup_django("bingel_bench_my_schools", allowed_hosts="127.0.0.1,testserver", re
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.template.loader import render_to_string  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from integrations.models import LvsSupplier, ResultLink  # noqa: E402
+from licenses import page_cache  # noqa: E402
 from licenses.models import GroupLink, Licence, LicenceKind, Method, Product, Seat  # noqa: E402
 from portal.attention import RULES, SchoolAttention, facts_of_schools  # noqa: E402
-from portal.pictures import night_strip  # noqa: E402
 from roster.access import BASISPOORT_ID_SESSION_KEY, coordinated_schools  # noqa: E402
 from roster.models import (  # noqa: E402
     Appointment,
@@ -171,18 +175,27 @@ def coordinator_client() -> Client:
     return client
 
 
-def median_ms(client: Client, url: str, repeat: int) -> tuple[float, float, float, float, int]:
+def change(count: int) -> None:
+    """As if the roster import changed ``count`` of the schools since the last visit (their page
+    stamps replaced): their cards, and their pupils' year levels, are read and built again."""
+    if count:
+        page_cache.bump(sorted(school.pk for school in coordinated_schools(BENCH_STAFF))[:count])
+
+
+def median_ms(client: Client, url: str, repeat: int, changed: int = 0) -> tuple[float, float, float, float, int]:
     """Median and least wall time, median and least CPU time of this process (Python: the view,
     the ORM and the template, without PostgreSQL's own work), in ms; and the queries."""
     for _ in range(3):
         assert client.get(url).status_code == 200
     wall, cpu = [], []
     for _ in range(repeat):
+        change(changed)
         start, start_cpu = time.perf_counter(), time.process_time()
         response = client.get(url)
         wall.append((time.perf_counter() - start) * 1000)
         cpu.append((time.process_time() - start_cpu) * 1000)
         assert response.status_code == 200
+    change(changed)
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
     return statistics.median(wall), min(wall), statistics.median(cpu), min(cpu), len(queries)
@@ -195,9 +208,12 @@ def download_bytes(client: Client, url: str) -> int:
 
 
 def breakdown(repeat: int) -> None:
-    """Median wall and CPU ms of reading the facts, applying the rules and rendering the page."""
+    """Median wall and CPU ms of building every card (reading the facts, applying the rules,
+    rendering the cards), and of the cards when all are kept (``portal.cards``)."""
+    from portal.cards import CardWords, card_html, school_cards  # not in the older code --compare measures
+
     schools = coordinated_schools(BENCH_STAFF)
-    parts: dict[str, list[tuple[float, float]]] = {"read": [], "rules": [], "render": []}
+    parts: dict[str, list[tuple[float, float]]] = {"read": [], "rules": [], "render": [], "all kept": []}
     clock: list[float] = []
 
     def lap(name: str) -> None:
@@ -205,15 +221,19 @@ def breakdown(repeat: int) -> None:
         parts[name].append(((now[0] - clock[0]) * 1000, (now[1] - clock[1]) * 1000))
         clock[:] = now
 
+    school_cards(schools)
     for _ in range(repeat):
         clock[:] = [time.perf_counter(), time.process_time()]
         facts = facts_of_schools(schools)
         lap("read")
         items = [SchoolAttention(f, [m for rule in RULES if (m := rule(f)) is not None]) for f in facts]
         lap("rules")
-        rows = [(item, night_strip(item.facts.nights)) for item in items]
-        render_to_string("portal/my_schools.html", {"rows": rows, "nights": 30, "has_my_schools": True, "needing": 1})
+        words = CardWords()
+        for item in items:
+            card_html(item, words)
         lap("render")
+        school_cards(schools)
+        lap("all kept")
     if os.environ.get("BENCH_PROFILE_RULES"):
         cProfile.runctx(
             "[[rule(f) for rule in RULES] for f in facts]", globals(), {"facts": facts, "RULES": RULES}, sort="tottime"
@@ -225,12 +245,13 @@ def breakdown(repeat: int) -> None:
         print(f"{name}: {wall:.1f} ms wall, {cpu:.1f} ms CPU (least {least:.1f} ms)")
 
 
-def timings(client: Client, url: str, repeat: int) -> tuple[list[float], list[float]]:
+def timings(client: Client, url: str, repeat: int, changed: int = 0) -> tuple[list[float], list[float]]:
     """Wall and CPU ms of ``repeat`` requests, after a warm-up."""
     for _ in range(3):
         assert client.get(url).status_code == 200
     wall, cpu = [], []
     for _ in range(repeat):
+        change(changed)
         start, start_cpu = time.perf_counter(), time.process_time()
         assert client.get(url).status_code == 200
         wall.append((time.perf_counter() - start) * 1000)
@@ -238,7 +259,7 @@ def timings(client: Client, url: str, repeat: int) -> tuple[list[float], list[fl
     return wall, cpu
 
 
-def compare(older: Path, rounds: int, repeat: int) -> None:
+def compare(older: Path, rounds: int, repeat: int, changed: int) -> None:
     """Older code and this checkout's, a fresh process each in turn, on the database just built."""
     scripts = {"older": older / "bench" / "my_schools.py", "this": Path(__file__).resolve()}
     found: dict[str, dict[str, list[float]]] = {name: {"wall": [], "cpu": []} for name in scripts}
@@ -246,7 +267,7 @@ def compare(older: Path, rounds: int, repeat: int) -> None:
     for _ in range(rounds):
         for name, script in scripts.items():
             out = subprocess.run(
-                [sys.executable, str(script), "--measure", "--repeat", str(repeat)],
+                [sys.executable, str(script), "--measure", "--repeat", str(repeat), "--changed", str(changed)],
                 cwd=script.parent.parent,  # the set-up puts the working directory on sys.path too
                 check=True,
                 capture_output=True,
@@ -275,9 +296,11 @@ def measure() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--measure", action="store_true")
     parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--changed", type=int, default=0)
     args = parser.parse_args()
     client, url = coordinator_client(), reverse("my_schools")
-    wall, cpu = timings(client, url, args.repeat)
+    wall, cpu = timings(client, url, args.repeat, args.changed)
+    change(args.changed)
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
     code = str(Path(facts_of_schools.__code__.co_filename).parent.parent)  # which checkout served
@@ -293,13 +316,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--compare", type=Path, metavar="DIR", help="older code to measure against, interleaved")
     parser.add_argument("--rounds", type=int, default=6, help="with --compare: turns of each checkout")
+    parser.add_argument(
+        "--changed", type=int, default=0, metavar="N", help="before each request, N schools changed (their stamps)"
+    )
     parser.add_argument("--breakdown", action="store_true", help="time reading, rules and rendering apart, and stop")
     parser.add_argument("--profile", action="store_true", help="print where the page's time goes, and stop")
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()}")
     client = build(args.schools)
     if args.compare:
-        compare(args.compare, args.rounds, args.repeat)
+        compare(args.compare, args.rounds, args.repeat, args.changed)
         return
     if args.breakdown:
         breakdown(args.repeat)
@@ -311,7 +337,7 @@ def main() -> None:
         return
     rows = []
     for name in ("my_schools", "choose_school"):
-        ms, least, cpu, least_cpu, queries = median_ms(client, reverse(name), args.repeat)
+        ms, least, cpu, least_cpu, queries = median_ms(client, reverse(name), args.repeat, args.changed)
         rows.append(
             f"| {name} | {args.schools} | {ms:.1f} ms | {least:.1f} ms | {cpu:.1f} ms | {least_cpu:.1f} ms "
             f"| {queries} |"

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from bingel_admin.http_hygiene import PORTAL_MARK, from_portal
 from integrations import entree
 from integrations.sso import ID_TOKEN_SESSION_KEY, PROVIDER_ID, BasispoortOAuth2Adapter
-from portal.attention import attention_of_schools
+from portal.cards import school_cards
 from roster.access import (
     BASISPOORT_ID_SESSION_KEY,
     MY_SCHOOLS_MINIMUM,
@@ -131,8 +131,9 @@ def choose_school(request: HttpRequest) -> HttpResponse:
     if not schools:
         return redirect("home")
     coordinated = coordinated_schools_for_request(request)
-    # The attention count of each school where this person is coordinator (portal/attention.py).
-    counts = {item.school.pk: item.count for item in attention_of_schools(coordinated)}
+    # The attention count of each school where this person is coordinator, kept with its card of
+    # "Mijn scholen" (portal/cards.py).
+    counts = {card.school.pk: card.count for card in school_cards(coordinated)}
     came_from = request.GET.get("vanaf", "")
     rows = []
     for school in schools:

@@ -21,6 +21,8 @@ the school, the language, the date (which school years are current), anything el
 names, and a digest of the templates and the code that render the cards, so a release never
 serves what the previous one rendered.
 
+"Mijn scholen" keeps each school's card the same way (``portal.cards``, through :func:`kept`).
+
 Every entry is found under a key that names exactly what it shows, so an entry never goes
 stale: it is only no longer asked for. That lets each process keep the entries it served last
 in memory as well (``_Recent``, bounded by ``PAGE_CACHE_LOCAL_CHARS``), in front of the shared
@@ -41,6 +43,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
@@ -55,6 +58,8 @@ from licenses.models import CardStamp, Licence, PageStamp
 from roster.school_year import previous_school_year, school_year_of
 
 logger = logging.getLogger(__name__)
+
+K = TypeVar("K")
 
 CACHE_ALIAS = "pages"
 # Entries are found again only while nothing changed; the timeout just frees what nobody asks for.
@@ -92,10 +97,7 @@ _LICENCES = Licence._meta.db_table
 def _code_digest() -> str:
     global _digest
     if _digest is None:
-        sha = hashlib.sha256()
-        for path in _SOURCES:
-            sha.update((settings.BASE_DIR / path).read_bytes())
-        _digest = sha.hexdigest()[:16]
+        _digest = digest(_SOURCES)
     return _digest
 
 
@@ -358,19 +360,38 @@ def licence_cards(
         pk: _key("licence-card", page, school_id, f"{current.school}:{pk}:{tokens}", extra)
         for pk, tokens in depends.items()
     }
-    found = {pk: html for pk, key in keys.items() if (html := _recent.get(key)) is not None}
-    if len(found) < len(keys):
-        shared = _shared_get_many([key for pk, key in keys.items() if pk not in found])
-        found.update({pk: shared[key] for pk, key in keys.items() if key in shared})
-    missing = [pk for pk in keys if pk not in found]
-    if missing:
+
+    def build_and_log(missing: list[int]) -> dict[int, str]:
         logger.debug("Licence cards rendered: page=%s school=%s licences=%s", page, school_id, missing)
-        built = {pk: str(html) for pk, html in build(missing).items()}
-        _shared_set_many({keys[pk]: html for pk, html in built.items()})
+        return build(missing)
+
+    return kept(keys, build_and_log)
+
+
+def kept(keys: dict[K, str], build: Callable[[list[K]], dict[K, str]]) -> dict[K, str]:
+    """The parts under ``keys`` (each a key that names everything its part shows): from this
+    process's memory, else the shared cache (one round trip), else ``build(missing)`` and kept."""
+    found = {item: html for item, key in keys.items() if (html := _recent.get(key)) is not None}
+    if len(found) < len(keys):
+        shared = _shared_get_many([key for item, key in keys.items() if item not in found])
+        found.update({item: shared[key] for item, key in keys.items() if key in shared})
+    missing = [item for item in keys if item not in found]
+    if missing:
+        built = {item: str(html) for item, html in build(missing).items()}
+        _shared_set_many({keys[item]: html for item, html in built.items()})
         found.update(built)
-    for pk, key in keys.items():
-        _recent.put(key, found[pk])
+    for item, key in keys.items():
+        _recent.put(key, found[item])
     return found
+
+
+def digest(paths: Iterable[str]) -> str:
+    """A digest of these files (templates, code, translations, relative to ``BASE_DIR``), for a
+    key that a release changing any of them makes new."""
+    sha = hashlib.sha256()
+    for path in paths:
+        sha.update((settings.BASE_DIR / path).read_bytes())
+    return sha.hexdigest()[:16]
 
 
 def _key(kind: str, page: str, school_id: int, tokens: str, extra: str) -> str:

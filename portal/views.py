@@ -17,8 +17,7 @@ from licenses.overview import seats_not_restored
 from licenses.overview import warnings as licence_warnings
 from licenses.usage_export import usage_response
 from portal import overview as portal_overview
-from portal.attention import NIGHTS, attention_of_schools
-from portal.pictures import night_strip
+from portal.cards import school_cards
 from roster import overview
 from roster.access import MY_SCHOOLS_MINIMUM, coordinated_schools_for_request, school_for_request
 from roster.holds import open_holds, reason_texts
@@ -69,12 +68,11 @@ def _my_schools(request: HttpRequest) -> list[School]:
 @require_GET
 def my_schools(request: HttpRequest) -> HttpResponse:
     schools = _my_schools(request)
-    rows = [(item, night_strip(item.facts.nights)) for item in attention_of_schools(schools)]
+    cards = school_cards(schools)
     context = {
-        "rows": rows,
-        "nights": NIGHTS,
+        "cards": cards,
         "has_my_schools": True,
-        "needing": sum(1 for item, _ in rows if item.count),
+        "needing": sum(1 for card in cards if card.count),
     }
     return render(request, "portal/my_schools.html", context)
 

@@ -59,10 +59,13 @@ def test_the_query_count_does_not_grow_with_schools_or_their_size(client, url_na
 
 def test_the_page_in_numbers(client, django_assert_num_queries):
     login_as(client, _coordinator_of(6, groups=3))
-    # session, user, the coordinator's schools, the schools' page stamps, licences, their products,
-    # groups, links, nights, open held nights, result links; no registry configured in tests. The
-    # pupils' year levels per group are read once and then kept under the schools' page stamps.
-    with django_assert_num_queries(12):  # the first visit: and the year levels from the pupils
+    # The first visit: session, user, the coordinator's schools, the schools' page stamps, the
+    # stamps of everything else on their cards (portal/cards.py); then, to build the cards:
+    # licences, their products, the page stamps again and the pupils' year levels per group (kept
+    # under them), groups, links, nights, open held nights, result links; no registry configured
+    # in tests.
+    with django_assert_num_queries(14):
         client.get(reverse("my_schools"))
-    with django_assert_num_queries(11):
+    # Every card kept: only the stamps (tests/portal/test_my_schools_cards_kept.py).
+    with django_assert_num_queries(5):
         client.get(reverse("my_schools"))
