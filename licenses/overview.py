@@ -68,13 +68,24 @@ class GroupLicenceRow:
 def group_licence_rows(school: School, today: dt.date) -> list[GroupLicenceRow]:
     licences = list(current_licences(school, LicenceKind.PER_GROUP, today))
     groups = sorted(Group.objects.filter(school=school, active=True), key=group_order)
-    by_id = {g.pk: g for g in groups}
+    return rows_with_links(licences, groups, group_links(licences))
+
+
+def group_links(licences: list[Licence]) -> dict[int, set[int]]:
+    """The ids of the groups linked to each of these licences (one query)."""
     linked: dict[int, set[int]] = defaultdict(set)
     for licence_id, group_id in GroupLink.objects.filter(licence__in=licences).values_list("licence_id", "group_id"):
         linked[licence_id].add(group_id)
+    return linked
+
+
+def rows_with_links(licences: list[Licence], groups: list[Group], linked: dict[int, set[int]]) -> list[GroupLicenceRow]:
+    """A row for each licence from what was read already (no query): ``groups`` are the school's
+    active groups in ``group_order``, ``linked`` the ids of each licence's linked groups."""
+    by_id = {g.pk: g for g in groups}
     rows = []
     for licence in licences:
-        ids = linked[licence.pk]
+        ids = linked.get(licence.pk, set())
         unlinked = [g for pk, g in by_id.items() if pk not in ids]  # by_id keeps the groups' order
         meant_for = set(licence.product.year_levels)
         levels = {g.jaargroep for g in unlinked if g.jaargroep}
@@ -89,6 +100,29 @@ def group_licence_rows(school: School, today: dt.date) -> list[GroupLicenceRow]:
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class GroupPage:
+    """What "Licenties per groep" reads of the school's own data, without any link: its per-group
+    licences in page order, its active groups in ``group_order`` and their year levels (for
+    :func:`coverage_gaps_of`). The roster import and the back office change it, a coordinator
+    does not (``licenses.page_cache.kept``)."""
+
+    licences: list[Licence]
+    groups: list[Group]
+    levels_by_group: dict[int, set[str]]
+
+
+def group_page(school: School, today: dt.date) -> GroupPage:
+    """:class:`GroupPage` in four queries."""
+    levels = year_levels_by_group([school.pk]).get(school.pk, {})
+    return GroupPage(
+        licences=list(current_licences(school, LicenceKind.PER_GROUP, today)),
+        groups=sorted(Group.objects.filter(school=school, active=True), key=group_order),
+        # Plain sets: the value is kept in the shared cache, and a defaultdict of a lambda does not pickle.
+        levels_by_group={group_id: set(found) for group_id, found in levels.items()},
+    )
 
 
 @dataclass(frozen=True)
@@ -124,7 +158,11 @@ def pupil_licence_rows(school: School, today: dt.date, only: Collection[int] | N
     licences = current_licences(school, LicenceKind.PER_PUPIL, today)
     if only is not None:
         licences = licences.filter(pk__in=only)
-    licences = list(licences)
+    return rows_with_seats(list(licences))
+
+
+def rows_with_seats(licences: list[Licence]) -> list[PupilLicenceRow]:
+    """A row for each of these per-pupil licences with its seats (one query)."""
     seats: dict[int, list[SeatLine]] = defaultdict(list)
     # Plain tuples, not model instances: the largest school has hundreds of seats per page.
     for licence_id, pupil_id, first, infix, last, active, group_name, las_key, basispoort_id in (
@@ -188,9 +226,9 @@ def with_seats_used(school: School, today: dt.date):
     return current_licences(school, LicenceKind.PER_PUPIL, today).annotate(used=Count("seats_taken"))
 
 
-def seat_warnings(licences: list[Licence]) -> list[Attention]:
-    """Per-pupil licences with no seat left (``licences`` from :func:`with_seats_used`)."""
-    return [_full_warning(licence) for licence in licences if licence.seats_left(licence.used) == 0]
+def seat_warnings(licences: list[Licence], used: dict[int, int]) -> list[Attention]:
+    """Per-pupil licences with no seat left; ``used`` is each licence's seats taken."""
+    return [_full_warning(licence) for licence in licences if licence.seats_left(used[licence.pk]) == 0]
 
 
 # A group works from the paper or the digital basis of a method, never both: either covers it.
@@ -219,29 +257,38 @@ class CoverageGap:
 
 def coverage_gaps(rows: list[GroupLicenceRow], levels_by_group: dict[int, set[str]]) -> list[CoverageGap]:
     """The gaps :func:`coverage_warnings` words, from rows and year levels already read (no query)."""
+    # Every row lists all of the school's groups, linked or not.
+    groups = next(([*row.linked, *row.unlinked] for row in rows if row.linked or row.unlinked), [])
+    return coverage_gaps_of([(row.licence, {g.pk for g in row.linked}) for row in rows], groups, levels_by_group)
+
+
+def coverage_gaps_of(
+    licences: list[tuple[Licence, Collection[int]]], groups: list[Group], levels_by_group: dict[int, set[str]]
+) -> list[CoverageGap]:
+    """:func:`coverage_gaps` from each licence with the ids of its linked groups and the school's
+    active groups (no query)."""
     covered: dict[tuple, set[int]] = defaultdict(set)  # product (or method basis) -> linked group ids
     wanted: dict[tuple, set[str]] = defaultdict(set)
     names: dict[tuple, str] = {}
     first: dict[tuple, Licence] = {}  # the card the warning links to
-    groups: dict[int, Group] = {}
-    for row in rows:
-        product = row.licence.product
+    for licence, linked in licences:
+        product = licence.product
         if product.product_type in BASIS_TYPES:
-            key = ("basis", product.method_id, row.licence.school_year)
+            key = ("basis", product.method_id, licence.school_year)
             variants = names.get(key)
             names[key] = product.name if variants is None or variants == product.name else _basis_name(product)
         else:
-            key = ("product", product.pk, row.licence.school_year)
+            key = ("product", product.pk, licence.school_year)
             names[key] = product.name
-        first.setdefault(key, row.licence)
+        first.setdefault(key, licence)
         wanted[key].update(product.year_levels)
-        covered[key].update(g.pk for g in row.linked)
-        if not groups:  # every row lists all of the school's groups, linked or not
-            groups.update({g.pk: g for g in row.linked + row.unlinked if not g.is_subgroup})
+        covered[key].update(linked)
     # Plain tuples: the largest school looks at every group for each of its products.
     ordered = [
-        (pk, group.name, levels_by_group.get(pk, set()))
-        for pk, group in sorted(groups.items(), key=lambda item: (_level_key(item[1].jaargroep), item[1].name))
+        (group.pk, group.name, levels_by_group.get(group.pk, set()))
+        for group in sorted(
+            {g.pk: g for g in groups if not g.is_subgroup}.values(), key=lambda g: (_level_key(g.jaargroep), g.name)
+        )
     ]
     gaps = []
     for key, name in names.items():
@@ -253,6 +300,11 @@ def coverage_gaps(rows: list[GroupLicenceRow], levels_by_group: dict[int, set[st
 
 def coverage_messages(rows: list[GroupLicenceRow], levels_by_group: dict[int, set[str]]) -> list[Attention]:
     """:func:`coverage_warnings` from rows and year levels already read (no query)."""
+    return gap_messages(coverage_gaps(rows, levels_by_group))
+
+
+def gap_messages(gaps: list[CoverageGap]) -> list[Attention]:
+    """The points for attention of these gaps, each linking to its product's first card."""
     return [
         Attention(
             _(
@@ -267,7 +319,7 @@ def coverage_messages(rows: list[GroupLicenceRow], levels_by_group: dict[int, se
             },
             _card_url("licences_per_group", gap.licence),
         )
-        for gap in coverage_gaps(rows, levels_by_group)
+        for gap in gaps
     ]
 
 

@@ -2,21 +2,28 @@
 
 "Licenties per groep", "Licenties per kind" and "Nieuw schooljaar" spend most of their time
 on the licence cards: hundreds of rows for the largest school. Those cards are the same for
-every coordinator of a school, so they are kept in the ``pages`` cache, in two layers:
+every coordinator of a school, so they are kept in the ``pages`` cache, in three kinds of entry:
 
-- each licence's card, under a key of the tokens it was rendered from: the school's and the
-  catalogue's ``PageStamp`` tokens, which the roster import, back-office edits of licences and
+- each licence's card (``Card``: its HTML and the few facts the page around the cards needs of
+  it, such as its seats used), under a key of the tokens it was rendered from: the school's and
+  the catalogue's ``PageStamp`` tokens, which the roster import, back-office edits of licences and
   the catalogue, the year-level snapshot and key rotation replace (``bump``), and the
   ``CardStamp`` token of the licence itself, which a coordinator's link, unlink, seat, release
   or Nieuw schooljaar replaces (``bump_licences``); a card of "Nieuw schooljaar" also names the
-  tokens of this year's licences of the same product, whose links it proposes again;
+  tokens of this year's licences of the same product, whose links it proposes again
+  (``licence_cards``);
+- each page's frame (``kept``): what the page reads of the school's own data, such as its
+  licences in order, its groups and their year levels, under the school's tokens alone, so a
+  coordinator's change leaves it as it is;
 - the whole part of a page (heading, points for attention, the cards under their school
-  years), under a key of the school's tokens and those of every licence the page shows.
+  years), assembled from the two above, under a key of the school's tokens and those of every
+  licence the page shows (``cards``). It is kept only in the memory of the process that
+  assembled it: another process assembles it from the frame and the cards in the shared cache.
 
 Every token is replaced inside the transaction that makes the change, so a request that reads
 the new token also reads the new data, and what was rendered before is never asked for again.
-So a coordinator's change costs the next visit only the cards it touched (``licence_cards``)
-and the page around them; the other cards come from the cache. Each key also holds the page,
+So a coordinator's change costs the next visit only the cards it touched and joining the page
+again; the frame and the other cards come from the cache. Each key also holds the page,
 the school, the language, the date (which school years are current), anything else the caller
 names, and a digest of the templates and the code that render the cards, so a release never
 serves what the previous one rendered.
@@ -36,11 +43,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import pickle
 import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
@@ -206,6 +215,11 @@ class Stamp:
         """The tokens of every licence of one product (last year's and later ones)."""
         return ",".join(f"{pk}={lic.token}" for pk, lic in self.licences.items() if lic.product_id == product_id)
 
+    @property
+    def listed(self) -> str:
+        """A digest of which licences the school has (last year's and later)."""
+        return hashlib.sha256(",".join(map(str, self.licences)).encode()).hexdigest()[:16]
+
     def of_kinds(self, kinds: Collection[str]) -> str:
         """A digest of the school's tokens and those of its licences of these kinds."""
         tokens = [f"{pk}={lic.token}" for pk, lic in self.licences.items() if lic.kind in kinds]
@@ -279,33 +293,59 @@ def stamps(school_ids: Iterable[int]) -> dict[int, str]:
     }
 
 
+@dataclass(frozen=True)
+class Card:
+    """One licence's card, and what the page around the cards needs to know of that licence
+    (its seats used, its linked groups; ``None`` when nothing)."""
+
+    html: str
+    facts: object = None
+
+
+def _size(value: object) -> int:
+    """About how many characters an entry takes in memory."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, Card):
+        return len(value.html)
+    return len(pickle.dumps(value))
+
+
 class _Recent:
-    """The entries this process used last, up to a number of characters; the least recently used go first."""
+    """The entries this process used last, up to a number of characters; the least recently used go first.
+
+    Entries are shared by every request of the process: whoever takes one must not change it.
+    """
 
     def __init__(self):
-        self._entries: OrderedDict[str, str] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[object, int]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> str | None:
+    def get(self, key: str):
         with self._lock:
-            html = self._entries.get(key)
-            if html is not None:
-                self._entries.move_to_end(key)
-            return html
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            self._entries.move_to_end(key)
+            return found[0]
 
-    def put(self, key: str, html: str) -> None:
+    def put(self, key: str, value: object) -> None:
+        with self._lock:
+            if key in self._entries:
+                return
+        size = _size(value)
         limit = settings.PAGE_CACHE_LOCAL_CHARS
-        if len(html) > limit:
+        if size > limit:
             return
         with self._lock:
             if key in self._entries:
                 return
-            self._entries[key] = html
-            self._size += len(html)
+            self._entries[key] = (value, size)
+            self._size += size
             while self._size > limit:
-                _old, dropped = self._entries.popitem(last=False)
-                self._size -= len(dropped)
+                _old, (_dropped, dropped_size) = self._entries.popitem(last=False)
+                self._size -= dropped_size
 
     def clear(self) -> None:
         with self._lock:
@@ -319,20 +359,19 @@ _recent = _Recent()
 def cards(
     request, page: str, school_id: int, render: Callable[[Stamp], str], *, kinds: Collection[str], extra: str = ""
 ) -> SafeString:
-    """The rendered part ``page`` of this school's page: from the cache, or ``render(stamp)`` and kept.
+    """The rendered part ``page`` of this school's page: kept by this process, or ``render(stamp)``.
 
     ``kinds`` are the kinds of licence whose cards the part shows (a seat changed leaves
-    "Licenties per groep" as it was). ``render`` must build the part from the database after
-    this call read the stamp it is given, and put ``CSRF_PLACEHOLDER`` where a form needs its token.
+    "Licenties per groep" as it was). ``render`` must build the part after this call read the
+    stamp it is given, from ``kept`` and ``licence_cards`` (or the database), and put
+    ``CSRF_PLACEHOLDER`` where a form needs its token. The part is kept in this process only:
+    joined from entries that are kept, it is not worth a copy of some 200 KB in the shared cache.
     """
     current = stamp(school_id)
     key = _key("licence-cards", page, school_id, current.of_kinds(kinds), extra)
     html = _recent.get(key)
     if html is None:
-        html = _shared_get(key)
-        if html is None:
-            html = str(render(current))
-            _shared_set(key, html)
+        html = str(render(current))
         _recent.put(key, html)
     if CSRF_PLACEHOLDER in html:
         html = html.replace(CSRF_PLACEHOLDER, get_token(request))
@@ -340,15 +379,40 @@ def cards(
     return mark_safe(html)  # noqa: S308
 
 
+T = TypeVar("T")
+
+
+def kept(page: str, school_id: int, current: Stamp, compute: Callable[[], T], *, extra: str = "") -> T:
+    """``compute()``, kept under the school's and the catalogue's tokens (``Stamp.school``) alone.
+
+    For what a page reads of the school's own data only (its licences and their products, its
+    groups and pupils, last year's year levels): what the roster import, the back office or the
+    year-level snapshot changes, each of which replaces the school's tokens. Never for links,
+    seats or unticked proposals: a coordinator's change replaces only its licences' tokens. The
+    value is shared by every request of the process: whoever takes it must not change it.
+    """
+    # Which licences the school has is named as well, though making or removing one replaces the
+    # school's tokens already (``licenses.receivers``).
+    key = _key("licence-frame", page, school_id, f"{current.school}:{current.listed}", extra)
+    value = _recent.get(key)
+    if value is None:
+        value = _shared_get(key)
+        if value is None:
+            value = compute()
+            _shared_set(key, value)
+        _recent.put(key, value)
+    return value
+
+
 def licence_cards(
     page: str,
     school_id: int,
     current: Stamp,
     depends: dict[int, str],
-    build: Callable[[list[int]], dict[int, str]],
+    build: Callable[[list[int]], dict[int, Card]],
     *,
     extra: str = "",
-) -> dict[int, str]:
+) -> dict[int, Card]:
     """Each licence's card of ``page``: kept ones from the cache, the others from ``build(ids)`` and kept.
 
     ``depends`` maps each licence to the tokens its card is rendered from (``Stamp.token``, or
@@ -358,15 +422,15 @@ def licence_cards(
         pk: _key("licence-card", page, school_id, f"{current.school}:{pk}:{tokens}", extra)
         for pk, tokens in depends.items()
     }
-    found = {pk: html for pk, key in keys.items() if (html := _recent.get(key)) is not None}
+    found = {pk: card for pk, key in keys.items() if (card := _recent.get(key)) is not None}
     if len(found) < len(keys):
         shared = _shared_get_many([key for pk, key in keys.items() if pk not in found])
         found.update({pk: shared[key] for pk, key in keys.items() if key in shared})
     missing = [pk for pk in keys if pk not in found]
     if missing:
         logger.debug("Licence cards rendered: page=%s school=%s licences=%s", page, school_id, missing)
-        built = {pk: str(html) for pk, html in build(missing).items()}
-        _shared_set_many({keys[pk]: html for pk, html in built.items()})
+        built = build(missing)
+        _shared_set_many({keys[pk]: card for pk, card in built.items()})
         found.update(built)
     for pk, key in keys.items():
         _recent.put(key, found[pk])
@@ -388,7 +452,7 @@ def _key(kind: str, page: str, school_id: int, tokens: str, extra: str) -> str:
     )
 
 
-def _shared_get(key: str) -> str | None:
+def _shared_get(key: str):
     # Redis down is a cache miss: the page is rendered from the database, never a 500.
     try:
         return caches[CACHE_ALIAS].get(key)
@@ -397,7 +461,7 @@ def _shared_get(key: str) -> str | None:
         return None
 
 
-def _shared_get_many(keys: list[str]) -> dict[str, str]:
+def _shared_get_many(keys: list[str]) -> dict:
     try:
         return caches[CACHE_ALIAS].get_many(keys)
     except RedisError:
@@ -405,16 +469,16 @@ def _shared_get_many(keys: list[str]) -> dict[str, str]:
         return {}
 
 
-def _shared_set_many(entries: dict[str, str]) -> None:
+def _shared_set_many(entries: dict[str, object]) -> None:
     try:
         caches[CACHE_ALIAS].set_many(entries, TIMEOUT_SECONDS)
     except RedisError:
         logger.warning("Page cache unreachable; cards not kept", exc_info=True)
 
 
-def _shared_set(key: str, html: str) -> None:
+def _shared_set(key: str, value: object) -> None:
     try:
-        caches[CACHE_ALIAS].set(key, html, TIMEOUT_SECONDS)
+        caches[CACHE_ALIAS].set(key, value, TIMEOUT_SECONDS)
     except RedisError:
         logger.warning("Page cache unreachable; part not kept", exc_info=True)
 
