@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 
 from django.db.models import Count, Exists, F, OuterRef
@@ -105,24 +105,21 @@ def rows_with_links(licences: list[Licence], groups: list[Group], linked: dict[i
 @dataclass(frozen=True)
 class GroupPage:
     """What "Licenties per groep" reads of the school's own data, without any link: its per-group
-    licences in page order, its active groups in ``group_order`` and their year levels (for
-    :func:`coverage_gaps_of`). The roster import and the back office change it, a coordinator
+    licences in page order, its active groups in ``group_order``, and what the coverage rule
+    needs of them (:func:`coverage`). The roster import and the back office change it, a coordinator
     does not (``licenses.page_cache.kept``)."""
 
     licences: list[Licence]
     groups: list[Group]
-    levels_by_group: dict[int, set[str]]
+    coverage: list[Coverage]
 
 
 def group_page(school: School, today: dt.date) -> GroupPage:
     """:class:`GroupPage` in four queries."""
+    licences = list(current_licences(school, LicenceKind.PER_GROUP, today))
+    groups = sorted(Group.objects.filter(school=school, active=True), key=group_order)
     levels = year_levels_by_group([school.pk]).get(school.pk, {})
-    return GroupPage(
-        licences=list(current_licences(school, LicenceKind.PER_GROUP, today)),
-        groups=sorted(Group.objects.filter(school=school, active=True), key=group_order),
-        # Plain sets: the value is kept in the shared cache, and a defaultdict of a lambda does not pickle.
-        levels_by_group={group_id: set(found) for group_id, found in levels.items()},
-    )
+    return GroupPage(licences, groups, coverage(licences, groups, levels))
 
 
 @dataclass(frozen=True)
@@ -259,19 +256,31 @@ def coverage_gaps(rows: list[GroupLicenceRow], levels_by_group: dict[int, set[st
     """The gaps :func:`coverage_warnings` words, from rows and year levels already read (no query)."""
     # Every row lists all of the school's groups, linked or not.
     groups = next(([*row.linked, *row.unlinked] for row in rows if row.linked or row.unlinked), [])
-    return coverage_gaps_of([(row.licence, {g.pk for g in row.linked}) for row in rows], groups, levels_by_group)
+    products = coverage([row.licence for row in rows], groups, levels_by_group)
+    return gaps_in(products, {row.licence.pk: {g.pk for g in row.linked} for row in rows})
 
 
-def coverage_gaps_of(
-    licences: list[tuple[Licence, Collection[int]]], groups: list[Group], levels_by_group: dict[int, set[str]]
-) -> list[CoverageGap]:
-    """:func:`coverage_gaps` from each licence with the ids of its linked groups and the school's
-    active groups (no query)."""
-    covered: dict[tuple, set[int]] = defaultdict(set)  # product (or method basis) -> linked group ids
+@dataclass(frozen=True)
+class Coverage:
+    """A product (or a method's basis) of one school year: its licences, and the school's groups
+    of the year levels it is meant for, in year-level order. Without links (see :func:`gaps_in`),
+    so a page keeps it with its licences (``licenses.page_cache.kept``)."""
+
+    name: str
+    licence: Licence  # the first card of the product: the warning links to it
+    year_levels: set[str]
+    licence_ids: list[int]
+    groups: list[tuple[int, str]]  # (pk, name)
+
+
+def coverage(licences: list[Licence], groups: list[Group], levels_by_group: dict[int, set[str]]) -> list[Coverage]:
+    """What the coverage rule needs of these licences (in page order) and the school's active
+    groups and their year levels (no query)."""
     wanted: dict[tuple, set[str]] = defaultdict(set)
     names: dict[tuple, str] = {}
     first: dict[tuple, Licence] = {}  # the card the warning links to
-    for licence, linked in licences:
+    ids: dict[tuple, list[int]] = defaultdict(list)
+    for licence in licences:
         product = licence.product
         if product.product_type in BASIS_TYPES:
             key = ("basis", product.method_id, licence.school_year)
@@ -282,19 +291,33 @@ def coverage_gaps_of(
             names[key] = product.name
         first.setdefault(key, licence)
         wanted[key].update(product.year_levels)
-        covered[key].update(linked)
-    # Plain tuples: the largest school looks at every group for each of its products.
+        ids[key].append(licence.pk)
     ordered = [
         (group.pk, group.name, levels_by_group.get(group.pk, set()))
         for group in sorted(
             {g.pk: g for g in groups if not g.is_subgroup}.values(), key=lambda g: (_level_key(g.jaargroep), g.name)
         )
     ]
+    return [
+        Coverage(
+            name,
+            first[key],
+            wanted[key],
+            ids[key],
+            [(pk, group) for pk, group, levels in ordered if levels & wanted[key]],
+        )
+        for key, name in names.items()
+    ]
+
+
+def gaps_in(products: list[Coverage], linked: Mapping[int, Collection[int]]) -> list[CoverageGap]:
+    """The gaps of ``products`` given the ids of each licence's linked groups (no query)."""
     gaps = []
-    for key, name in names.items():
-        missing = [group for pk, group, levels in ordered if pk not in covered[key] and levels & wanted[key]]
+    for product in products:
+        covered = set().union(*(linked.get(pk, ()) for pk in product.licence_ids))
+        missing = [name for pk, name in product.groups if pk not in covered]
         if missing:
-            gaps.append(CoverageGap(name, first[key], wanted[key], missing))
+            gaps.append(CoverageGap(product.name, product.licence, product.year_levels, missing))
     return gaps
 
 
@@ -305,6 +328,13 @@ def coverage_messages(rows: list[GroupLicenceRow], levels_by_group: dict[int, se
 
 def gap_messages(gaps: list[CoverageGap]) -> list[Attention]:
     """The points for attention of these gaps, each linking to its product's first card."""
+    pages: dict[int, str] = {}  # one reverse() per school, not per point
+
+    def card_url(licence: Licence) -> str:
+        if licence.school_id not in pages:
+            pages[licence.school_id] = reverse("licences_per_group", args=[licence.school_id])
+        return f"{pages[licence.school_id]}#licentie-{licence.pk}"
+
     return [
         Attention(
             _(
@@ -317,7 +347,7 @@ def gap_messages(gaps: list[CoverageGap]) -> list[Attention]:
                 "levels": ", ".join(sorted(gap.year_levels, key=_level_key)),
                 "groups": ", ".join(gap.missing),
             },
-            _card_url("licences_per_group", gap.licence),
+            card_url(gap.licence),
         )
         for gap in gaps
     ]

@@ -49,6 +49,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TypeVar
 
 from django.conf import settings
@@ -213,7 +214,15 @@ class Stamp:
 
     def of_product(self, product_id: int) -> str:
         """The tokens of every licence of one product (last year's and later ones)."""
-        return ",".join(f"{pk}={lic.token}" for pk, lic in self.licences.items() if lic.product_id == product_id)
+        return self._by_product.get(product_id, "")
+
+    @cached_property
+    def _by_product(self) -> dict[int, str]:
+        # Once per stamp: "Nieuw schooljaar" asks it for each of its licences.
+        tokens: dict[int, list[str]] = {}
+        for pk, lic in self.licences.items():
+            tokens.setdefault(lic.product_id, []).append(f"{pk}={lic.token}")
+        return {product_id: ",".join(found) for product_id, found in tokens.items()}
 
     @property
     def listed(self) -> str:

@@ -24,9 +24,9 @@ from licenses.models import GroupLink, Licence, LicenceKind, Seat
 from licenses.overview import (
     LicenceCard,
     by_school_year,
-    coverage_gaps_of,
     current_licences,
     gap_messages,
+    gaps_in,
     group_links,
     group_page,
     rows_with_links,
@@ -75,7 +75,6 @@ def licences_per_group(request: HttpRequest, school_id: int) -> HttpResponse:
         cards = page_cache.licence_cards(
             "per_groep", school.pk, current, {lic.pk: current.token(lic.pk) for lic in frame.licences}, build
         )
-        linked = [(licence, cards[licence.pk].facts) for licence in frame.licences]
         return render_to_string(
             "licenses/_group_cards.html",
             {
@@ -84,7 +83,7 @@ def licences_per_group(request: HttpRequest, school_id: int) -> HttpResponse:
                 "lesson_week_note": LESSON_WEEK_NOTE,
                 "licences": frame.licences,
                 "cards_html": _year_cards(frame.licences, cards, today),
-                "warnings": gap_messages(coverage_gaps_of(linked, frame.groups, frame.levels_by_group)),
+                "warnings": gap_messages(gaps_in(frame.coverage, {pk: card.facts for pk, card in cards.items()})),
             },
         )
 
