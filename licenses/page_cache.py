@@ -427,10 +427,9 @@ def licence_cards(
     ``depends`` maps each licence to the tokens its card is rendered from (``Stamp.token``, or
     more where a card shows other licences' links); the school's tokens are always part of the key.
     """
-    keys = {
-        pk: _key("licence-card", page, school_id, f"{current.school}:{pk}:{tokens}", extra)
-        for pk, tokens in depends.items()
-    }
+    # One key for the page's cards, each licence's id and tokens added to it (a page has dozens).
+    common = _key("licence-card", page, school_id, current.school, extra)
+    keys = {pk: f"{common}:{pk}:{tokens}" for pk, tokens in depends.items()}
     found = {pk: card for pk, key in keys.items() if (card := _recent.get(key)) is not None}
     if len(found) < len(keys):
         shared = _shared_get_many([key for pk, key in keys.items() if pk not in found])
