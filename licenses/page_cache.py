@@ -311,13 +311,9 @@ class Card:
     facts: object = None
 
 
-def _size(value: object) -> int:
+def _size(value: str | Card) -> int:
     """About how many characters an entry takes in memory."""
-    if isinstance(value, str):
-        return len(value)
-    if isinstance(value, Card):
-        return len(value.html)
-    return len(pickle.dumps(value))
+    return len(value.html) if isinstance(value, Card) else len(value)
 
 
 class _Recent:
@@ -339,11 +335,13 @@ class _Recent:
             self._entries.move_to_end(key)
             return found[0]
 
-    def put(self, key: str, value: object) -> None:
+    def put(self, key: str, value: object, size: int | None = None) -> None:
+        """Keep ``value``; ``size`` is about how many characters it takes (a page's or card's
+        length when not given)."""
         with self._lock:
             if key in self._entries:
                 return
-        size = _size(value)
+        size = _size(value) if size is None else size
         limit = settings.PAGE_CACHE_LOCAL_CHARS
         if size > limit:
             return
@@ -405,11 +403,15 @@ def kept(page: str, school_id: int, current: Stamp, compute: Callable[[], T], *,
     key = _key("licence-frame", page, school_id, f"{current.school}:{current.listed}", extra)
     value = _recent.get(key)
     if value is None:
-        value = _shared_get(key)
-        if value is None:
+        # Kept pickled in the shared cache: pickled once here, its length is its size in memory.
+        data = _shared_get(key)
+        if data is None:
             value = compute()
-            _shared_set(key, value)
-        _recent.put(key, value)
+            data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+            _shared_set(key, data)
+        else:
+            value = pickle.loads(data)  # noqa: S301 - written by this module under a key it made
+        _recent.put(key, value, len(data))
     return value
 
 
