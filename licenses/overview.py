@@ -150,16 +150,8 @@ class PupilLicenceRow:
         return percent(self.used, self.licence.seats, when_empty=100, capped=False)
 
 
-def pupil_licence_rows(school: School, today: dt.date, only: Collection[int] | None = None) -> list[PupilLicenceRow]:
-    """Every current per-pupil licence with its seats, or only the licences ``only`` names."""
-    licences = current_licences(school, LicenceKind.PER_PUPIL, today)
-    if only is not None:
-        licences = licences.filter(pk__in=only)
-    return rows_with_seats(list(licences))
-
-
 def rows_with_seats(licences: list[Licence]) -> list[PupilLicenceRow]:
-    """A row for each of these per-pupil licences with its seats (one query)."""
+    """A row for each of these per-pupil licences (from :func:`current_licences`) with its seats (one query)."""
     seats: dict[int, list[SeatLine]] = defaultdict(list)
     # Plain tuples, not model instances: the largest school has hundreds of seats per page.
     for licence_id, pupil_id, first, infix, last, active, group_name, las_key, basispoort_id in (
