@@ -189,6 +189,11 @@ class NewYearPlan:
         """True while the school's roster still shows the old group division."""
         return self.roster_year is None or self.roster_year < self.season.target
 
+    def outline(self) -> NewYearPlan:
+        """The same season and licences without any proposal, for ``propose`` to fill in (the
+        page keeps the outline, shared by its requests, and fills in a copy)."""
+        return NewYearPlan(self.season, self.roster_year, [LicencePlan(item.licence) for item in self.licences])
+
     @property
     def proposal_count(self) -> int:
         return sum(len(p.groups) + len(p.pupils) for p in self.licences)
@@ -238,16 +243,48 @@ def plan_outline(school: School, today: dt.date | None = None, *, for_update: bo
     return plan
 
 
-def propose(plan: NewYearPlan, school: School, only: Collection[int] | None = None) -> None:
+@dataclass(frozen=True)
+class RosterLevels:
+    """What the proposals read of the school's roster alone: every group, each group's year
+    levels now, and the names and year levels the groups had in the season's source year
+    (``GroupYearLevels``). The roster import and ``remember_year_levels`` change it, a
+    coordinator does not (the page keeps it, ``licenses.page_cache.kept``)."""
+
+    groups: list[Group]
+    levels_now: dict[int, set[str]]
+    levels_then: dict[int, set[str]]
+    names_then: dict[int, str]
+
+
+def roster_levels(school: School, source_year: str) -> RosterLevels:
+    """:class:`RosterLevels` in three queries."""
+    groups, levels_now = _current_levels(school)
+    then = GroupYearLevels.objects.filter(school=school, school_year=source_year).values_list(
+        "group_id", "name", "levels"
+    )
+    levels_then: dict[int, set[str]] = {}
+    names_then: dict[int, str] = {}
+    for group_id, name, levels in then:
+        levels_then[group_id] = set(levels)
+        names_then[group_id] = name
+    return RosterLevels(groups, dict(levels_now), levels_then, names_then)
+
+
+def propose(
+    plan: NewYearPlan, school: School, only: Collection[int] | None = None, roster: RosterLevels | None = None
+) -> None:
     """Fill in the proposals of ``plan``'s licences, or only of those ``only`` names (the page
-    renders each licence's card on its own, ``licenses.page_cache``)."""
+    renders each licence's card on its own, ``licenses.page_cache``), from ``roster`` where the
+    caller kept it (read now otherwise)."""
     current = plan.season
     proposing = [item for item in plan.licences if only is None or item.licence.pk in only]
     if not proposing or plan.stale:
         return
     targets = [item.licence for item in proposing]
     product_ids = {lic.product_id for lic in targets}
-    groups, levels_now = _current_levels(school)
+    roster = roster or roster_levels(school, current.source)
+    groups, levels_now = roster.groups, roster.levels_now
+    levels_then, names_then = roster.levels_then, roster.names_then
     by_id = {g.pk: g for g in groups}
 
     # Last year's group links of the same products, with the levels those groups had then.
@@ -259,14 +296,6 @@ def propose(plan: NewYearPlan, school: School, only: Collection[int] | None = No
         licence__kind=LicenceKind.PER_GROUP,
     ).values_list("licence__product_id", "group_id"):
         source_links[product_id].add(group_id)
-    linked_ids = set().union(*source_links.values()) if source_links else set()
-    levels_then: dict[int, set[str]] = {}
-    names_then: dict[int, str] = {}
-    for group_id, name, levels in GroupYearLevels.objects.filter(
-        group_id__in=linked_ids, school_year=current.source
-    ).values_list("group_id", "name", "levels"):
-        levels_then[group_id] = set(levels)
-        names_then[group_id] = name
 
     # Links and seats the target licences already have.
     linked_now: dict[int, set[int]] = defaultdict(set)

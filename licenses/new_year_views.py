@@ -5,6 +5,8 @@ Line one of every view is the access helper; the change goes through licenses.ac
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -45,7 +47,10 @@ def new_school_year(request: HttpRequest, school_id: int) -> HttpResponse:
 
     def render_cards(current: page_cache.Stamp) -> str:
         today = timezone.localdate()
-        plan = new_year.plan_outline(school, today)
+        frame = page_cache.kept(
+            "nieuw_schooljaar", school.pk, current, lambda: _frame(school, today), extra=roster_changed
+        )
+        plan = frame.plan
         cards = {}
         if plan and not plan.stale:
             cards = page_cache.licence_cards(
@@ -54,7 +59,7 @@ def new_school_year(request: HttpRequest, school_id: int) -> HttpResponse:
                 current,
                 # A card proposes again this year's links and seats of its product.
                 {item.licence.pk: current.of_product(item.licence.product_id) for item in plan.licences},
-                lambda ids: _new_year_cards(school, plan, ids),
+                lambda ids: _new_year_cards(school, plan.outline(), frame.roster, ids),
                 extra=roster_changed,
             )
         return render_to_string(
@@ -63,9 +68,8 @@ def new_school_year(request: HttpRequest, school_id: int) -> HttpResponse:
                 "school": school,
                 "subtab": "nieuw_schooljaar",
                 "plan": plan,
-                "cards_html": fragments.joined(cards[item.licence.pk] for item in plan.licences) if cards else "",
-                # Each proposal is one ticked or unticked box in its card.
-                "proposal_count": sum(html.count('name="voorstel"') for html in cards.values()),
+                "cards_html": fragments.joined(cards[item.licence.pk].html for item in plan.licences) if cards else "",
+                "proposal_count": sum(card.facts for card in cards.values()),
                 **page_cache.csrf_context(),
             },
         )
@@ -76,15 +80,33 @@ def new_school_year(request: HttpRequest, school_id: int) -> HttpResponse:
     return render(request, "licenses/new_year.html", access.context(cards=cards, subtab="nieuw_schooljaar"))
 
 
-def _new_year_cards(school, plan, licence_ids: list[int]) -> dict[int, str]:
-    """The cards of these licences of ``plan`` (an outline), by licence id: their proposals."""
-    new_year.propose(plan, school, only=licence_ids)
+@dataclass(frozen=True)
+class _Frame:
+    """What the page reads of the school's own data: the season and its licences (no proposals
+    yet), and the roster's year levels the proposals are made from."""
+
+    plan: new_year.NewYearPlan | None
+    roster: new_year.RosterLevels | None
+
+
+def _frame(school, today) -> _Frame:
+    plan = new_year.plan_outline(school, today)
+    if plan is None or plan.stale:
+        return _Frame(plan, None)
+    return _Frame(plan, new_year.roster_levels(school, plan.season.source))
+
+
+def _new_year_cards(school, plan, roster, licence_ids: list[int]) -> dict[int, page_cache.Card]:
+    """The cards of these licences of ``plan`` (an outline of its own), by licence id: their
+    proposals, and how many (each one a ticked or unticked box)."""
+    new_year.propose(plan, school, only=licence_ids, roster=roster)
     fragments.new_year_parts(plan)
-    return {
-        item.licence.pk: render_to_string("licenses/_new_year_card.html", {"item": item})
-        for item in plan.licences
-        if item.licence.pk in licence_ids
-    }
+    cards = {}
+    for item in plan.licences:
+        if item.licence.pk in licence_ids:
+            html = render_to_string("licenses/_new_year_card.html", {"item": item})
+            cards[item.licence.pk] = page_cache.Card(html, html.count('name="voorstel"'))
+    return cards
 
 
 def summary(applied: Applied) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 
 from django.db.models import Count, Exists, F, OuterRef
@@ -68,13 +68,24 @@ class GroupLicenceRow:
 def group_licence_rows(school: School, today: dt.date) -> list[GroupLicenceRow]:
     licences = list(current_licences(school, LicenceKind.PER_GROUP, today))
     groups = sorted(Group.objects.filter(school=school, active=True), key=group_order)
-    by_id = {g.pk: g for g in groups}
+    return rows_with_links(licences, groups, group_links(licences))
+
+
+def group_links(licences: list[Licence]) -> dict[int, set[int]]:
+    """The ids of the groups linked to each of these licences (one query)."""
     linked: dict[int, set[int]] = defaultdict(set)
     for licence_id, group_id in GroupLink.objects.filter(licence__in=licences).values_list("licence_id", "group_id"):
         linked[licence_id].add(group_id)
+    return linked
+
+
+def rows_with_links(licences: list[Licence], groups: list[Group], linked: dict[int, set[int]]) -> list[GroupLicenceRow]:
+    """A row for each licence from what was read already (no query): ``groups`` are the school's
+    active groups in ``group_order``, ``linked`` the ids of each licence's linked groups."""
+    by_id = {g.pk: g for g in groups}
     rows = []
     for licence in licences:
-        ids = linked[licence.pk]
+        ids = linked.get(licence.pk, set())
         unlinked = [g for pk, g in by_id.items() if pk not in ids]  # by_id keeps the groups' order
         meant_for = set(licence.product.year_levels)
         levels = {g.jaargroep for g in unlinked if g.jaargroep}
@@ -89,6 +100,26 @@ def group_licence_rows(school: School, today: dt.date) -> list[GroupLicenceRow]:
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class GroupPage:
+    """What "Licenties per groep" reads of the school's own data, without any link: its per-group
+    licences in page order, its active groups in ``group_order``, and what the coverage rule
+    needs of them (:func:`coverage`). The roster import and the back office change it, a coordinator
+    does not (``licenses.page_cache.kept``)."""
+
+    licences: list[Licence]
+    groups: list[Group]
+    coverage: list[Coverage]
+
+
+def group_page(school: School, today: dt.date) -> GroupPage:
+    """:class:`GroupPage` in four queries."""
+    licences = list(current_licences(school, LicenceKind.PER_GROUP, today))
+    groups = sorted(Group.objects.filter(school=school, active=True), key=group_order)
+    levels = year_levels_by_group([school.pk]).get(school.pk, {})
+    return GroupPage(licences, groups, coverage(licences, groups, levels))
 
 
 @dataclass(frozen=True)
@@ -119,12 +150,8 @@ class PupilLicenceRow:
         return percent(self.used, self.licence.seats, when_empty=100, capped=False)
 
 
-def pupil_licence_rows(school: School, today: dt.date, only: Collection[int] | None = None) -> list[PupilLicenceRow]:
-    """Every current per-pupil licence with its seats, or only the licences ``only`` names."""
-    licences = current_licences(school, LicenceKind.PER_PUPIL, today)
-    if only is not None:
-        licences = licences.filter(pk__in=only)
-    licences = list(licences)
+def rows_with_seats(licences: list[Licence]) -> list[PupilLicenceRow]:
+    """A row for each of these per-pupil licences (from :func:`current_licences`) with its seats (one query)."""
     seats: dict[int, list[SeatLine]] = defaultdict(list)
     # Plain tuples, not model instances: the largest school has hundreds of seats per page.
     for licence_id, pupil_id, first, infix, last, active, group_name, las_key, basispoort_id in (
@@ -188,9 +215,9 @@ def with_seats_used(school: School, today: dt.date):
     return current_licences(school, LicenceKind.PER_PUPIL, today).annotate(used=Count("seats_taken"))
 
 
-def seat_warnings(licences: list[Licence]) -> list[Attention]:
-    """Per-pupil licences with no seat left (``licences`` from :func:`with_seats_used`)."""
-    return [_full_warning(licence) for licence in licences if licence.seats_left(licence.used) == 0]
+def seat_warnings(licences: list[Licence], used: dict[int, int]) -> list[Attention]:
+    """Per-pupil licences with no seat left; ``used`` is each licence's seats taken."""
+    return [_full_warning(licence) for licence in licences if licence.seats_left(used[licence.pk]) == 0]
 
 
 # A group works from the paper or the digital basis of a method, never both: either covers it.
@@ -219,40 +246,87 @@ class CoverageGap:
 
 def coverage_gaps(rows: list[GroupLicenceRow], levels_by_group: dict[int, set[str]]) -> list[CoverageGap]:
     """The gaps :func:`coverage_warnings` words, from rows and year levels already read (no query)."""
-    covered: dict[tuple, set[int]] = defaultdict(set)  # product (or method basis) -> linked group ids
+    # Every row lists all of the school's groups, linked or not.
+    groups = next(([*row.linked, *row.unlinked] for row in rows if row.linked or row.unlinked), [])
+    products = coverage([row.licence for row in rows], groups, levels_by_group)
+    return gaps_in(products, {row.licence.pk: {g.pk for g in row.linked} for row in rows})
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """A product (or a method's basis) of one school year: its licences, and the school's groups
+    of the year levels it is meant for, in year-level order. Without links (see :func:`gaps_in`),
+    so a page keeps it with its licences (``licenses.page_cache.kept``)."""
+
+    name: str
+    licence: Licence  # the first card of the product: the warning links to it
+    year_levels: set[str]
+    licence_ids: list[int]
+    groups: list[tuple[int, str]]  # (pk, name)
+
+
+def coverage(licences: list[Licence], groups: list[Group], levels_by_group: dict[int, set[str]]) -> list[Coverage]:
+    """What the coverage rule needs of these licences (in page order) and the school's active
+    groups and their year levels (no query)."""
     wanted: dict[tuple, set[str]] = defaultdict(set)
     names: dict[tuple, str] = {}
     first: dict[tuple, Licence] = {}  # the card the warning links to
-    groups: dict[int, Group] = {}
-    for row in rows:
-        product = row.licence.product
+    ids: dict[tuple, list[int]] = defaultdict(list)
+    for licence in licences:
+        product = licence.product
         if product.product_type in BASIS_TYPES:
-            key = ("basis", product.method_id, row.licence.school_year)
+            key = ("basis", product.method_id, licence.school_year)
             variants = names.get(key)
             names[key] = product.name if variants is None or variants == product.name else _basis_name(product)
         else:
-            key = ("product", product.pk, row.licence.school_year)
+            key = ("product", product.pk, licence.school_year)
             names[key] = product.name
-        first.setdefault(key, row.licence)
+        first.setdefault(key, licence)
         wanted[key].update(product.year_levels)
-        covered[key].update(g.pk for g in row.linked)
-        if not groups:  # every row lists all of the school's groups, linked or not
-            groups.update({g.pk: g for g in row.linked + row.unlinked if not g.is_subgroup})
-    # Plain tuples: the largest school looks at every group for each of its products.
+        ids[key].append(licence.pk)
     ordered = [
-        (pk, group.name, levels_by_group.get(pk, set()))
-        for pk, group in sorted(groups.items(), key=lambda item: (_level_key(item[1].jaargroep), item[1].name))
+        (group.pk, group.name, levels_by_group.get(group.pk, set()))
+        for group in sorted(
+            {g.pk: g for g in groups if not g.is_subgroup}.values(), key=lambda g: (_level_key(g.jaargroep), g.name)
+        )
     ]
+    return [
+        Coverage(
+            name,
+            first[key],
+            wanted[key],
+            ids[key],
+            [(pk, group) for pk, group, levels in ordered if levels & wanted[key]],
+        )
+        for key, name in names.items()
+    ]
+
+
+def gaps_in(products: list[Coverage], linked: Mapping[int, Collection[int]]) -> list[CoverageGap]:
+    """The gaps of ``products`` given the ids of each licence's linked groups (no query)."""
     gaps = []
-    for key, name in names.items():
-        missing = [group for pk, group, levels in ordered if pk not in covered[key] and levels & wanted[key]]
+    for product in products:
+        covered = set().union(*(linked.get(pk, ()) for pk in product.licence_ids))
+        missing = [name for pk, name in product.groups if pk not in covered]
         if missing:
-            gaps.append(CoverageGap(name, first[key], wanted[key], missing))
+            gaps.append(CoverageGap(product.name, product.licence, product.year_levels, missing))
     return gaps
 
 
 def coverage_messages(rows: list[GroupLicenceRow], levels_by_group: dict[int, set[str]]) -> list[Attention]:
     """:func:`coverage_warnings` from rows and year levels already read (no query)."""
+    return gap_messages(coverage_gaps(rows, levels_by_group))
+
+
+def gap_messages(gaps: list[CoverageGap]) -> list[Attention]:
+    """The points for attention of these gaps, each linking to its product's first card."""
+    pages: dict[int, str] = {}  # one reverse() per school, not per point
+
+    def card_url(licence: Licence) -> str:
+        if licence.school_id not in pages:
+            pages[licence.school_id] = reverse("licences_per_group", args=[licence.school_id])
+        return f"{pages[licence.school_id]}#licentie-{licence.pk}"
+
     return [
         Attention(
             _(
@@ -265,9 +339,9 @@ def coverage_messages(rows: list[GroupLicenceRow], levels_by_group: dict[int, se
                 "levels": ", ".join(sorted(gap.year_levels, key=_level_key)),
                 "groups": ", ".join(gap.missing),
             },
-            _card_url("licences_per_group", gap.licence),
+            card_url(gap.licence),
         )
-        for gap in coverage_gaps(rows, levels_by_group)
+        for gap in gaps
     ]
 
 

@@ -24,11 +24,14 @@ from licenses.models import GroupLink, Licence, LicenceKind, Seat
 from licenses.overview import (
     LicenceCard,
     by_school_year,
-    coverage_warnings,
-    group_licence_rows,
-    pupil_licence_rows,
+    current_licences,
+    gap_messages,
+    gaps_in,
+    group_links,
+    group_page,
+    rows_with_links,
+    rows_with_seats,
     seat_warnings,
-    with_seats_used,
 )
 from roster.access import school_for_request
 from roster.models import Group, Pupil
@@ -60,15 +63,17 @@ def licences_per_group(request: HttpRequest, school_id: int) -> HttpResponse:
 
     def render_cards(current: page_cache.Stamp) -> str:
         today = timezone.localdate()
-        rows = group_licence_rows(school, today)
+        frame = page_cache.kept("per_groep", school.pk, current, lambda: group_page(school, today))
+
+        def build(ids: list[int]) -> dict[int, page_cache.Card]:
+            licences = [licence for licence in frame.licences if licence.pk in ids]
+            rows = rows_with_links(licences, frame.groups, group_links(licences))
+            html = fragments.group_cards(school.pk, rows, page_cache.CSRF_PLACEHOLDER)
+            # The coverage warnings read each card's linked groups.
+            return {row.licence.pk: page_cache.Card(html[row.licence.pk], {g.pk for g in row.linked}) for row in rows}
+
         cards = page_cache.licence_cards(
-            "per_groep",
-            school.pk,
-            current,
-            {row.licence.pk: current.token(row.licence.pk) for row in rows},
-            lambda ids: fragments.group_cards(
-                school.pk, [row for row in rows if row.licence.pk in ids], page_cache.CSRF_PLACEHOLDER
-            ),
+            "per_groep", school.pk, current, {lic.pk: current.token(lic.pk) for lic in frame.licences}, build
         )
         return render_to_string(
             "licenses/_group_cards.html",
@@ -76,9 +81,9 @@ def licences_per_group(request: HttpRequest, school_id: int) -> HttpResponse:
                 "school": school,
                 "subtab": "per_groep",
                 "lesson_week_note": LESSON_WEEK_NOTE,
-                "rows": rows,
-                "cards_html": fragments.year_cards(by_school_year(rows, today), cards),
-                "warnings": coverage_warnings(school, rows),
+                "licences": frame.licences,
+                "cards_html": _year_cards(frame.licences, cards, today),
+                "warnings": gap_messages(gaps_in(frame.coverage, {pk: card.facts for pk, card in cards.items()})),
             },
         )
 
@@ -202,22 +207,24 @@ def licences_per_pupil(request: HttpRequest, school_id: int) -> HttpResponse:
 
     def render_cards(current: page_cache.Stamp) -> str:
         today = timezone.localdate()
-        licences = list(with_seats_used(school, today))
+        licences = page_cache.kept(
+            "per_kind", school.pk, current, lambda: list(current_licences(school, LicenceKind.PER_PUPIL, today))
+        )
         cards = page_cache.licence_cards(
             "per_kind",
             school.pk,
             current,
             {licence.pk: current.token(licence.pk) for licence in licences},
-            lambda ids: _pupil_cards(school, today, ids),
+            lambda ids: _pupil_cards(school, [licence for licence in licences if licence.pk in ids]),
         )
-        years = by_school_year([LicenceCard(licence) for licence in licences], today)
         return render_to_string(
             "licenses/_pupil_cards.html",
             {
                 "school": school,
                 "subtab": "per_kind",
-                "cards_html": fragments.year_cards(years, cards),
-                "warnings": seat_warnings(licences),
+                "cards_html": _year_cards(licences, cards, today),
+                # Each card knows its seats used.
+                "warnings": seat_warnings(licences, {pk: card.facts for pk, card in cards.items()}),
             },
         )
 
@@ -228,13 +235,20 @@ def licences_per_pupil(request: HttpRequest, school_id: int) -> HttpResponse:
     return render(request, "licenses/per_pupil.html", access.context(cards=cards, top_messages=left, subtab="per_kind"))
 
 
-def _pupil_cards(school, today, licence_ids: list[int]) -> dict[int, str]:
+def _pupil_cards(school, licences: list[Licence]) -> dict[int, page_cache.Card]:
     """The cards of these per-pupil licences, by licence id: seats used, the linked pupils."""
     cards = {}
-    for row in pupil_licence_rows(school, today, only=licence_ids):
+    for row in rows_with_seats(licences):
         row.rows_html = fragments.seat_rows(school.pk, row)
-        cards[row.licence.pk] = render_to_string("licenses/_pupil_card.html", {"school": school, "row": row})
+        html = render_to_string("licenses/_pupil_card.html", {"school": school, "row": row})
+        cards[row.licence.pk] = page_cache.Card(html, row.used)  # the seat warnings read ``used``
     return cards
+
+
+def _year_cards(licences: list[Licence], cards: dict[int, page_cache.Card], today) -> str:
+    """The cards in the licences' order, under a heading per school year."""
+    years = by_school_year([LicenceCard(licence) for licence in licences], today)
+    return fragments.year_cards(years, {pk: card.html for pk, card in cards.items()})
 
 
 @require_http_methods(["GET", "POST"])

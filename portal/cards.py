@@ -113,7 +113,7 @@ def school_cards(schools: list[School], today: dt.date | None = None) -> list[Sc
         }
 
     cards = []
-    for pk, kept in page_cache.kept(keys, build).items():
+    for pk, kept in page_cache.kept_parts(keys, build).items():
         count, _newline, html = kept.partition("\n")
         # Built by card_html, every value escaped.
         cards.append(SchoolCard(by_id[pk], int(count), mark_safe(html)))  # noqa: S308

@@ -193,3 +193,69 @@ def test_the_roster_import_renders_every_card_again(tmp_path, client, rendered):
     import_feed(tmp_path, [school(500_401, groups=groups, staff=[coordinator], pupils=pupils)])
     assert "Mol, Sem</td><td>Groep 6" in page(client, "licences_per_pupil", the_school.pk)
     assert rendered() == [("per_kind", sorted([kept.pk, moving.pk]))]
+
+
+# The points for attention above the cards come from each card's own facts (its linked groups,
+# its seats used) and the page's frame (the licences, groups and year levels, kept under the
+# school's tokens): a change shows in them with only the touched card rendered.
+
+
+def coverage_line(html: str) -> str:
+    """The groups of the first coverage warning ("… maar niet gekoppeld aan: Groep 4a, …")."""
+    return html.split("maar niet gekoppeld aan: ", 1)[1].split(".", 1)[0] if "niet gekoppeld aan" in html else ""
+
+
+@pytest.mark.parametrize("elsewhere", [False, True], ids=["this client", "another process"])
+def test_a_link_and_an_unlink_change_the_coverage_warning(coordinator, world, licences, rendered, elsewhere):
+    licence, group_4a = licences.group_licence, licences.group_4a
+    assert "Groep 4a" in coverage_line(page(coordinator, "licences_per_group", world.school_a.pk))
+    rendered()
+    if elsewhere:
+        actions.link_groups(
+            school=world.school_a, licence_id=licence.pk, group_ids=[group_4a.pk], actor=Actor("Elders")
+        )
+    else:
+        coordinator.post(reverse("licence_link_groups", args=[world.school_a.pk, licence.pk]), {"group": group_4a.pk})
+    linked = coverage_line(page(coordinator, "licences_per_group", world.school_a.pk))
+    assert linked and "Groep 4a" not in linked
+    assert rendered() == [("per_groep", [licence.pk])]
+
+    if elsewhere:
+        actions.unlink_group(school=world.school_a, licence_id=licence.pk, group_id=group_4a.pk, actor=Actor("Elders"))
+    else:
+        coordinator.post(reverse("licence_unlink_group", args=[world.school_a.pk, licence.pk, group_4a.pk]))
+    assert "Groep 4a" in coverage_line(page(coordinator, "licences_per_group", world.school_a.pk))
+    assert rendered() == [("per_groep", [licence.pk])]
+
+
+@pytest.mark.parametrize("elsewhere", [False, True], ids=["this client", "another process"])
+def test_the_last_seat_taken_and_released_changes_the_seat_warning(coordinator, world, licences, rendered, elsewhere):
+    licence, children = licences.pupil_licence, licences.pupils
+    full = f"{licence.product.name} (schooljaar {licence.school_year}): alle {licence.seats} licenties per kind"
+    for child in children[: licence.seats - 1]:
+        Seat.objects.create(licence=licence, pupil=child, school=world.school_a)
+    assert full not in page(coordinator, "licences_per_pupil", world.school_a.pk)
+    last = children[licence.seats - 1]
+    rendered()
+    if elsewhere:
+        actions.assign_seat(school=world.school_a, licence_id=licence.pk, pupil_id=last.pk, actor=Actor("Elders"))
+    else:
+        coordinator.post(reverse("licence_assign_seat", args=[world.school_a.pk, licence.pk]), {"pupil": last.pk})
+    assert full in page(coordinator, "licences_per_pupil", world.school_a.pk)
+    assert rendered() == [("per_kind", [licence.pk])]
+
+    if elsewhere:
+        actions.release_seat(school=world.school_a, licence_id=licence.pk, pupil_id=last.pk, actor=Actor("Elders"))
+    else:
+        coordinator.post(reverse("licence_release_seat", args=[world.school_a.pk, licence.pk, last.pk]))
+    assert full not in page(coordinator, "licences_per_pupil", world.school_a.pk)
+    assert rendered() == [("per_kind", [licence.pk])]
+
+
+def test_a_licence_made_or_removed_shows_though_the_frame_was_kept(coordinator, world, licences):
+    """The frame (the licences in order) is kept under the school's tokens, which making or removing
+    a licence replaces."""
+    made = make_licence(world.school_a, make_product("lezen-plus"), LicenceKind.PER_PUPIL, seats=3)
+    assert f'id="licentie-{made.pk}"' in page(coordinator, "licences_per_pupil", world.school_a.pk)
+    made.delete()
+    assert f'id="licentie-{made.pk}"' not in page(coordinator, "licences_per_pupil", world.school_a.pk)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from licenses import actions
 from licenses.models import GroupLink, LicenceKind, Seat
 from roster.models import Role
 from tests.factories import appoint, login_as, make_licence, make_product, make_school_in_bulk, make_staff
@@ -67,4 +68,31 @@ def test_cached_cards_need_the_same_few_queries_for_any_school(page, client, dja
         with django_assert_max_num_queries(4) as warm:
             assert client.get(url).status_code == 200
         counts.append(len(warm.captured_queries))
+    assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("page", ["licences_per_group", "licences_per_pupil"])
+def test_a_first_visit_after_a_change_reads_only_the_touched_card(page, client, django_assert_max_num_queries):
+    """A coordinator's change replaces only its licence's token: the next visit reads that card's
+    links or seats (one query) on top of a cached page's four, not the page's licences, groups,
+    year levels or seat counts again, whatever the school's size."""
+    counts = []
+    for school, coordinator in (
+        build_school("klein", groups=3, pupils=50, licences=4, seats_taken=10),
+        build_school("groot", groups=50, pupils=1200, licences=60, seats_taken=800),
+    ):
+        login_as(client, coordinator)
+        url = reverse(page, args=[school.pk])
+        assert client.get(url).status_code == 200
+        kind = LicenceKind.PER_GROUP if page == "licences_per_group" else LicenceKind.PER_PUPIL
+        licence = school.licences.filter(kind=kind).order_by("pk").first()
+        if kind == LicenceKind.PER_GROUP:
+            group_id = GroupLink.objects.filter(licence=licence).values_list("group_id", flat=True).first()
+            actions.unlink_group(school=school, licence_id=licence.pk, group_id=group_id, actor=None)
+        else:
+            pupil = school.pupils.exclude(seats__licence=licence).first()
+            actions.assign_seat(school=school, licence_id=licence.pk, pupil_id=pupil.pk, actor=None)
+        with django_assert_max_num_queries(5) as touched:
+            assert client.get(url).status_code == 200
+        counts.append(len(touched.captured_queries))
     assert counts[0] == counts[1]
