@@ -27,7 +27,7 @@ from __future__ import annotations
 import time
 
 from django.db import OperationalError, connection
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 
 from bingel_admin import crypto
 
@@ -51,9 +51,13 @@ def reseal(
     Works on historical models too, so a migration can call it (outside its own transaction:
     ``atomic = False``).
     """
-    rows = model.objects.exclude(**{field: ""})
-    if where is not None:
-        rows = rows.filter(where)
+    wanted = ~Q(**{field: ""}) & (where if where is not None else Q())
+    rows = model.objects.filter(wanted)
+    # The next batch is read along the primary key whatever ``where`` says: the rows it wants
+    # are picked out of each window of keys in Python. Asked for the wanted rows after a key,
+    # PostgreSQL may scan the whole table for every batch (it did, when its statistics said
+    # few rows lacked a fingerprint).
+    window = model.objects.annotate(wanted=ExpressionWrapper(wanted, output_field=BooleanField())).order_by("pk")
     fields = ([field] if rotate else []) + ([fingerprint_field] if fingerprint_field else [])
 
     def compute(read):
@@ -69,11 +73,11 @@ def reseal(
     done, last, pending = 0, 0, []
     while True:
         # The next batch, read without a lock.
-        read = list(rows.filter(pk__gt=last).order_by("pk").values_list("pk", field)[:batch])
+        read = list(window.filter(pk__gt=last).values_list("pk", field, "wanted")[:batch])
         if not read:
             break
         last = read[-1][0]
-        updates = compute(read)
+        updates = compute([(pk, token) for pk, token, want in read if want])
         written = _write(model, field, fields, updates)
         done += len(written)
         pending.extend(row[0] for row in updates if row[0] not in written)
