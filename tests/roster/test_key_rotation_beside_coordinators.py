@@ -234,7 +234,7 @@ def test_the_rotation_skips_a_code_a_coordinator_holds_and_takes_it_afterwards(c
     assert_sealed_under_the_new_keys(codes, expected)
 
 
-def rotate_alone(codes):
+def rotate_alone():
     """The rotation with nobody else at work, watched; returns the watcher."""
     rotation = Rotation()
     watcher = Watcher(rotation)
@@ -261,7 +261,7 @@ def test_a_code_slow_to_open_never_keeps_the_codes_table_locked(codes, rotation_
 
     monkeypatch.setattr(crypto, "decrypt", decrypt)
 
-    watcher = rotate_alone(codes)
+    watcher = rotate_alone()
 
     assert watcher.held < MAY_HOLD, f"the rotation held the codes table locked for {watcher.held:.2f} s"
     assert set(written) == {c.pk for c in codes.values()}
@@ -298,9 +298,44 @@ def test_a_write_that_stalls_is_cancelled_before_the_codes_table_was_locked_a_se
     # rows are written again.
     written, _ = rotation_seen
 
-    watcher = rotate_alone(codes)
+    watcher = rotate_alone()
 
     assert watcher.held < MAY_HOLD, f"the rotation held the codes table locked for {watcher.held:.2f} s"
     assert set(written) == {c.pk for c in codes.values()}
     assert set(written.values()) == {1}, "every code re-sealed exactly once"
     assert_sealed_under_the_new_keys(codes, {pk: f"{n:04d}" for n, pk in enumerate(codes)})
+
+
+def test_a_code_changed_between_the_rotations_read_and_its_write_is_not_overwritten(codes, rotation_seen, monkeypatch):
+    # The rotation has read a batch and is computing it when a coordinator changes one of its
+    # codes and commits: the rotation's write of the value it read must not land.
+    written, _ = rotation_seen
+    target = list(codes.values())[PUPILS // 2]
+    pupil = Pupil.objects.select_related("group").get(pk=target.pupil_id)
+    real_decrypt, changed = crypto.decrypt, threading.Event()
+
+    def coordinator():
+        try:
+            login_codes.set_pupil_code(pupil=pupil, raw_code="4321", actor=None)
+            changed.set()
+        finally:
+            connection.close()
+
+    def decrypt(token):
+        if token == target.code_encrypted and isinstance(threading.current_thread(), Rotation):
+            helper = threading.Thread(target=coordinator, daemon=True)
+            helper.start()
+            helper.join(5)
+        return real_decrypt(token)
+
+    monkeypatch.setattr(crypto, "decrypt", decrypt)
+
+    watcher = rotate_alone()
+
+    assert changed.is_set(), "the coordinator's change waited for the rotation"
+    assert watcher.held < MAY_HOLD, f"the rotation held the codes table locked for {watcher.held:.2f} s"
+    assert set(written) == {c.pk for c in codes.values()}
+    assert set(written.values()) == {1}, "every code re-sealed exactly once"
+    expected = {pk: f"{n:04d}" for n, pk in enumerate(codes)}
+    expected[target.pupil_id] = "4321"
+    assert_sealed_under_the_new_keys(codes, expected)
