@@ -1,30 +1,45 @@
-"""Re-seal stored secrets in short batches that never make a coordinator wait.
+"""Re-seal stored secrets in batches that never lock a row for more than a moment.
 
 Key rotation (``manage.py rotate_field_keys``) and a fingerprint backfill (migration ``roster
 0007``) touch every login code and ECK iD in the country (1.37 M codes). Done in one
 transaction, that locks the codes table's rows for minutes and every coordinator changing a
-code waits. Here each batch is its own short transaction: its rows are locked with ``FOR
-UPDATE SKIP LOCKED``, so a row a coordinator is changing right now is skipped rather than
-waited for, and taken again in a later round once the coordinator has committed. Every row is
-re-sealed exactly once; a coordinator's change is never overwritten (the batch reads the value
-it writes back under its own lock).
+code waits. Here each batch of rows is read without a lock, its new values are computed
+(decrypting, encrypting, fingerprinting: the slow part) still without a lock, and then written
+by one ``UPDATE`` that is a transaction of its own and a compare-and-set:
+
+- it takes its rows with ``FOR UPDATE SKIP LOCKED``, so a row a coordinator is changing right
+  now is skipped rather than waited for;
+- it writes a row only if its sealed value is still the one read, so a coordinator's change
+  made in between is never overwritten;
+- PostgreSQL cancels it after ``LOCK_LIMIT`` (``statement_timeout``), which releases its locks;
+  the batch is then written again in halves.
+
+So a row is locked only while that one statement runs, never while Python works, and never
+longer than ``LOCK_LIMIT`` however slow the machine. The rows skipped, changed meanwhile or
+cancelled are read and computed again in a later round. Every row is re-sealed exactly once.
+
+Called inside a transaction of the caller's (a test's), the statement is part of that
+transaction and its locks last until the caller commits; the limit is then not set.
 """
 
 from __future__ import annotations
 
 import time
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import OperationalError, connection
+from django.db.models import BooleanField, ExpressionWrapper, Q
 
 from bingel_admin import crypto
-from roster.bulk import update_values
 
-# Rows per transaction: a few milliseconds of AES-GCM and HMAC, well under the second a
-# coordinator may wait for a row the batch holds.
+# Rows read, computed and written together: the write of 500 rows by primary key takes a few
+# milliseconds.
 BATCH = 500
+# The longest one write may hold its rows locked; a coordinator may wait at most a second.
+LOCK_LIMIT_MS = 500
 # Pause before taking again the rows a coordinator held: their transactions are short.
 RETRY_PAUSE = 0.05
+# PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout.
+_CANCELLED = "57014"
 
 
 def reseal(
@@ -36,40 +51,106 @@ def reseal(
     Works on historical models too, so a migration can call it (outside its own transaction:
     ``atomic = False``).
     """
-    rows = model.objects.exclude(**{field: ""})
-    if where is not None:
-        rows = rows.filter(where)
+    wanted = ~Q(**{field: ""}) & (where if where is not None else Q())
+    rows = model.objects.filter(wanted)
+    # The next batch is read along the primary key whatever ``where`` says: the rows it wants
+    # are picked out of each window of keys in Python. Asked for the wanted rows after a key,
+    # PostgreSQL may scan the whole table for every batch (it did, when its statistics said
+    # few rows lacked a fingerprint).
+    window = model.objects.annotate(wanted=ExpressionWrapper(wanted, output_field=BooleanField())).order_by("pk")
     fields = ([field] if rotate else []) + ([fingerprint_field] if fingerprint_field else [])
-    done, last, pending = 0, 0, []
-    while True:
-        # The next batch's keys, read without a lock; rows a coordinator holds are kept for later.
-        keys = list(rows.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch])
-        if not keys:
-            break
-        last = keys[-1]
-        taken = _reseal_batch(rows, keys, field, fields, fingerprint_field, rotate)
-        done += len(taken)
-        pending.extend(pk for pk in keys if pk not in taken)
-    while pending:
-        time.sleep(RETRY_PAUSE)
-        taken: set[int] = set()
-        for start in range(0, len(pending), batch):
-            taken |= _reseal_batch(rows, pending[start : start + batch], field, fields, fingerprint_field, rotate)
-        done += len(taken)
-        # A row deleted meanwhile is neither taken nor found again.
-        pending = list(rows.filter(pk__in=[pk for pk in pending if pk not in taken]).values_list("pk", flat=True))
-    return done
 
-
-def _reseal_batch(rows, keys, field, fields, fingerprint_field, rotate) -> set[int]:
-    with transaction.atomic():
-        locked = rows.select_for_update(skip_locked=True).filter(pk__in=keys).values_list("pk", field)
+    def compute(read):
         updates = []
-        for pk, token in locked:
+        for pk, token in read:
             secret = crypto.decrypt(token)
             values = [token if crypto.is_current(token) else crypto.encrypt(secret)] if rotate else []
             if fingerprint_field:
                 values.append(crypto.fingerprint(secret))
-            updates.append((pk, *values))
-        update_values(rows.model, fields, updates)
-    return {row[0] for row in updates}
+            updates.append((pk, token, *values))
+        return updates
+
+    done, last, pending = 0, 0, []
+    while True:
+        # The next batch, read without a lock.
+        read = list(window.filter(pk__gt=last).values_list("pk", field, "wanted")[:batch])
+        if not read:
+            break
+        last = read[-1][0]
+        updates = compute([(pk, token) for pk, token, want in read if want])
+        written = _write(model, field, fields, updates)
+        done += len(written)
+        pending.extend(row[0] for row in updates if row[0] not in written)
+    while pending:
+        time.sleep(RETRY_PAUSE)
+        left = []
+        for start in range(0, len(pending), batch):
+            # Read again: a row a coordinator changed has a new value; a row deleted is gone.
+            read = list(rows.filter(pk__in=pending[start : start + batch]).values_list("pk", field))
+            updates = compute(read)
+            written = _write(model, field, fields, updates)
+            done += len(written)
+            left.extend(row[0] for row in updates if row[0] not in written)
+        pending = left
+    return done
+
+
+def _write(model, field, fields, updates) -> set[int]:
+    """Write ``updates`` by compare-and-set; a write cancelled at the limit is tried again in halves
+    (a single row cancelled is left for the next round). Returns the keys written."""
+    if not updates:
+        return set()
+    if connection.vendor != "postgresql":
+        return _compare_and_set_plainly(model, field, fields, updates)
+    try:
+        return _compare_and_set(model, field, fields, updates)
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != _CANCELLED:
+            raise
+    if len(updates) == 1:
+        return set()
+    half = len(updates) // 2
+    return _write(model, field, fields, updates[:half]) | _write(model, field, fields, updates[half:])
+
+
+def _compare_and_set(model, field, fields, updates) -> set[int]:
+    """One statement: lock the rows of ``updates`` (``(pk, value read, *new values of fields)``)
+    that nobody holds and that still have the value read, write their new values, return their keys."""
+    meta = model._meta
+    table, pk = meta.db_table, meta.pk.column
+    old = meta.get_field(field).column
+    columns = [meta.get_field(name) for name in fields]
+    names = ", ".join(f'"{c.column}"' for c in columns)
+    assignments = ", ".join(f'"{c.column}" = v."{c.column}"::{c.db_type(connection)}' for c in columns)
+    row_sql = "(" + ", ".join(["%s"] * (len(fields) + 2)) + ")"
+    sql = (
+        f"WITH v (id, old, {names}) AS (VALUES {', '.join([row_sql] * len(updates))}), "  # noqa: S608 - names come from the model, values are parameters
+        f'free AS (SELECT t."{pk}" FROM "{table}" t JOIN v ON t."{pk}" = v.id::bigint AND t."{old}" = v.old '
+        f"FOR UPDATE OF t SKIP LOCKED) "
+        f'UPDATE "{table}" t SET {assignments} FROM v JOIN free ON free."{pk}" = v.id::bigint '
+        f'WHERE t."{pk}" = v.id::bigint AND t."{old}" = v.old RETURNING t."{pk}"'
+    )
+    params = [value for row in updates for value in row]
+    limited = not connection.in_atomic_block
+    with connection.cursor() as cursor:
+        if limited:
+            cursor.execute(
+                "SELECT current_setting('statement_timeout'), set_config('statement_timeout', %s, false)",
+                [f"{LOCK_LIMIT_MS}ms"],
+            )
+            before = cursor.fetchone()[0]
+        try:
+            cursor.execute(sql, params)
+            return {row[0] for row in cursor.fetchall()}
+        finally:
+            if limited:
+                cursor.execute("SELECT set_config('statement_timeout', %s, false)", [before])
+
+
+def _compare_and_set_plainly(model, field, fields, updates) -> set[int]:
+    """The same, row by row, for SQLite (the local demo), which has neither row locks nor a limit."""
+    written = set()
+    for pk, token, *values in updates:
+        if model.objects.filter(pk=pk, **{field: token}).update(**dict(zip(fields, values, strict=True))):
+            written.add(pk)
+    return written

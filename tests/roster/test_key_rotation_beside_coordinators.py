@@ -1,9 +1,11 @@
 """Key rotation runs beside the day's work: a coordinator changing a login code during
 ``rotate_field_keys`` never waits more than a moment, the rotation never waits for the
-coordinator, and every code is re-sealed exactly once (the changed one under the new keys).
+coordinator, never holds a lock on the codes table for a second, not even when one of its
+batches is slowed, and every code is re-sealed exactly once (the changed one under the new keys).
 
 Real PostgreSQL, real threads each with their own connection; a watcher reads
-``pg_stat_activity`` the whole time for any session waiting on a lock.
+``pg_stat_activity`` the whole time for any session waiting on a lock, and ``pg_locks`` for how
+long the rotation's transaction has held a lock on the codes table.
 """
 
 from __future__ import annotations
@@ -34,6 +36,10 @@ BATCH = 100
 # about 0.1 s and the whole rotation some seconds: long enough for a coordinator to act within it.
 SLOWER = 0.001
 MAY_WAIT = 1.0
+# The longest the rotation may hold a lock on the codes table (issue #30).
+MAY_HOLD = 1.0
+# A slowed batch: one code that takes this long to open, or one write of the codes that stalls.
+STALL = 1.5
 
 
 @pytest.fixture
@@ -58,11 +64,14 @@ def codes(settings):
 
 
 class Watcher(threading.Thread):
-    """Samples pg_stat_activity every 10 ms; keeps the longest lock wait it saw (seconds)."""
+    """Samples every 10 ms pg_stat_activity for the longest lock wait of any session
+    (``longest``) and pg_locks for the longest the rotation's transaction has held a lock on the
+    codes table that a writer conflicts with, anything above ACCESS SHARE (``held``), in seconds."""
 
-    def __init__(self):
+    def __init__(self, rotation):
         super().__init__(daemon=True)
-        self.stop, self.longest, self.queries = threading.Event(), 0.0, set()
+        self.rotation = rotation
+        self.stop, self.longest, self.queries, self.held = threading.Event(), 0.0, set(), 0.0
 
     def run(self):
         try:
@@ -75,6 +84,13 @@ class Watcher(threading.Thread):
                     for waited, query in cursor.fetchall():
                         self.longest = max(self.longest, float(waited))
                         self.queries.add(query[:80])
+                    cursor.execute(
+                        "SELECT max(extract(epoch FROM clock_timestamp() - a.xact_start)) FROM pg_locks l "
+                        "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.pid = %s AND l.granted "
+                        "AND l.relation = %s::regclass AND l.mode <> 'AccessShareLock'",
+                        [self.rotation.pid, PupilLoginCode._meta.db_table],
+                    )
+                    self.held = max(self.held, float(cursor.fetchone()[0] or 0))
                     time.sleep(0.01)
         finally:
             connection.close()
@@ -83,10 +99,13 @@ class Watcher(threading.Thread):
 class Rotation(threading.Thread):
     def __init__(self):
         super().__init__(daemon=True)
-        self.output, self.error, self.finished_at = io.StringIO(), None, None
+        self.output, self.error, self.finished_at, self.pid = io.StringIO(), None, None, None
 
     def run(self):
         try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                self.pid = cursor.fetchone()[0]
             call_command("rotate_field_keys", batch=BATCH, stdout=self.output)
         except BaseException as exc:
             self.error = exc
@@ -100,21 +119,22 @@ def rotation_seen(monkeypatch):
     """Slows the rotation's thread a little and records every login code it writes."""
     written: Counter = Counter()
     batches = threading.Semaphore(0)
-    real_decrypt, real_update = crypto.decrypt, sealing.update_values
+    real_decrypt, real_write = crypto.decrypt, sealing._compare_and_set
 
     def decrypt(token):
         if isinstance(threading.current_thread(), Rotation):
             time.sleep(SLOWER)
         return real_decrypt(token)
 
-    def update_values(model, fields, rows):
-        real_update(model, fields, rows)
+    def compare_and_set(model, *args):
+        keys = real_write(model, *args)
         if model is PupilLoginCode:
-            written.update(row[0] for row in rows)
+            written.update(keys)
             batches.release()
+        return keys
 
     monkeypatch.setattr(crypto, "decrypt", decrypt)
-    monkeypatch.setattr(sealing, "update_values", update_values)
+    monkeypatch.setattr(sealing, "_compare_and_set", compare_and_set)
     return written, batches
 
 
@@ -147,7 +167,8 @@ def test_a_coordinator_changing_codes_during_the_rotation_never_waits(codes, rot
         finally:
             connection.close()
 
-    watcher, rotation = Watcher(), Rotation()
+    rotation = Rotation()
+    watcher = Watcher(rotation)
     watcher.start()
     rotation.start()
     assert batches.acquire(timeout=30), "the rotation never wrote a batch"
@@ -163,6 +184,7 @@ def test_a_coordinator_changing_codes_during_the_rotation_never_waits(codes, rot
     assert max(waits) < MAY_WAIT, f"a code change took {max(waits):.2f} s"
     assert max(changed_at) < rotation.finished_at, "the coordinator's changes fell within the rotation"
     assert watcher.longest < MAY_WAIT, f"a session waited {watcher.longest:.2f} s on a lock: {watcher.queries}"
+    assert watcher.held < MAY_HOLD, f"the rotation held the codes table locked for {watcher.held:.2f} s"
     assert set(written) == {c.pk for c in codes.values()}
     assert set(written.values()) == {1}, "every code re-sealed exactly once"
     assert f"{PUPILS} inlogcodes" in rotation.output.getvalue()
@@ -190,7 +212,8 @@ def test_the_rotation_skips_a_code_a_coordinator_holds_and_takes_it_afterwards(c
     helper = threading.Thread(target=slow_coordinator, daemon=True)
     helper.start()
     assert holding.wait(10)
-    watcher, rotation = Watcher(), Rotation()
+    rotation = Rotation()
+    watcher = Watcher(rotation)
     watcher.start()
     rotation.start()
     # The coordinator commits only once the rotation has gone on past the held row
@@ -205,6 +228,114 @@ def test_the_rotation_skips_a_code_a_coordinator_holds_and_takes_it_afterwards(c
 
     assert rotation.error is None, rotation.error
     assert watcher.longest < MAY_WAIT, f"a session waited {watcher.longest:.2f} s on a lock: {watcher.queries}"
+    assert watcher.held < MAY_HOLD, f"the rotation held the codes table locked for {watcher.held:.2f} s"
     assert set(written) == {c.pk for c in codes.values()}
     assert set(written.values()) == {1}, "every code re-sealed exactly once"
+    assert_sealed_under_the_new_keys(codes, expected)
+
+
+def rotate_alone():
+    """The rotation with nobody else at work, watched; returns the watcher."""
+    rotation = Rotation()
+    watcher = Watcher(rotation)
+    watcher.start()
+    rotation.start()
+    rotation.join(120)
+    watcher.stop.set()
+    watcher.join(5)
+    assert rotation.error is None, rotation.error
+    return watcher
+
+
+def test_a_code_slow_to_open_never_keeps_the_codes_table_locked(codes, rotation_seen, monkeypatch):
+    # The machine stalls while the rotation opens one code in the middle of the table: the
+    # decrypting, encrypting and fingerprinting are done before any row is locked.
+    written, _ = rotation_seen
+    slow_token = list(codes.values())[PUPILS // 2].code_encrypted
+    real_decrypt = crypto.decrypt
+
+    def decrypt(token):
+        if token == slow_token and isinstance(threading.current_thread(), Rotation):
+            time.sleep(STALL)
+        return real_decrypt(token)
+
+    monkeypatch.setattr(crypto, "decrypt", decrypt)
+
+    watcher = rotate_alone()
+
+    assert watcher.held < MAY_HOLD, f"the rotation held the codes table locked for {watcher.held:.2f} s"
+    assert set(written) == {c.pk for c in codes.values()}
+    assert set(written.values()) == {1}, "every code re-sealed exactly once"
+    assert_sealed_under_the_new_keys(codes, {pk: f"{n:04d}" for n, pk in enumerate(codes)})
+
+
+@pytest.fixture
+def first_write_stalls():
+    """The first row the codes table is asked to update stalls the statement for STALL seconds
+    (a sequence, not a table, counts: it is not rolled back with a cancelled statement)."""
+    table = PupilLoginCode._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE SEQUENCE stall_once")
+        cursor.execute(
+            "CREATE FUNCTION stall_once() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF nextval('stall_once') = 1 THEN PERFORM pg_sleep({STALL}); END IF; RETURN NEW; END $$"
+        )
+        cursor.execute(
+            f'CREATE TRIGGER stall_once BEFORE UPDATE ON "{table}" FOR EACH ROW EXECUTE FUNCTION stall_once()'
+        )
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP TRIGGER stall_once ON "{table}"')
+        cursor.execute("DROP FUNCTION stall_once()")
+        cursor.execute("DROP SEQUENCE stall_once")
+
+
+def test_a_write_that_stalls_is_cancelled_before_the_codes_table_was_locked_a_second(
+    codes, rotation_seen, first_write_stalls
+):
+    # The database itself stalls on the rotation's first write of codes (a disk, a checkpoint):
+    # PostgreSQL cancels that write at sealing.LOCK_LIMIT_MS, which releases its locks, and its
+    # rows are written again.
+    written, _ = rotation_seen
+
+    watcher = rotate_alone()
+
+    assert watcher.held < MAY_HOLD, f"the rotation held the codes table locked for {watcher.held:.2f} s"
+    assert set(written) == {c.pk for c in codes.values()}
+    assert set(written.values()) == {1}, "every code re-sealed exactly once"
+    assert_sealed_under_the_new_keys(codes, {pk: f"{n:04d}" for n, pk in enumerate(codes)})
+
+
+def test_a_code_changed_between_the_rotations_read_and_its_write_is_not_overwritten(codes, rotation_seen, monkeypatch):
+    # The rotation has read a batch and is computing it when a coordinator changes one of its
+    # codes and commits: the rotation's write of the value it read must not land.
+    written, _ = rotation_seen
+    target = list(codes.values())[PUPILS // 2]
+    pupil = Pupil.objects.select_related("group").get(pk=target.pupil_id)
+    real_decrypt, changed = crypto.decrypt, threading.Event()
+
+    def coordinator():
+        try:
+            login_codes.set_pupil_code(pupil=pupil, raw_code="4321", actor=None)
+            changed.set()
+        finally:
+            connection.close()
+
+    def decrypt(token):
+        if token == target.code_encrypted and isinstance(threading.current_thread(), Rotation):
+            helper = threading.Thread(target=coordinator, daemon=True)
+            helper.start()
+            helper.join(5)
+        return real_decrypt(token)
+
+    monkeypatch.setattr(crypto, "decrypt", decrypt)
+
+    watcher = rotate_alone()
+
+    assert changed.is_set(), "the coordinator's change waited for the rotation"
+    assert watcher.held < MAY_HOLD, f"the rotation held the codes table locked for {watcher.held:.2f} s"
+    assert set(written) == {c.pk for c in codes.values()}
+    assert set(written.values()) == {1}, "every code re-sealed exactly once"
+    expected = {pk: f"{n:04d}" for n, pk in enumerate(codes)}
+    expected[target.pupil_id] = "4321"
     assert_sealed_under_the_new_keys(codes, expected)
