@@ -73,8 +73,10 @@ def _family(pid: int) -> list[int]:
 class Worker:
     """``celery -A bingel_admin worker`` as production starts it, on the bench database and broker."""
 
-    def __init__(self, env: dict, log: Path, concurrency: int) -> None:
-        args = [sys.executable, "-m", "celery", "-A", "bingel_admin", "worker", "--loglevel=INFO"]
+    def __init__(self, env: dict, log: Path, concurrency: int, nice: int = 0) -> None:
+        # ``nice`` execs the worker in its own process, so the pid is the worker's main process.
+        args = ["nice", "-n", str(nice)] if nice else []
+        args += [sys.executable, "-m", "celery", "-A", "bingel_admin", "worker", "--loglevel=INFO"]
         args += [f"--concurrency={concurrency}", "-n", f"bench-{os.getpid()}@%h"]
         self.log = log
         with log.open("w") as out:
