@@ -200,12 +200,12 @@ def cpu_of(pids: list[int]) -> float:
     return total
 
 
-def night_round(args, env: dict, farm_second: Path, ready: dict, think: tuple[float, float]) -> dict:
+def night_round(args, env: dict, farm_second: Path, ready: dict, think: tuple[float, float], nice: int) -> dict:
     url, broker = env["DATABASE_URL"], env["REDIS_URL"]
     redis.Redis.from_url(broker).flushdb()  # the broker, the page cache and the lock of the previous round
     log = ROOT / "var" / "bench-load-night-worker.log"
     worker_env = {**env, "ROSTER_FOLDER": str(farm_second)}
-    worker = Worker(worker_env, log, args.concurrency, nice=args.night_nice)
+    worker = Worker(worker_env, log, args.concurrency, nice=nice)
     server = start_gunicorn(args.port, env)
     base = f"http://127.0.0.1:{args.port}"
     stop = threading.Event()
@@ -233,11 +233,10 @@ def night_round(args, env: dict, farm_second: Path, ready: dict, think: tuple[fl
             # What beat does at 02:00 and at 03:00: the import's task by name to the worker; the
             # reconciliation here as its own process, at once (beat's task would wait for the import's lock).
             Celery("bench", broker=broker).send_task(NIGHTLY_TASK)
-            nice = ["nice", "-n", str(args.night_nice)] if args.night_nice else []
             reconcile_log = ROOT / "var" / "bench-load-night-reconcile.log"
             with reconcile_log.open("w") as out:
                 reconcile = subprocess.Popen(
-                    [*nice, sys.executable, "manage.py", "sync_registry"],
+                    [*(["nice", "-n", str(nice)] if nice else []), sys.executable, "manage.py", "sync_registry"],
                     cwd=ROOT,
                     env=env,
                     stdout=out,
@@ -303,7 +302,7 @@ def night_round(args, env: dict, farm_second: Path, ready: dict, think: tuple[fl
     night["night"] = window(users, night_start, night_end)
     night["all_errors"] = sum(len(u.errors) for u in users)
     night["retried"] = sum(len(u.retried) for u in users)
-    night["think"] = think
+    night["think"], night["nice"] = think, nice
     night["niceness"] = os.getpriority(os.PRIO_PROCESS, 0)
     from django.db import connection
 
@@ -332,6 +331,9 @@ def main() -> None:
     parser.add_argument("--schools", type=int, default=25, help="Their schools (default 25: two coordinators each).")
     parser.add_argument("--think", default="2:5", help="Seconds before each click, MIN:MAX (default 2:5; 0: none).")
     parser.add_argument("--no-think-round", action="store_true", help="Also a round without think time.")
+    parser.add_argument(
+        "--not-nice-round", action="store_true", help="Also a round with think time and the night at niceness 0."
+    )
     parser.add_argument("--quiet-seconds", type=float, default=60, help="Coordinators alone before the night.")
     parser.add_argument(
         "--setup-nice", type=int, default=10, help="Niceness of the set-up (default 10); the rounds run as started."
@@ -376,14 +378,16 @@ def main() -> None:
             os.setpriority(os.PRIO_PROCESS, 0, priority)  # the rounds: web and coordinators as started
         except PermissionError:
             print(f"The rounds run at the set-up's niceness {priority + args.setup_nice}", flush=True)
-        rounds = [think_range(args.think)]
+        rounds = [(think_range(args.think), args.night_nice)]
         if args.no_think_round:
-            rounds.append((0.0, 0.0))
+            rounds.append(((0.0, 0.0), args.night_nice))
+        if args.not_nice_round:
+            rounds.append((think_range(args.think), 0))
         results = []
-        for n, think in enumerate(rounds):
+        for n, (think, nice) in enumerate(rounds):
             if n:
                 roster_sync.copy_database(url, template, name)
-            results.append(night_round(args, env, farm_second, ready, think))
+            results.append(night_round(args, env, farm_second, ready, think, nice))
         roster_sync.copy_database(url, None, template)
     finally:
         registry.terminate()
@@ -402,8 +406,9 @@ def main() -> None:
 
 
 def report(args, schools: int, feed: dict, counts: dict, results: list[dict]) -> list[str]:
-    def think_text(think: tuple[float, float]) -> str:
-        return f"think {think[0]:g}–{think[1]:g} s" if think[1] else "no think time"
+    def think_text(r: dict) -> str:
+        think = r["think"]
+        return (f"think {think[0]:g}–{think[1]:g} s" if think[1] else "no think time") + f", night nice {r['nice']}"
 
     lines = [
         f"`bench/load_during_night.py --scale {args.scale:g}` on {dt.datetime.now(tz=dt.UTC):%Y-%m-%d %H:%M} UTC: "
@@ -412,7 +417,8 @@ def report(args, schools: int, feed: dict, counts: dict, results: list[dict]) ->
         f"{args.schools} of those schools (two per school, each its own session), gunicorn 2 workers × 4 threads; "
         f"the night's work: beat's `nightly_roster_import` of the changed night on a Celery worker "
         f"(`--concurrency={args.concurrency}`) and `manage.py sync_registry` against the reference registry "
-        f"(mutual TLS, filled by a first reconciliation), started together, both under `nice -n {args.night_nice}`. "
+        "(mutual TLS, filled by a first reconciliation), started together, both at the niceness the round "
+        f"names (gunicorn and the coordinators at {results[0]['niceness']}). "
         f"{os.cpu_count()} CPUs shared with the rest of the machine's work (load average below).",
         "",
         "| round | window | requests (per s) | errors | p50 / p95 / p99 (max) | load before → after |",
@@ -423,7 +429,7 @@ def report(args, schools: int, feed: dict, counts: dict, results: list[dict]) ->
             w = r[key]
             load = f"{r['load_before']:.2f} → {r['load_after']:.2f}" if key == "night" else "–"
             lines.append(
-                f"| {think_text(r['think'])} | {name}, {w['seconds']:.0f} s | {w['requests']:,} ({w['rate']:.1f}) | "
+                f"| {think_text(r)} | {name}, {w['seconds']:.0f} s | {w['requests']:,} ({w['rate']:.1f}) | "
                 f"{w['errors']} | {w['p50']:.0f} / {w['p95']:.0f} / {w['p99']:.0f} ({w['max']:.0f}) ms | {load} |"
             )
     lines += [
@@ -434,7 +440,7 @@ def report(args, schools: int, feed: dict, counts: dict, results: list[dict]) ->
     ]
     for r in results:
         lines.append(
-            f"| {think_text(r['think'])} | {r['import_wall']:.0f} s, {r['import_status']} | "
+            f"| {think_text(r)} | {r['import_wall']:.0f} s, {r['import_status']} | "
             f"{r['reconcile_wall']:.0f} s, {r['reconcile_output'] or 'no output'} | "
             f"{r['web_cpu']:.0f} / {r['worker_cpu']:.0f} / {r['reconcile_cpu']:.0f} s | "
             f"{r['all_errors']} ({r['retried']}) | {r['over_used']} |"
