@@ -8,7 +8,8 @@ postgres://postgres@127.0.0.1:5432/bingel_bench_celery) and a Redis database as 
 
   (1) Celery, empty database: a worker started as docker-compose.yml starts it (``celery -A
       bingel_admin worker --concurrency=2``: prefork, two pool processes, the production settings:
-      late acknowledgement, prefetch 1, no result backend), the feed folder as its configured
+      late acknowledgement, prefetch 1, no result backend; not under docker-compose.yml's
+      ``nice -n 10``, as sync_roster is not either), the feed folder as its configured
       source; beat's task ``roster.tasks.nightly_roster_import`` sent as beat sends it, by name;
       timed until the run's ImportRun is closed;
   (2) Celery, the second night (2 % moved or renamed, 1 % left, 1 % new), a new worker;
