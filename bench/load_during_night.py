@@ -29,8 +29,9 @@ production):
 Reported per round, for the quiet window and for the window in which the night's work ran:
 requests, errors (5xx, 400/403/404, failed connections), p50/p95/p99 latency; the import run's and
 the reconciliation's outcome and wall time; per-pupil licences holding more seats than were bought
-(must be 0); the load average. ``--no-think-round`` adds a second round, on a fresh copy of the
-set-up, with the coordinators clicking without pause. Printed, and written to the "Load: 50
+(must be 0); the load average. ``--no-think-round`` adds a round, on a fresh copy of the set-up,
+with the coordinators clicking without pause; ``--not-nice-round`` one with the night's processes
+at niceness 0. Printed, and written to the "Load: 50
 coordinators during the night's work" section of docs/PERFORMANCE.md.
 """
 
