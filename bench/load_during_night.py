@@ -46,6 +46,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import orjson
@@ -312,7 +313,8 @@ def night_round(args, env: dict, farm_second: Path, ready: dict, think: tuple[fl
     print(f"round think {think}: {night}", flush=True)
     errors = [e for u in users for _sent, e in u.errors]
     if errors:
-        print(f"{len(errors)} errors, the first: {errors[:10]}", flush=True)
+        kinds = Counter(e.split(": ", 1)[1].split(" ", 1)[0] for e in errors)
+        print(f"{len(errors)} errors ({dict(kinds)}), the first: {errors[:10]}", flush=True)
     return night
 
 
