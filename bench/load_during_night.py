@@ -297,7 +297,9 @@ def night_round(args, env: dict, farm_second: Path, ready: dict, think: tuple[fl
         import_ok=status == "finished" and not failed and import_end is not None,
         reconcile_wall=(reconcile_end or night_end) - night_start,
         reconcile_cpu=reconcile_cpu,
-        reconcile_output=(output.splitlines()[-1] if output else "") if reconcile_end else "not finished, stopped",
+        reconcile_output=next((line for line in output.splitlines() if " sets compared" in line), output[-200:])
+        if reconcile_end
+        else "not finished, stopped",
         reconcile_ok=reconcile_end is not None and reconcile.returncode == 0,
     )
     night["quiet"] = window(users, quiet_start + args.warmup_seconds, night_start)
