@@ -231,6 +231,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--port", type=int, default=8932)
     args = parser.parse_args()
 
     setup_django("bingel_load", allowed_hosts="127.0.0.1")
@@ -246,7 +247,7 @@ def main() -> None:
     keys = sessions([DEMO_COORDINATOR.basispoort_id] * args.users)
     connection.close()
 
-    port = 8932
+    port = args.port
     server = start_gunicorn(port)
     base = f"http://127.0.0.1:{port}"
     try:
