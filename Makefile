@@ -46,7 +46,7 @@ TEST_ENV := DJANGO_ENV=test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_R
 RUNTIME_LOCK := requirements/runtime.lock
 DEV_LOCK := requirements/dev.lock
 
-.PHONY: help install demo test lint services chromium simplesamlphp messages lock audit clean bench-roster bench-pages bench-load bench-results bench-registry schema bench-my-schools bench-usage-export bench-keys bench-roster-celery
+.PHONY: help install demo test lint services chromium simplesamlphp messages lock audit clean bench-roster bench-pages bench-load bench-results bench-registry schema bench-my-schools bench-usage-export bench-keys bench-roster-celery bench-load-night
 
 help: ## this list
 	@# Every target carries its line of help after "##"; tests/bingel_admin/test_make_help.py checks none is missing.
@@ -128,6 +128,11 @@ bench-pages: install ## licence pages of the largest school: server time and thr
 # 50 coordinators browsing and linking for 60 s against gunicorn; fails on any error or over-used seat.
 bench-load: install ## 50 coordinators browsing and linking for 60 s against gunicorn
 	$(PY) bench/load.py --users 50 --seconds 60
+
+# The same 50 coordinators (2-5 s between clicks, then without pause) while the changed night imports
+# through Celery and the registry reconciles, in one database of BENCH_SCALE's national roster.
+bench-load-night: install ## 50 coordinators during the night's import and registry reconciliation (BENCH_SCALE)
+	$(PY) bench/load_during_night.py --scale $(BENCH_SCALE) --no-think-round
 
 # 1,000,000 practice results through the export to the reference LVS on loopback.
 bench-results: install ## 1,000,000 practice results through the export to the reference LVS

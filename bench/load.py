@@ -6,6 +6,8 @@ releases one again. Reported: requests, errors (5xx or failed connections), p50/
 and whether any per-pupil licence holds more seats than were bought. Loopback only.
 
     .venv/bin/python bench/load.py [--users 50] [--seconds 60]
+
+The coordinator, the session set-up and gunicorn are also used by ``load_during_night.py``.
 """
 
 from __future__ import annotations
@@ -26,31 +28,23 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, setup_django
 
-setup_django("bingel_load", allowed_hosts="127.0.0.1")
-
-from django.conf import settings  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.db.models import Count, F  # noqa: E402
-
-from demo.world import DEMO_COORDINATOR, SCHOOL_A, SCHOOL_B  # noqa: E402
-from licenses.models import Licence, LicenceKind  # noqa: E402
-from roster.access import BASISPOORT_ID_SESSION_KEY  # noqa: E402
-from roster.models import School  # noqa: E402
-
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 OPTION = re.compile(r'<option value="(\d+)"')
 KOPPELEN = re.compile(r'href="([^"]+/kind/\d+/koppelen/)"')
 ONTKOPPELEN = re.compile(r'href="([^"]+/kind/\d+/ontkoppelen/\d+/)"')
 
 
-def sessions(users: int) -> list[str]:
-    """One logged-in session per virtual coordinator (the state SSO login leaves behind)."""
+def sessions(basispoort_ids: list[int]) -> list[str]:
+    """One logged-in session per virtual coordinator (the state SSO login leaves behind), each
+    the staff member of the Basispoort id at the same place in ``basispoort_ids``."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from roster.access import BASISPOORT_ID_SESSION_KEY
+
     keys = []
     backend = "django.contrib.auth.backends.ModelBackend"
-    for n in range(users):
+    for n, basispoort_id in enumerate(basispoort_ids):
         user, _ = get_user_model().objects.get_or_create(username=f"load-{n}")
         store = SessionStore()
         store.update(
@@ -58,7 +52,7 @@ def sessions(users: int) -> list[str]:
                 "_auth_user_id": str(user.pk),
                 "_auth_user_backend": backend,
                 "_auth_user_hash": user.get_session_auth_hash(),
-                BASISPOORT_ID_SESSION_KEY: str(DEMO_COORDINATOR.basispoort_id),
+                BASISPOORT_ID_SESSION_KEY: str(basispoort_id),
             }
         )
         store.create()
@@ -67,29 +61,80 @@ def sessions(users: int) -> list[str]:
 
 
 class Coordinator(threading.Thread):
-    def __init__(self, base: str, session_key: str, schools: list[int], deadline: float, seed: int):
+    """One coordinator's browser, until ``stop`` is set.
+
+    ``think``: the pause before each click, drawn uniformly from (low, high) seconds with this
+    coordinator's own seeded generator; (0, 0) clicks without pause. ``follow``: after a form is
+    sent, fetch the page it redirects to, as a browser does (at once, no pause). ``retry``: a
+    request whose kept-alive connection was reset is sent once more on a new connection, as a
+    browser does; each such retry is kept in ``retried``.
+    """
+
+    def __init__(
+        self,
+        base: str,
+        session_key: str,
+        schools: list[int],
+        stop: threading.Event,
+        seed: int,
+        *,
+        think: tuple[float, float] = (0.0, 0.0),
+        follow: bool = False,
+        retry: bool = False,
+    ):
+        from django.conf import settings
+
         super().__init__(daemon=True)
-        self.base, self.deadline, self.schools = base, deadline, schools
+        self.base, self.stop, self.schools = base, stop, schools
+        self.think, self.follow, self.retry = think, follow, retry
+        self.retried: list[tuple[float, str]] = []
         self.random = random.Random(seed)  # noqa: S311 (load pattern, not a secret)
         self.http = requests.Session()
         self.http.cookies.set(settings.SESSION_COOKIE_NAME, session_key, domain="127.0.0.1")
-        self.latencies: list[float] = []
-        self.errors: list[str] = []
+        self.samples: list[tuple[float, float]] = []  # (monotonic time the request was sent, seconds)
+        self.errors: list[tuple[float, str]] = []
+
+    def pause(self) -> bool:
+        """Think before the next click; false once the run is over."""
+        if self.think[1] > 0:
+            self.stop.wait(self.random.uniform(*self.think))
+        return not self.stop.is_set()
 
     def call(self, method: str, path: str, **kwargs) -> requests.Response | None:
+        if not self.pause():
+            return None
+        return self._send(method, path, **kwargs)
+
+    def _send(self, method: str, path: str, **kwargs) -> requests.Response | None:
+        sent = time.monotonic()
         start = time.perf_counter()
         try:
-            response = self.http.request(method, self.base + path, allow_redirects=False, timeout=30, **kwargs)
+            try:
+                response = self.http.request(method, self.base + path, allow_redirects=False, timeout=30, **kwargs)
+            except requests.ConnectionError as exc:
+                if not self.retry or isinstance(exc, requests.ConnectTimeout) or not _reset(exc):
+                    raise
+                # A kept-alive connection the server closed while we were thinking: a browser
+                # sends the request again on a new one, and so do we (counted apart).
+                self.retried.append((sent, f"{method} {path}"))
+                response = self.http.request(method, self.base + path, allow_redirects=False, timeout=30, **kwargs)
         except requests.RequestException as exc:
-            self.errors.append(f"{method} {path}: {type(exc).__name__}")
+            self.errors.append((sent, f"{method} {path}: {type(exc).__name__} {str(exc)[-120:]}"))
             return None
-        self.latencies.append(time.perf_counter() - start)
+        self.samples.append((sent, time.perf_counter() - start))
         if response.status_code >= 500 or response.status_code in (400, 403, 404):
-            self.errors.append(f"{method} {path}: {response.status_code}")
+            self.errors.append((sent, f"{method} {path}: {response.status_code}"))
+        if self.follow and method == "POST" and response.is_redirect:
+            location = response.headers["Location"].removeprefix(self.base)
+            return self._send("GET", location)
         return response
 
+    @property
+    def latencies(self) -> list[float]:
+        return [seconds for _sent, seconds in self.samples]
+
     def run(self) -> None:
-        while time.monotonic() < self.deadline:
+        while not self.stop.is_set():
             school = self.random.choice(self.schools)
             self.call("GET", f"/school/{school}/beheer/")
             page = self.call("GET", f"/school/{school}/beheer/licenties/kind/")
@@ -125,19 +170,14 @@ class Coordinator(threading.Thread):
                     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--seconds", type=int, default=60)
-    args = parser.parse_args()
+def _reset(exc: requests.ConnectionError) -> bool:
+    """The server reset or closed the connection before answering (not: nothing listening)."""
+    text = str(exc)
+    return "Connection aborted" in text or "RemoteDisconnected" in text
 
-    call_command("migrate", verbosity=0)
-    call_command("demo_world", feed_dir=str(ROOT / "var" / "load-feed"), verbosity=0)
-    schools = [School.objects.get(basispoort_id=b).pk for b in (SCHOOL_A, SCHOOL_B)]
-    keys = sessions(args.users)
-    connection.close()
 
-    port = 8932
+def start_gunicorn(port: int, env: dict | None = None, workers: int = 2, threads: int = 4) -> subprocess.Popen:
+    """gunicorn on loopback, serving once it answers /healthz."""
     server = subprocess.Popen(
         [
             sys.executable,
@@ -145,46 +185,90 @@ def main() -> None:
             "gunicorn",
             "bingel_admin.wsgi:application",
             "-w",
-            "2",
+            str(workers),
             "--threads",
-            "4",
+            str(threads),
             "-b",
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
         ],
         cwd=ROOT,
-        env=os.environ.copy(),
+        env=env if env is not None else os.environ.copy(),
     )
+    for _ in range(300):
+        try:
+            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            return server
+        except requests.RequestException:
+            if server.poll() is not None:
+                raise SystemExit("gunicorn did not start") from None
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("gunicorn did not answer /healthz")
+
+
+def over_used_licences() -> int:
+    """Per-pupil licences holding more seats than were bought."""
+    from django.db.models import Count, F
+
+    from licenses.models import Licence, LicenceKind
+
+    return (
+        Licence.objects.filter(kind=LicenceKind.PER_PUPIL)
+        .annotate(used=Count("seats_taken"))
+        .filter(used__gt=F("seats"))
+        .count()
+    )
+
+
+def percentile(ordered: list[float], share: float) -> float:
+    """The value below which ``share`` of the sorted ``ordered`` lie (nearest rank, no interpolation)."""
+    return ordered[int(share * (len(ordered) - 1))] if ordered else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--port", type=int, default=8932)
+    args = parser.parse_args()
+
+    setup_django("bingel_load", allowed_hosts="127.0.0.1")
+    from django.core.management import call_command
+    from django.db import connection
+
+    from demo.world import DEMO_COORDINATOR, SCHOOL_A, SCHOOL_B
+    from roster.models import School
+
+    call_command("migrate", verbosity=0)
+    call_command("demo_world", feed_dir=str(ROOT / "var" / "load-feed"), verbosity=0)
+    schools = [School.objects.get(basispoort_id=b).pk for b in (SCHOOL_A, SCHOOL_B)]
+    keys = sessions([DEMO_COORDINATOR.basispoort_id] * args.users)
+    connection.close()
+
+    port = args.port
+    server = start_gunicorn(port)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                requests.get(base + "/healthz", timeout=2)
-                break
-            except requests.RequestException:
-                time.sleep(0.2)
-        deadline = time.monotonic() + args.seconds
-        users = [Coordinator(base, key, schools, deadline, n) for n, key in enumerate(keys)]
+        stop = threading.Event()
+        users = [Coordinator(base, key, schools, stop, n) for n, key in enumerate(keys)]
         started = time.monotonic()
         for user in users:
             user.start()
+        stop.wait(args.seconds)
+        stop.set()
         for user in users:
-            user.join(timeout=args.seconds + 60)
+            user.join(timeout=60)
         elapsed = time.monotonic() - started
     finally:
         server.terminate()
         server.wait(timeout=10)
 
     latencies = sorted(t for u in users for t in u.latencies)
-    errors = [e for u in users for e in u.errors]
-    over = (
-        Licence.objects.filter(kind=LicenceKind.PER_PUPIL)
-        .annotate(used=Count("seats_taken"))
-        .filter(used__gt=F("seats"))
-        .count()
-    )
-    p95 = latencies[int(0.95 * (len(latencies) - 1))] * 1000 if latencies else float("nan")
+    errors = [e for u in users for _sent, e in u.errors]
+    over = over_used_licences()
+    p95 = percentile(latencies, 0.95) * 1000
     print("| measure | figure |")
     print("|---|---|")
     print(f"| virtual coordinators × duration | {args.users} × {elapsed:.0f} s |")

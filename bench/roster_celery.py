@@ -8,7 +8,8 @@ postgres://postgres@127.0.0.1:5432/bingel_bench_celery) and a Redis database as 
 
   (1) Celery, empty database: a worker started as docker-compose.yml starts it (``celery -A
       bingel_admin worker --concurrency=2``: prefork, two pool processes, the production settings:
-      late acknowledgement, prefetch 1, no result backend), the feed folder as its configured
+      late acknowledgement, prefetch 1, no result backend; not under docker-compose.yml's
+      ``nice -n 10``, as sync_roster is not either), the feed folder as its configured
       source; beat's task ``roster.tasks.nightly_roster_import`` sent as beat sends it, by name;
       timed until the run's ImportRun is closed;
   (2) Celery, the second night (2 % moved or renamed, 1 % left, 1 % new), a new worker;
@@ -73,8 +74,10 @@ def _family(pid: int) -> list[int]:
 class Worker:
     """``celery -A bingel_admin worker`` as production starts it, on the bench database and broker."""
 
-    def __init__(self, env: dict, log: Path, concurrency: int) -> None:
-        args = [sys.executable, "-m", "celery", "-A", "bingel_admin", "worker", "--loglevel=INFO"]
+    def __init__(self, env: dict, log: Path, concurrency: int, nice: int = 0) -> None:
+        # ``nice`` execs the worker in its own process, so the pid is the worker's main process.
+        args = ["nice", "-n", str(nice)] if nice else []
+        args += [sys.executable, "-m", "celery", "-A", "bingel_admin", "worker", "--loglevel=INFO"]
         args += [f"--concurrency={concurrency}", "-n", f"bench-{os.getpid()}@%h"]
         self.log = log
         with log.open("w") as out:

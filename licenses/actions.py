@@ -55,10 +55,15 @@ def no_seats_left(licence: Licence) -> LinkRefused:
 def _locked_licence(school: School, licence_id: int, kind: str, today: dt.date | None = None) -> Licence:
     """The licence row, locked until the transaction ends, so concurrent changes queue up.
 
+    NO KEY UPDATE: it conflicts with itself, so changes of this licence still queue, but not with
+    the KEY SHARE lock a row referring to the licence takes. The nightly import writes such rows
+    (a departed pupil's remembered seat) after changing pupils; a click holding this lock while it
+    waits for one of those pupils would otherwise deadlock with it.
+
     With ``today`` the licence must also still be current: new links need that, unlinking not.
     """
     licence = (
-        Licence.objects.select_for_update()
+        Licence.objects.select_for_update(no_key=True)
         .select_related("product")
         .filter(pk=licence_id, school=school, kind=kind)
         .first()
@@ -160,10 +165,11 @@ def assign_seat(
     """Give one pupil a seat of a per-pupil licence, never more seats than bought."""
     today = today or timezone.localdate()
     with transaction.atomic():
-        licence = _locked_licence(school, licence_id, LicenceKind.PER_PUPIL, today)
-        # Locked too: an import that is deactivating this pupil finishes first (and we see it), or
-        # waits for this seat and then frees it with the pupil's other seats.
+        # The pupil first, as the import locks them (pupils, then the licences of their seats): an
+        # import that is deactivating this pupil finishes first (and we see it), or waits for this
+        # seat and then frees it with the pupil's other seats.
         pupil = Pupil.objects.select_for_update(no_key=True).filter(school=school, pk=pupil_id).first()
+        licence = _locked_licence(school, licence_id, LicenceKind.PER_PUPIL, today)
         if pupil is None:
             raise LinkRefused(_("Kies een leerling van deze school."))
         if not pupil.active:

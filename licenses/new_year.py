@@ -235,7 +235,7 @@ def plan_outline(school: School, today: dt.date | None = None, *, for_update: bo
     plan = NewYearPlan(season=current, roster_year=roster_year(school))
     targets = Licence.objects.filter(school=school, school_year=current.target).select_related("product__method")
     if for_update:
-        targets = targets.select_for_update(of=("self",)).order_by("pk")
+        targets = targets.select_for_update(no_key=True, of=("self",)).order_by("pk")
     targets = sorted(
         targets, key=lambda lic: (lic.product.method.name, lic.product.product_type, lic.product.name, lic.pk)
     )
