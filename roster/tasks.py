@@ -4,7 +4,7 @@ A task carries ``ROSTER_IMPORT_TASK_SCHOOLS`` schools and imports them as ``sync
 (``importer.import_schools``): in chunks of ``ROSTER_IMPORT_CHUNK_SIZE``, the next ones read
 while the last ones are written.
 
-The lock of ``roster.lock`` (released by whichever chunk closes the run) keeps two runs from
+The lock of ``roster.lock`` (released by whichever task closes the run) keeps two runs from
 overlapping; its expiry frees it should a worker die mid-run.
 """
 
