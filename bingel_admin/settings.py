@@ -547,6 +547,9 @@ BASISPOORT_API_CONNECT_TIMEOUT = envint("BASISPOORT_API_CONNECT_TIMEOUT", 10)
 BASISPOORT_API_READ_TIMEOUT = envint("BASISPOORT_API_READ_TIMEOUT", 60)
 BASISPOORT_API_RETRIES = envint("BASISPOORT_API_RETRIES", 3)
 ROSTER_IMPORT_CHUNK_SIZE = envint("ROSTER_IMPORT_CHUNK_SIZE", 20)
+# Schools per nightly Celery task: a task imports them chunk by chunk as sync_roster does
+# (roster.importer.import_schools), reading the next chunks while its writers apply the last ones.
+ROSTER_IMPORT_TASK_SCHOOLS = envint("ROSTER_IMPORT_TASK_SCHOOLS", 100)
 ROSTER_FETCH_WORKERS = envint("ROSTER_FETCH_WORKERS", 4)
 # Chunks written at the same time, each on its own connection; tests write in their own transaction.
 ROSTER_IMPORT_WRITERS = envint("ROSTER_IMPORT_WRITERS", 1 if DJANGO_ENV == "test" else 2)

@@ -1,6 +1,10 @@
-"""The nightly roster import on Celery: one run lists the schools and fans out chunks of them.
+"""The nightly roster import on Celery: one run lists the schools and fans out tasks of them.
 
-The lock of ``roster.lock`` (released by whichever chunk closes the run) keeps two runs from
+A task carries ``ROSTER_IMPORT_TASK_SCHOOLS`` schools and imports them as ``sync_roster`` does
+(``importer.import_schools``): in chunks of ``ROSTER_IMPORT_CHUNK_SIZE``, the next ones read
+while the last ones are written.
+
+The lock of ``roster.lock`` (released by whichever task closes the run) keeps two runs from
 overlapping; its expiry frees it should a worker die mid-run.
 """
 
@@ -25,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 
 def start_nightly_run(*, full: bool = False) -> ImportRun | None:
-    """Open a run and queue its chunks; None when another run still holds the lock."""
+    """Open a run and queue its tasks; None when another run still holds the lock."""
     owner = f"starting-{uuid.uuid4().hex}"
     if not acquire_lock(owner):
         logger.warning("Roster import not started: the previous run still holds the lock")
@@ -38,7 +42,7 @@ def start_nightly_run(*, full: bool = False) -> ImportRun | None:
     client = _redis()
     if client is not None:
         client.set(LOCK_KEY, f"run-{run.pk}", ex=LOCK_SECONDS)
-    size = settings.ROSTER_IMPORT_CHUNK_SIZE
+    size = settings.ROSTER_IMPORT_TASK_SCHOOLS
     if not ids:
         _close(run)
     for start in range(0, len(ids), size):

@@ -10,7 +10,7 @@ from tests.roster_feed import group, pupil, school, staff, write_feed
 @pytest.fixture
 def one_school_per_chunk_feed(tmp_path, settings):
     """Call with the schools' Basispoort ids (and a group key): a folder feed of one group, one
-    teacher and one pupil per school, which the import reads as one chunk per school."""
+    teacher and one pupil per school, which the nightly run queues as one task of one chunk per school."""
 
     def write(schools: list[int], group_key: str = "G5"):
         docs = [
@@ -26,6 +26,7 @@ def one_school_per_chunk_feed(tmp_path, settings):
         settings.BASISPOORT_API_URL = ""
         settings.ROSTER_FOLDER = tmp_path
         settings.ROSTER_IMPORT_CHUNK_SIZE = 1
+        settings.ROSTER_IMPORT_TASK_SCHOOLS = 1
         return tmp_path
 
     return write

@@ -84,6 +84,7 @@ def test_postgres_restarted_mid_chunk_the_run_ends_with_every_school_applied_onc
             "BASISPOORT_API_URL": "",
             "ROSTER_FOLDER": str(feed),
             "ROSTER_IMPORT_CHUNK_SIZE": "2",
+            "ROSTER_IMPORT_TASK_SCHOOLS": "2",
             "ROSTER_TASK_RETRY_BACKOFF": "2",
         }
         manage(env, "migrate", "--noinput", "-v", "0")

@@ -47,6 +47,7 @@ def night(tmp_path, settings, *, persistent: bool, port: int):
     settings.BASISPOORT_API_URL = ""
     settings.ROSTER_FOLDER = feed
     settings.ROSTER_IMPORT_CHUNK_SIZE = 2
+    settings.ROSTER_IMPORT_TASK_SCHOOLS = 2  # two tasks of one chunk each
     server_dir = tmp_path / "redis"
     server_dir.mkdir()
     return feed, own_redis(port, server_dir, persistent=persistent)

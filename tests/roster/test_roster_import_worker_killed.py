@@ -52,6 +52,7 @@ def worker(tmp_path, settings):
     settings.BASISPOORT_API_URL = ""
     settings.ROSTER_FOLDER = tmp_path
     settings.ROSTER_IMPORT_CHUNK_SIZE = 2
+    settings.ROSTER_IMPORT_TASK_SCHOOLS = 2  # two tasks of one chunk each
     broker = redis.Redis.from_url(django_settings.REDIS_URL)
     broker.delete(tasks.LOCK_KEY, "celery")
     env = {
