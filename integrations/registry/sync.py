@@ -362,6 +362,14 @@ def _in_step(
     }
 
 
+def schools_in_scope() -> list[int]:
+    """Every school we synchronise, and every school we ever sent a set for (a school that left must lose its sets)."""
+    return sorted(
+        set(School.objects.filter(active=True, sync_permitted=True).values_list("pk", flat=True))
+        | set(RegistrySet.objects.filter(deleted=False).values_list("school_id", flat=True).distinct())
+    )
+
+
 def reconcile(
     school_ids: list[int] | None = None,
     *,
@@ -373,9 +381,9 @@ def reconcile(
 ) -> Report:
     """Compare every school with the registry by digest and send only the sets that differ.
 
-    Schools in scope: every school we synchronise, and every school we ever sent a set for
-    (a school that left must lose its sets). Transient failures are left for the next push or
-    night; they are counted per school in the report.
+    Schools in scope by default: ``schools_in_scope()``; the nightly task hands each worker
+    process a part of them. Transient failures are left for the next push or night; they are
+    counted per school in the report.
 
     With ``LICENCE_REGISTRY_CHECK_EVERY_NIGHTS`` above 1, a school whose sets are exactly what the
     registry last confirmed is asked for its digests only on its night of the rotation (one in
@@ -388,10 +396,7 @@ def reconcile(
     every = max(1, settings.LICENCE_REGISTRY_CHECK_EVERY_NIGHTS)
     tonight = (today or timezone.localdate()).toordinal() % every
     if school_ids is None:
-        school_ids = sorted(
-            set(School.objects.filter(active=True, sync_permitted=True).values_list("pk", flat=True))
-            | set(RegistrySet.objects.filter(deleted=False).values_list("school_id", flat=True).distinct())
-        )
+        school_ids = schools_in_scope()
     report = Report()
     bp_ids = dict(School.objects.filter(pk__in=school_ids).values_list("pk", "basispoort_id"))
 
