@@ -57,8 +57,9 @@ class Entitlement:
         return {**self.details, "gebruikers": users}
 
 
-def content_hash(details: dict, members: dict[int, tuple[str, str]]) -> str:
-    return hashlib.sha256(orjson.dumps([details, sorted(members.items())], option=orjson.OPT_SORT_KEYS)).hexdigest()
+def content_hash(details: dict, members: list[tuple[int, tuple[str, str]]]) -> str:
+    """Over the details and every (Basispoort id, (fingerprint, rol)) of ``members``, sorted by id."""
+    return hashlib.sha256(orjson.dumps([details, members], option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def product_url(school_id: int, method_id: int) -> str:
@@ -183,12 +184,13 @@ def for_schools(school_ids: list[int], today: dt.date | None = None) -> dict[int
                 "url": product_url(school_id, product.product__method_id),
             },
         }
+        ids = sorted(members)  # one sort for both hashes
         result[school_id][code] = Entitlement(
             productcode=code,
             details=details,
             members=members,
-            digest=protocol.digest(members),
-            content_hash=content_hash(details, members),
+            digest=protocol.digest_of_sorted(ids),
+            content_hash=content_hash(details, [(bp_id, members[bp_id]) for bp_id in ids]),
             eckid_of=eckid_of,
         )
     return result
