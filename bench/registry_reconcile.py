@@ -19,6 +19,12 @@ school:
 With ``--check-every-nights N`` (LICENCE_REGISTRY_CHECK_EVERY_NIGHTS) phases (2) and (3) ask the
 registry only about tonight's share of the unchanged schools (one in N) and the changed ones.
 
+With ``--celery`` the unchanged night is also run as production runs it, (2c): beat's task
+``reconcile_registry`` sent by name to a Celery worker started as docker-compose.yml starts it
+(``--concurrency=2``, a Redis broker ``BENCH_REDIS_URL``), which queues the parts that its pool
+processes share; it is timed until every school is reconciled. Phase (3) then also runs through
+that worker, and its sends are counted from the database.
+
 Figures are printed and written to the "Licence registry reconciliation" section of
 docs/PERFORMANCE.md.
 """
@@ -39,6 +45,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import roster_sync  # noqa: E402 - the national roster builder, from this folder
 from common import setup_django, write_section  # noqa: E402
+from roster_celery import Worker  # noqa: E402 - a Celery worker as production starts it
+
+DEFAULT_REDIS = "redis://127.0.0.1:6379/5"
 
 SECTION = "## Licence registry reconciliation"
 
@@ -215,6 +224,84 @@ def measure(label: str) -> dict:
     return row
 
 
+def _cpu_of(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure_celery(label: str, worker: Worker, broker: str, registry_pid: int) -> dict:
+    """Beat's task sent by name to the running worker; timed until every school in scope is reconciled."""
+    from celery import Celery
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from integrations.models import RegistrySchool, RegistrySet
+    from integrations.registry import sync
+
+    schools = len(sync.schools_in_scope())
+    cpu_before, _ = worker.measure()
+    registry_cpu = _cpu_of(registry_pid)
+    load_before = os.getloadavg()[0]
+    since = timezone.now()
+    started = time.perf_counter()
+    Celery("bench", broker=broker).send_task("integrations.tasks.reconcile_registry")
+    while True:
+        done = RegistrySchool.objects.filter(Q(last_success_at__gte=since) | Q(attempts__gt=0)).count()
+        if done >= schools:
+            break
+        if not worker.alive():
+            raise SystemExit(f"the Celery worker stopped; see {worker.log}")
+        time.sleep(0.05)
+    wall = time.perf_counter() - started
+    cpu_after, rss = worker.measure()
+    sent = RegistrySet.objects.filter(sent_at__gte=since)
+    puts, deletes = sent.filter(deleted=False).count(), sent.filter(deleted=True).count()
+    failed = RegistrySchool.objects.filter(attempts__gt=0).count()
+    row = {
+        "label": label,
+        "wall": wall,
+        "cpu": cpu_after - cpu_before,
+        "schools": schools,
+        "compared": None,
+        "sends": puts + deletes,
+        "put": puts,
+        "delete": deletes,
+        "failed": failed,
+        "asked": None,
+        "queries": None,
+        "rss": max(rss),
+        "load": (load_before, os.getloadavg()[0]),
+        "registry_cpu": _cpu_of(registry_pid) - registry_cpu,
+    }
+    print(
+        f"{label}: {wall:.1f} s wall, {row['cpu']:.1f} s CPU (worker processes), registry {row['registry_cpu']:.1f} s "
+        f"CPU, {schools} schools, {row['sends']} sent ({puts} PUT, {deletes} DELETE), {failed} schools failed, "
+        f"load {row['load'][0]:.1f} → {row['load'][1]:.1f}",
+        flush=True,
+    )
+    return row
+
+
+def start_worker(args, port: int, pki, broker: str) -> Worker:
+    import redis
+
+    redis.Redis.from_url(broker).delete("celery", "unacked", "unacked_index", "unacked_mutex")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bingel_admin.settings",
+        "DJANGO_ENV": "development",
+        "DEBUG": "false",
+        "REDIS_URL": broker,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "LICENCE_REGISTRY_URL": f"https://127.0.0.1:{port}/rest/v1/",
+        "LICENCE_REGISTRY_CLIENT_CERT": str(pki.client),
+        "LICENCE_REGISTRY_CA_BUNDLE": str(pki.ca),
+        "LICENCE_REGISTRY_WORKERS": str(args.workers),
+        "LICENCE_REGISTRY_CHECK_EVERY_NIGHTS": str(args.check_every_nights),
+    }
+    return Worker(env, ROOT / "var" / "bench-registry-worker.log", args.concurrency)
+
+
 def write_report(lines: list[str]) -> None:
     write_section(SECTION, SECTION + "\n\n" + "\n".join(lines))
 
@@ -230,6 +317,12 @@ def main() -> None:
         default=1,
         help="LICENCE_REGISTRY_CHECK_EVERY_NIGHTS for phases (2) and (3) (default 1: every school every night).",
     )
+    parser.add_argument(
+        "--celery",
+        action="store_true",
+        help="Also run the unchanged night, and run phase (3), through a Celery worker as in production.",
+    )
+    parser.add_argument("--concurrency", type=int, default=2, help="Pool processes of that worker (production: 2).")
     parser.add_argument("--no-report", action="store_true", help="Print only; leave docs/PERFORMANCE.md alone.")
     parser.add_argument(
         "--reuse-roster", action="store_true", help="Keep the roster an earlier run loaded; start over from licences."
@@ -277,18 +370,43 @@ def main() -> None:
         first = measure("(1) empty registry: every set sent")
         settings.LICENCE_REGISTRY_CHECK_EVERY_NIGHTS = args.check_every_nights
         second = measure("(2) nothing changed")
-        changed = change_some()
-        print(f"Changed sets: {changed}", flush=True)
-        third = measure("(3) 2 % unlinked a group, 1 % released a seat, 0.5 % lost a licence")
+        rows = [first, second]
+        if args.celery:
+            broker = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS)
+            worker = start_worker(args, port, pki, broker)
+            try:
+                rows.append(
+                    measure_celery(
+                        f"(2c) nothing changed, through Celery ({args.concurrency} pool processes)",
+                        worker,
+                        broker,
+                        registry.pid,
+                    )
+                )
+                changed = change_some()
+                print(f"Changed sets: {changed}", flush=True)
+                rows.append(
+                    measure_celery(
+                        "(3c) 2 % unlinked a group, 1 % released a seat, 0.5 % lost a licence, through Celery",
+                        worker,
+                        broker,
+                        registry.pid,
+                    )
+                )
+            finally:
+                worker.stop()
+        else:
+            changed = change_some()
+            print(f"Changed sets: {changed}", flush=True)
+            rows.append(measure("(3) 2 % unlinked a group, 1 % released a seat, 0.5 % lost a licence"))
         registry_rss = _rss_of(registry.pid)
     finally:
         registry.terminate()
         registry.wait(timeout=10)
-    assert first["failed"] == second["failed"] == third["failed"] == 0, "schools failed"
-    assert second["sends"] == 0, "an unchanged night sent sets"
-    assert third["sends"] == changed, f"sent {third['sends']} sets, {changed} changed"
+    assert all(r["failed"] == 0 for r in rows), "schools failed"
+    assert all(r["sends"] == 0 for r in rows[1:-1]), "an unchanged night sent sets"
+    assert rows[-1]["sends"] == changed, f"sent {rows[-1]['sends']} sets, {changed} changed"
 
-    rows = [first, second, third]
     lines = [
         f"`make bench-registry` (`bench/registry_reconcile.py --scale {args.scale:g}`): {schools:,} schools, "
         f"{counts['roster_pupil']:,} pupils, {counts['licenses_licence']:,} licences "
@@ -302,11 +420,15 @@ def main() -> None:
         "| peak RSS (app) | load before → after |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
+
+    def figure(value) -> str:
+        return "–" if value is None else f"{value:,}"
+
     for r in rows:
         lines.append(
-            f"| {r['label']} | {r['wall']:.1f} s | {r['cpu']:.1f} s | {r['schools']:,} | {r['asked']:,} "
-            f"| {r['compared']:,} | "
-            f"{r['sends']:,} ({r['put']:,} + {r['delete']:,}) | {r['queries']:,} | {r['rss']:.0f} MB | "
+            f"| {r['label']} | {r['wall']:.1f} s | {r['cpu']:.1f} s | {r['schools']:,} | {figure(r['asked'])} "
+            f"| {figure(r['compared'])} | "
+            f"{r['sends']:,} ({r['put']:,} + {r['delete']:,}) | {figure(r['queries'])} | {r['rss']:.0f} MB | "
             f"{r['load'][0]:.1f} → {r['load'][1]:.1f} |"
         )
     lines += [
@@ -317,6 +439,16 @@ def main() -> None:
         "queries; the per-school cost is one `GET licenties/{id}` to the registry (for the schools asked).",
         f"- The reference registry process peaked at {registry_rss} of memory holding every set.",
     ]
+    if args.celery:
+        lines.append(
+            "- Rows marked (c): beat's task sent by name to a Celery worker already running "
+            f"(`--concurrency={args.concurrency}`, Redis broker), timed until every school is reconciled; CPU is "
+            "the worker's main and pool processes, peak RSS the largest of them; sends are the sets confirmed "
+            "since the task was sent, counted in the database (queries and sets compared are not counted there). "
+            "The reference registry's CPU: "
+            + ", ".join(f"{r['registry_cpu']:.1f} s in {r['label'][:4]}" for r in rows if "registry_cpu" in r)
+            + "."
+        )
     print("\n".join(lines))
     if not args.no_report:
         write_report(lines)

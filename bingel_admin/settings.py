@@ -528,6 +528,9 @@ LICENCE_REGISTRY_RETRY_BASE_SECONDS = envint("LICENCE_REGISTRY_RETRY_BASE_SECOND
 LICENCE_REGISTRY_RECONCILE_TRIES = envint("LICENCE_REGISTRY_RECONCILE_TRIES", 10)
 LICENCE_REGISTRY_WORKERS = envint("LICENCE_REGISTRY_WORKERS", 8)
 LICENCE_REGISTRY_CHUNK_SIZE = envint("LICENCE_REGISTRY_CHUNK_SIZE", 200)
+# The nightly reconciliation is queued as one task per part of this many schools, so the worker's
+# pool processes (and any other worker) share it; each part is read in chunks of the size above.
+LICENCE_REGISTRY_PART_SIZE = envint("LICENCE_REGISTRY_PART_SIZE", 600)
 # 1: the nightly reconciliation asks the registry about every school every night. Above 1, a
 # school whose sets are exactly what the registry last confirmed is asked once in that many nights.
 LICENCE_REGISTRY_CHECK_EVERY_NIGHTS = envint("LICENCE_REGISTRY_CHECK_EVERY_NIGHTS", 1)

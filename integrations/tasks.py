@@ -79,12 +79,22 @@ def push_registry_school(self, school_id: int) -> None:
 
 
 @shared_task(bind=True, name="integrations.tasks.reconcile_registry")
-def reconcile_registry(self) -> dict:
+def reconcile_registry(self) -> int:
+    """Beat's entry: one task per part of the schools, so every worker process shares the night."""
     client = redis_client()
     if client is not None and client.exists(LOCK_KEY):
         # The roster import still runs: compare with the night's roster once it is in.
         raise self.retry(countdown=600, max_retries=18)
-    report = registry_sync.reconcile()
+    ids = registry_sync.schools_in_scope()
+    size = settings.LICENCE_REGISTRY_PART_SIZE
+    for start in range(0, len(ids), size):
+        reconcile_registry_part.delay(ids[start : start + size])
+    return len(ids)
+
+
+@shared_task(name="integrations.tasks.reconcile_registry_part")
+def reconcile_registry_part(school_ids: list[int]) -> dict:
+    report = registry_sync.reconcile(school_ids)
     return {"schools": report.schools, "sends": report.sends, "failed": len(report.failed_schools)}
 
 

@@ -24,7 +24,7 @@ from django.utils import timezone, translation
 from integrations.registry import protocol
 from licenses.models import GroupLink, Licence, LicenceKind, ProductType, Seat
 from roster.eckid import reveal as reveal_eckid
-from roster.models import Appointment, Pupil, School
+from roster.models import Appointment, Pupil, School, Staff
 from roster.school_year import school_year_of
 
 
@@ -57,8 +57,9 @@ class Entitlement:
         return {**self.details, "gebruikers": users}
 
 
-def content_hash(details: dict, members: dict[int, tuple[str, str]]) -> str:
-    return hashlib.sha256(orjson.dumps([details, sorted(members.items())], option=orjson.OPT_SORT_KEYS)).hexdigest()
+def content_hash(details: dict, members: list[tuple[int, tuple[str, str]]]) -> str:
+    """Over the details and every (Basispoort id, (fingerprint, rol)) of ``members``, sorted by id."""
+    return hashlib.sha256(orjson.dumps([details, members], option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def product_url(school_id: int, method_id: int) -> str:
@@ -93,7 +94,9 @@ def for_schools(school_ids: list[int], today: dt.date | None = None) -> dict[int
         return result
     # The linked groups stay in the database, as subqueries: a chunk links thousands of groups, and
     # thousands of ids in each statement cost more to write out and parse than the rows they fetch.
-    held = Q(licence__school_id__in=live, licence__school_year=year)
+    # Every row is also picked by its own school column, so PostgreSQL reads this chunk's schools
+    # through their indexes instead of scanning the country's rows once per chunk.
+    held = Q(school_id__in=live, licence__school_id__in=live, licence__school_year=year)
     links = GroupLink.objects.filter(held, licence__kind=LicenceKind.PER_GROUP, group__active=True)
     seats = Seat.objects.filter(held, licence__kind=LicenceKind.PER_PUPIL, pupil__active=True)
     linked = links.values("group_id")
@@ -102,51 +105,54 @@ def for_schools(school_ids: list[int], today: dt.date | None = None) -> dict[int
     for licence_id, group_id in links.values_list("licence_id", "group_id"):
         groups_of_licence[licence_id].append(group_id)
 
-    # Per person (Basispoort id): the sealed ECK iD, opened only for a body that is sent.
-    sealed_of: dict[int, str] = {}
-    seat_rows = []
-    for licence_id, bp_id, sealed, fingerprint, group_id in seats.values_list(
-        "licence_id", "pupil__basispoort_id", "pupil__eckid_encrypted", "pupil__eckid_fingerprint", "pupil__group_id"
-    ):
-        sealed_of[bp_id] = sealed
-        seat_rows.append((licence_id, bp_id, fingerprint, group_id))
+    # The sealed ECK iDs are not read here: only a body that is sent needs them (see eckid_of).
+    seat_rows = list(
+        seats.values_list("licence_id", "pupil__basispoort_id", "pupil__eckid_fingerprint", "pupil__group_id")
+    )
     pupils_of_group: dict[int, list[tuple[int, str]]] = defaultdict(list)
     if groups_of_licence:
-        in_groups = Pupil.objects.filter(active=True, group_id__in=linked).values_list(
-            "group_id", "basispoort_id", "eckid_encrypted", "eckid_fingerprint"
+        in_groups = (
+            Pupil.objects.filter(school_id__in=live, active=True, group_id__in=linked)
+            .values_list("group_id", "basispoort_id", "eckid_fingerprint")
+            .order_by()
         )
-        in_subgroups = Pupil.subgroups.through.objects.filter(group_id__in=linked, pupil__active=True).values_list(
-            "group_id", "pupil__basispoort_id", "pupil__eckid_encrypted", "pupil__eckid_fingerprint"
-        )
+        in_subgroups = Pupil.subgroups.through.objects.filter(
+            group_id__in=linked, pupil__school_id__in=live, pupil__active=True
+        ).values_list("group_id", "pupil__basispoort_id", "pupil__eckid_fingerprint")
         for rows in (in_groups, in_subgroups):
-            for group_id, bp_id, sealed, fingerprint in rows:
-                sealed_of[bp_id] = sealed
+            for group_id, bp_id, fingerprint in rows:
                 pupils_of_group[group_id].append((bp_id, fingerprint))
 
     teachers_of_group: dict[int, list[tuple[int, str]]] = defaultdict(list)
     if groups_of_licence or seat_rows:
         current = Q(appointment__end_date__isnull=True) | Q(appointment__end_date__gte=today)
         taught = Q(group_id__in=linked) | Q(group_id__in=seats.values("pupil__group_id"))
-        for group_id, bp_id, sealed, fingerprint in (
-            Appointment.groups.through.objects.filter(current, taught, appointment__active=True)
-            .values_list(
-                "group_id",
-                "appointment__staff__basispoort_id",
-                "appointment__staff__eckid_encrypted",
-                "appointment__staff__eckid_fingerprint",
+        for group_id, bp_id, fingerprint in (
+            Appointment.groups.through.objects.filter(
+                current, taught, appointment__school_id__in=live, appointment__active=True
             )
+            .values_list("group_id", "appointment__staff__basispoort_id", "appointment__staff__eckid_fingerprint")
             .order_by()
         ):
-            sealed_of[bp_id] = sealed
             teachers_of_group[group_id].append((bp_id, fingerprint))
 
     seats_of_licence: dict[int, list[tuple[int, str, int | None]]] = defaultdict(list)
     for licence_id, bp_id, fingerprint, group_id in seat_rows:
         seats_of_licence[licence_id].append((bp_id, fingerprint, group_id))
 
+    @functools.cache
+    def sealed_of() -> dict[int, str]:
+        """The sealed ECK iDs of these schools' people, read once, when the first body is built."""
+        staff = Staff.objects.filter(appointments__school_id__in=live).exclude(eckid_encrypted="")
+        pupils = Pupil.objects.filter(school_id__in=live).exclude(eckid_encrypted="")
+        found = dict(staff.values_list("basispoort_id", "eckid_encrypted").order_by())
+        found.update(pupils.values_list("basispoort_id", "eckid_encrypted").order_by())
+        return found
+
     @functools.cache  # each ECK iD is opened once, however many sets it is in
     def eckid_of(bp_id: int) -> str | None:
-        return reveal_eckid(sealed_of[bp_id]) or None
+        sealed = sealed_of().get(bp_id)
+        return (reveal_eckid(sealed) or None) if sealed else None
 
     by_product: dict[tuple[int, str], list] = defaultdict(list)
     for licence in licences:
@@ -178,12 +184,13 @@ def for_schools(school_ids: list[int], today: dt.date | None = None) -> dict[int
                 "url": product_url(school_id, product.product__method_id),
             },
         }
+        ids = sorted(members)  # one sort for both hashes
         result[school_id][code] = Entitlement(
             productcode=code,
             details=details,
             members=members,
-            digest=protocol.digest(members),
-            content_hash=content_hash(details, members),
+            digest=protocol.digest_of_sorted(ids),
+            content_hash=content_hash(details, [(bp_id, members[bp_id]) for bp_id in ids]),
             eckid_of=eckid_of,
         )
     return result

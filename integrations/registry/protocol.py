@@ -36,7 +36,12 @@ def person_path(user_id: int) -> str:
 
 def digest(user_ids: Iterable[int]) -> str:
     """Hex SHA-256 of the set's user ids, sorted ascending and written as decimal strings, joined by ","."""
-    return hashlib.sha256(",".join(map(str, sorted(set(user_ids)))).encode("ascii")).hexdigest()
+    return digest_of_sorted(sorted(set(user_ids)))
+
+
+def digest_of_sorted(user_ids: list[int]) -> str:
+    """``digest`` of ids already sorted ascending, each once (an unchanged night works out 60,000)."""
+    return hashlib.sha256(",".join(map(str, user_ids)).encode("ascii")).hexdigest()
 
 
 def int64_in(text: str) -> int | None:

@@ -81,20 +81,19 @@ def _plan(
     past it, so the registry accepts the repair.
     """
     bp_ids = dict(School.objects.filter(pk__in=school_ids).values_list("pk", "basispoort_id"))
-    rows = {
-        (row.school_id, row.productcode): row
-        for row in RegistrySet.objects.select_for_update().filter(school_id__in=school_ids).order_by("pk")
-    }
+    rows: dict[int, dict[str, RegistrySet]] = {pk: {} for pk in school_ids}
+    for row in RegistrySet.objects.select_for_update().filter(school_id__in=school_ids).order_by("pk"):
+        rows[row.school_id][row.productcode] = row
     changed: list[RegistrySet] = []
     new: list[RegistrySet] = []
     sends: list[Send] = []
     for school_id in school_ids:
         mine = wanted.get(school_id, {})
         theirs = remote.get(school_id, {}) if remote is not None else None
-        codes = set(mine) | {code for (s, code) in rows if s == school_id} | set(theirs or ())
+        codes = set(mine) | set(rows[school_id]) | set(theirs or ())
         for code in sorted(codes):
             entitlement = mine.get(code)
-            row = rows.get((school_id, code))
+            row = rows[school_id].get(code)
             dirty = False
             if row is None:
                 if entitlement is None and not (theirs and code in theirs):
@@ -268,11 +267,19 @@ def _mark_schools(school_ids: list[int], failed: dict[int, str], generations: di
 
 def _ensure_school_rows(school_ids: list[int]) -> dict[int, int]:
     """Make sure every school has its row; returns {school id: generation} of those waiting for a push."""
-    RegistrySchool.objects.bulk_create(
-        [RegistrySchool(school_id=pk) for pk in school_ids], ignore_conflicts=True, batch_size=1000
-    )
-    waiting = RegistrySchool.objects.filter(school_id__in=school_ids, dirty_since__isnull=False)
-    return dict(waiting.values_list("school_id", "generation"))
+    waiting: dict[int, int] = {}
+    missing = set(school_ids)
+    for school_id, generation, dirty_since in RegistrySchool.objects.filter(school_id__in=school_ids).values_list(
+        "school_id", "generation", "dirty_since"
+    ):
+        missing.discard(school_id)
+        if dirty_since is not None:
+            waiting[school_id] = generation
+    if missing:  # a push may create a row meanwhile
+        RegistrySchool.objects.bulk_create(
+            [RegistrySchool(school_id=pk) for pk in sorted(missing)], ignore_conflicts=True, batch_size=1000
+        )
+    return waiting
 
 
 # --- the two entry points -------------------------------------------------------------------
@@ -329,6 +336,40 @@ def _unchanged(school_ids: list[int], wanted: dict[int, dict[str, Entitlement]])
     return {pk for pk in school_ids if confirmed[pk] == {code: e.content_hash for code, e in wanted[pk].items()}}
 
 
+def _in_step(
+    school_ids: list[int], wanted: dict[int, dict[str, Entitlement]], remote: dict[int, dict[str, RemoteSet]]
+) -> set[int]:
+    """The schools where we, our rows and the registry agree on every set: what we want tonight is
+    what we last sent and the registry confirmed, and the registry holds exactly that version and
+    digest (and nothing else). ``_plan`` would change and send nothing for them, so they skip it
+    and its row locks: on an unchanged night that is every school."""
+    settled: dict[int, dict[str, tuple[str, int] | None]] = {pk: {} for pk in school_ids}
+    rows = RegistrySet.objects.filter(school_id__in=school_ids).values_list(
+        "school_id", "productcode", "version", "sent_version", "state", "deleted", "content_hash"
+    )
+    for school_id, code, version, sent_version, state, deleted, content_hash in rows:
+        confirmed = version == sent_version and state == RegistryPushState.SENT
+        if not (deleted and confirmed):  # a deletion the registry confirmed: nothing left to agree on
+            settled[school_id][code] = (content_hash, version) if confirmed and not deleted else None
+    return {
+        pk
+        for pk in school_ids
+        if set(wanted[pk]) == set(settled[pk]) == set(remote[pk])
+        and all(
+            settled[pk][code] == (e.content_hash, remote[pk][code].versie) and remote[pk][code].sha256 == e.digest
+            for code, e in wanted[pk].items()
+        )
+    }
+
+
+def schools_in_scope() -> list[int]:
+    """Every school we synchronise, and every school we ever sent a set for (a school that left must lose its sets)."""
+    return sorted(
+        set(School.objects.filter(active=True, sync_permitted=True).values_list("pk", flat=True))
+        | set(RegistrySet.objects.filter(deleted=False).values_list("school_id", flat=True).distinct())
+    )
+
+
 def reconcile(
     school_ids: list[int] | None = None,
     *,
@@ -340,9 +381,9 @@ def reconcile(
 ) -> Report:
     """Compare every school with the registry by digest and send only the sets that differ.
 
-    Schools in scope: every school we synchronise, and every school we ever sent a set for
-    (a school that left must lose its sets). Transient failures are left for the next push or
-    night; they are counted per school in the report.
+    Schools in scope by default: ``schools_in_scope()``; the nightly task hands each worker
+    process a part of them. Transient failures are left for the next push or night; they are
+    counted per school in the report.
 
     With ``LICENCE_REGISTRY_CHECK_EVERY_NIGHTS`` above 1, a school whose sets are exactly what the
     registry last confirmed is asked for its digests only on its night of the rotation (one in
@@ -355,10 +396,7 @@ def reconcile(
     every = max(1, settings.LICENCE_REGISTRY_CHECK_EVERY_NIGHTS)
     tonight = (today or timezone.localdate()).toordinal() % every
     if school_ids is None:
-        school_ids = sorted(
-            set(School.objects.filter(active=True, sync_permitted=True).values_list("pk", flat=True))
-            | set(RegistrySet.objects.filter(deleted=False).values_list("school_id", flat=True).distinct())
-        )
+        school_ids = schools_in_scope()
     report = Report()
     bp_ids = dict(School.objects.filter(pk__in=school_ids).values_list("pk", "basispoort_id"))
 
@@ -402,8 +440,11 @@ def reconcile(
                 else:
                     remote[pk] = answer
             readable = [pk for pk in chunk if pk in remote]
-            with transaction.atomic():
-                sends = _plan(readable, wanted, remote)
+            in_step = _in_step(readable, wanted, remote)
+            sends: list[Send] = []
+            if len(in_step) < len(readable):
+                with transaction.atomic():
+                    sends = _plan([pk for pk in readable if pk not in in_step], wanted, remote)
             outcomes = _deliver_with_retries(client, sends, workers)
             failed = {**_record(outcomes, now), **unreadable}
             _mark_schools(chunk, failed, generations, now)
