@@ -501,6 +501,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=3, minute=0),
     },
     "licence-registry-sweep": {"task": "integrations.tasks.sweep_registry", "schedule": 10 * 60},
+    # After the import, the reconciliation and the purge, which all change what the cards show.
+    "warm-school-cards": {"task": "portal.tasks.warm_school_cards", "schedule": crontab(hour=5, minute=0)},
 }
 
 # --- Result exchange with the pupil tracking systems (UWLR 2.2) ------------------------------

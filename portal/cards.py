@@ -33,7 +33,7 @@ from django.urls import get_script_prefix
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, ngettext, override
 from django.utils.translation import gettext as _
 
 from integrations.models import LvsSupplier, RegistryPushState, RegistrySchool, RegistrySet, ResultLink
@@ -41,6 +41,7 @@ from licenses import page_cache
 from licenses.models import CardStamp, Licence
 from portal.attention import NIGHTS, SchoolAttention, attention_of_schools
 from portal.pictures import night_strip
+from roster.access import schools_with_a_coordinator
 from roster.models import HeldNight, School, SchoolImportResult
 from roster.school_year import next_school_year, school_year_of
 
@@ -118,6 +119,25 @@ def school_cards(schools: list[School], today: dt.date | None = None) -> list[Sc
         # Built by card_html, every value escaped.
         cards.append(SchoolCard(by_id[pk], int(count), mark_safe(html)))  # noqa: S308
     return sorted(cards, key=lambda card: (-card.count, card.school.name, card.school.pk))
+
+
+# Schools whose cards :func:`warm` builds at a time (the queries are per batch, not per school).
+WARM_BATCH = 200
+
+
+def warm(today: dt.date | None = None) -> int:
+    """Build and keep, in the site's language, the card of every school with an ict-coördinator
+    today, so the first visit of the morning finds them kept (the date is in every key, so each
+    day's first visit would otherwise build every card). Beat runs it after the night's work
+    (``portal.tasks.warm_school_cards``). A card whose key changes afterwards is built again on
+    the next visit, as always: warming only saves time, it never decides what a page shows.
+    Returns how many schools' cards it looked at."""
+    today = today or timezone.localdate()
+    ids = schools_with_a_coordinator(today)
+    with override(settings.LANGUAGE_CODE):
+        for start in range(0, len(ids), WARM_BATCH):
+            school_cards(list(School.objects.filter(pk__in=ids[start : start + WARM_BATCH])), today)
+    return len(ids)
 
 
 class CardWords:

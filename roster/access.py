@@ -116,12 +116,17 @@ def actor_for_user(user) -> Actor:
     return Actor(label=person_name(user), user_id=user.pk)
 
 
-def _gives_rights(basispoort_id: int, today: dt.date, via: str = "") -> Q:
-    """An appointment of this person that is active, not ended, at an active school (``via``:
-    the path to the appointment from the model queried)."""
-    return Q(**{f"{via}staff__basispoort_id": basispoort_id, f"{via}active": True, f"{via}school__active": True}) & (
+def _current(today: dt.date, via: str = "") -> Q:
+    """An appointment that is active, not ended, at an active school (``via``: the path to the
+    appointment from the model queried)."""
+    return Q(**{f"{via}active": True, f"{via}school__active": True}) & (
         Q(**{f"{via}end_date__isnull": True}) | Q(**{f"{via}end_date__gte": today})
     )
+
+
+def _gives_rights(basispoort_id: int, today: dt.date, via: str = "") -> Q:
+    """A current appointment (:func:`_current`) of this person."""
+    return Q(**{f"{via}staff__basispoort_id": basispoort_id}) & _current(today, via)
 
 
 def current_appointments(basispoort_id: int, today: dt.date | None = None) -> QuerySet[Appointment]:
@@ -175,6 +180,14 @@ def coordinated_schools(basispoort_id: int | None, today: dt.date | None = None)
         _gives_rights(basispoort_id, today, via="appointment__"), role=Role.ICT_COORDINATOR
     )
     return list(School.objects.filter(pk__in=appointments.values("appointment__school_id")).order_by("name", "pk"))
+
+
+def schools_with_a_coordinator(today: dt.date | None = None) -> list[int]:
+    """The ids of the schools where someone is ict-coördinator today (the rights of
+    :func:`coordinated_schools`, for everyone at once): for work done ahead of their visits."""
+    today = today or timezone.localdate()
+    roles = AppointmentRole.objects.filter(_current(today, via="appointment__"), role=Role.ICT_COORDINATOR)
+    return sorted(set(roles.values_list("appointment__school_id", flat=True)))
 
 
 def coordinated_schools_for_request(request: HttpRequest) -> list[School]:

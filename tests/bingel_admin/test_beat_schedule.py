@@ -14,6 +14,7 @@ EXPECTED = {
     "remember-year-levels": ("licenses.tasks.remember_year_levels", (1, 30)),
     "clear-expired-sessions": ("bingel_admin.tasks.clear_expired_sessions", (3, 0)),
     "licence-registry-reconcile": ("integrations.tasks.reconcile_registry", (3, 0)),
+    "warm-school-cards": ("portal.tasks.warm_school_cards", (5, 0)),
 }
 # Entries that repeat all day, every so many seconds.
 PERIODIC = {
