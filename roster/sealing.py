@@ -16,7 +16,9 @@ by one ``UPDATE`` that is a transaction of its own and a compare-and-set:
 
 So a row is locked only while that one statement runs, never while Python works, and never
 longer than ``LOCK_LIMIT`` however slow the machine. The rows skipped, changed meanwhile or
-cancelled are read and computed again in a later round. Every row is re-sealed exactly once.
+cancelled are read and computed again in a later round. Every row is re-sealed exactly once;
+rows still held by others after ``HOLD_WAIT_SECONDS`` are left and reported (``RowsStillHeld``),
+so a run always ends and a second run finishes them.
 
 Called inside a transaction of the caller's (a test's), the statement is part of that
 transaction and its locks last until the caller commits; the limit is then not set.
@@ -40,6 +42,17 @@ LOCK_LIMIT_MS = 500
 RETRY_PAUSE = 0.05
 # PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout.
 _CANCELLED = "57014"
+# How long rows held by others are taken again before the run gives up on them (a transaction
+# left open, a database that keeps stalling): the run always ends, and says what is left.
+HOLD_WAIT_SECONDS = 600
+
+
+class RowsStillHeld(Exception):
+    """Some rows could not be re-sealed within ``HOLD_WAIT_SECONDS``; everything else was."""
+
+    def __init__(self, model, left: int, done: int):
+        super().__init__(f"{left} {model._meta.db_table} rows held by other sessions were not re-sealed")
+        self.model, self.left, self.done = model, left, done
 
 
 def reseal(
@@ -81,7 +94,10 @@ def reseal(
         written = _write(model, field, fields, updates)
         done += len(written)
         pending.extend(row[0] for row in updates if row[0] not in written)
+    give_up = time.monotonic() + HOLD_WAIT_SECONDS
     while pending:
+        if time.monotonic() > give_up:
+            raise RowsStillHeld(model, len(pending), done)
         time.sleep(RETRY_PAUSE)
         left = []
         for start in range(0, len(pending), batch):

@@ -17,7 +17,7 @@ from collections import Counter
 
 import pytest
 from cryptography.fernet import Fernet
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
 from bingel_admin import crypto
@@ -339,3 +339,37 @@ def test_a_code_changed_between_the_rotations_read_and_its_write_is_not_overwrit
     expected = {pk: f"{n:04d}" for n, pk in enumerate(codes)}
     expected[target.pupil_id] = "4321"
     assert_sealed_under_the_new_keys(codes, expected)
+
+
+def test_a_code_held_past_the_wait_ends_the_run_saying_what_is_left(codes, monkeypatch):
+    """A transaction left open on one code: the rotation does every other code, gives up on that
+    one after HOLD_WAIT_SECONDS and says so, and never says the older keys may go."""
+    monkeypatch.setattr(sealing, "HOLD_WAIT_SECONDS", 0.5)
+    held_pk = list(codes)[10]
+    pupil = Pupil.objects.select_related("group").get(pk=held_pk)
+    holding, release = threading.Event(), threading.Event()
+
+    def forgotten_transaction():
+        try:
+            with transaction.atomic():
+                login_codes.set_pupil_code(pupil=pupil, raw_code="4321", actor=None)
+                holding.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    helper = threading.Thread(target=forgotten_transaction, daemon=True)
+    helper.start()
+    assert holding.wait(10)
+    out = io.StringIO()
+    try:
+        with pytest.raises(CommandError, match="not yet: 1 ") as raised:
+            call_command("rotate_field_keys", "--batch", str(BATCH), stdout=out)
+    finally:
+        release.set()
+        helper.join(10)
+    assert "run the command again" in str(raised.value)
+    assert "can now be removed" not in out.getvalue()
+    sealed = dict(PupilLoginCode.objects.values_list("pupil_id", "code_encrypted"))
+    assert all(crypto.is_current(token) for pk, token in sealed.items() if pk != held_pk)
+    assert crypto.decrypt(sealed[held_pk]) == "4321"  # the coordinator's code, committed after the run

@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from integrations.models import ResultLink
 from licenses import page_cache
@@ -29,11 +29,22 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=sealing.BATCH, help="rows per transaction")
 
     def handle(self, *args, batch, **options):
-        counts = {}
+        counts, held = {}, []
         for model, field, fingerprint_field in ENCRYPTED_FIELDS:
-            count = sealing.reseal(model, field, fingerprint_field, batch=batch)
+            try:
+                count = sealing.reseal(model, field, fingerprint_field, batch=batch)
+            except sealing.RowsStillHeld as still:
+                count = still.done
+                held.append(f"{still.left} {model._meta.verbose_name_plural}")
             counts[model._meta.verbose_name_plural] = count
         # Nothing rendered before the rotation is served after it (licenses.page_cache).
         page_cache.bump([PageStamp.CATALOGUE])
+        if held:
+            summary = ", ".join(f"{count} {name}" for name, count in counts.items())
+            raise CommandError(
+                f"Re-encrypted: {summary}; not yet: {', '.join(held)}, held by other sessions for more "
+                f"than {sealing.HOLD_WAIT_SECONDS} s. Keep the older keys in FIELD_ENCRYPTION_KEYS and run "
+                "the command again."
+            )
         summary = ", ".join(f"{count} {name}" for name, count in counts.items())
         self.stdout.write(f"Re-encrypted: {summary}; the older keys can now be removed from FIELD_ENCRYPTION_KEYS.")
