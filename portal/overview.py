@@ -102,13 +102,16 @@ def licence_overview(school: School, school_year: str | None = None) -> LicenceO
 def coverage_per_year_level(school: School, school_year: str) -> list[YearLevelCoverage]:
     """Per year level: active pupils, and how many of them have at least one licence — through
     a group licence linked to their group or one of their subgroups, or a seat of their own."""
-    via_group = GroupLink.objects.filter(licence__school_year=school_year, group__active=True).filter(
-        Q(group_id=OuterRef("group_id")) | Q(group__subgroup_pupils=OuterRef("pk"))
-    )
+    # Three separate look-ups, each by an index: one subquery with "its group OR one of its
+    # subgroups" made PostgreSQL walk the country's group links for every pupil (seconds at
+    # national scale).
+    links = GroupLink.objects.filter(school=school, licence__school_year=school_year, group__active=True)
+    via_group = links.filter(group_id=OuterRef("group_id"))
+    via_subgroup = links.filter(group__subgroup_pupils=OuterRef("pk"))
     via_seat = Seat.objects.filter(pupil=OuterRef("pk"), licence__school_year=school_year)
     rows = (
         Pupil.objects.filter(school=school, active=True)
-        .annotate(has_licence=Exists(via_group) | Exists(via_seat))
+        .annotate(has_licence=Exists(via_group) | Exists(via_subgroup) | Exists(via_seat))
         .values("jaargroep")
         .annotate(pupils=Count("pk"), covered=Count("pk", filter=Q(has_licence=True)))
         .order_by()

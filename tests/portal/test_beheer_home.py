@@ -94,3 +94,15 @@ def test_school_data_summary_and_the_way_to_the_tabs(world, client):
     assert "12AB00" in page
     assert reverse("beheer_gegevens", kwargs={"school_id": world.school_a.pk}) in page
     assert "Schoolgegevens en licenties" in page
+
+
+def test_a_pupil_covered_only_through_a_linked_subgroup_counts(world, licences, client):
+    school = world.school_a
+    group8 = make_group(school, "Groep 8", "8")
+    plusklas = make_group(school, "Plusklas", "8", is_subgroup=True)
+    daan = make_pupil(school, group8, "Daan", "Plus")
+    make_pupil(school, group8, "Sara", "Niet")
+    daan.subgroups.add(plusklas)
+    GroupLink.objects.create(licence=licences["linked"], group=plusklas, school=school)
+    table = home(client, world).split("Leerlingen met een licentie, per jaargroep", 1)[1].split("</table>", 1)[0]
+    assert re.search(r">8</th>\s*<td>\s*1 van 2", table)
