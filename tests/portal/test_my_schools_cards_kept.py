@@ -15,7 +15,6 @@ from django.utils.translation import override
 from integrations.models import LinkStatus, LvsSupplier, RegistrySchool, ResultLink
 from licenses.actions import assign_seat, link_groups
 from licenses.models import LicenceKind
-from portal import cards as cards_module
 from portal.cards import school_cards
 from roster.models import HeldNight, HoldDecision, ImportRun, Role, School, SchoolImportResult, SchoolResultStatus
 from roster.school_year import next_school_year, school_year_of
@@ -32,20 +31,6 @@ from tests.factories import (
 from tests.lvs_helpers import make_result_link
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def built(monkeypatch) -> list[int]:
-    """The ids of the schools whose cards were built (not found in the cache), in order."""
-    found: list[int] = []
-    build = cards_module.attention_of_schools
-
-    def recording(schools, today=None):
-        found.extend(school.pk for school in schools)
-        return build(schools, today)
-
-    monkeypatch.setattr(cards_module, "attention_of_schools", recording)
-    return found
 
 
 @pytest.fixture

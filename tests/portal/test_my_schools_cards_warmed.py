@@ -18,20 +18,6 @@ from tests.factories import appoint, login_as, make_licence, make_product, make_
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def built(monkeypatch) -> list[int]:
-    """The ids of the schools whose cards were built (not found in the cache), in order."""
-    found: list[int] = []
-    build = cards_module.attention_of_schools
-
-    def recording(schools, today=None):
-        found.extend(school.pk for school in schools)
-        return build(schools, today)
-
-    monkeypatch.setattr(cards_module, "attention_of_schools", recording)
-    return found
-
-
 def test_after_the_warming_the_first_visit_builds_no_card(client, built, monkeypatch):
     monkeypatch.setattr(cards_module, "WARM_BATCH", 2)  # three schools: two batches
     anouk = make_staff("Anouk", "Smit")
