@@ -7,14 +7,14 @@ Every value is escaped; the surrounding page stays a normal template.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from html import escape
 
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from licenses.new_year import NewYearPlan
+from licenses.new_year import LicencePlan, NewYearPlan
 from licenses.overview import GroupLicenceRow, PupilLicenceRow, YearOfRows
 
 
@@ -77,52 +77,120 @@ def linked_chips(school_id: int, row: GroupLicenceRow) -> SafeString:
     return mark_safe(html)  # noqa: S308
 
 
-def new_year_parts(plan: NewYearPlan) -> None:
-    """Set the HTML of each licence's proposal checkboxes and lists on ``plan.licences`` (the page
-    lists hundreds of them for the largest school). What was left unticked when the proposals
-    were applied before stays unticked (``plan.declined``)."""
-    declined = plan.declined
-    level = escape(_("jaargroep"))
-    this_year = escape(_("dit jaar"))
-    no_room = escape(_("geen plaats meer"))
+def new_year_cards(plan: NewYearPlan, only: Collection[int]) -> dict[int, SafeString]:
+    """The <section> card of each licence of ``plan`` that ``only`` names, by licence id: its
+    proposals as checkboxes, ticked unless they were left unticked before (``plan.declined``),
+    and the lists of what it cannot propose."""
+    t = {
+        key: escape(text)
+        for key, text in {
+            "groups": _("Voorgestelde groepen"),
+            "already": _("Al gekoppeld"),
+            "no_group": _(
+                "Geen groep van het nieuwe schooljaar heeft een jaargroep die dit product dekt én die de "
+                "gekoppelde groepen van dit jaar hadden. Koppel zelf via Licenties per groep als dat toch nodig is."
+            ),
+            "no_group_link": _(
+                "Dit schooljaar was dit product niet aan een groep gekoppeld; er is geen voorstel. "
+                "Koppel zelf via Licenties per groep."
+            ),
+            "pupils": _("Voorgestelde kinderen"),
+            "no_room": _("Geen plaats meer"),
+            "no_room_why": _(
+                "Deze kinderen hebben de licentie dit jaar, maar er zijn niet genoeg licenties per kind voor "
+                "het nieuwe schooljaar."
+            ),
+            "no_room_line": _("geen plaats meer"),
+            "not_covered": _("Niet voor hun nieuwe jaargroep"),
+            "all_pupils": _("Alle kinderen van dit jaar zijn al gekoppeld."),
+            "no_seat": _(
+                "Dit schooljaar had geen kind deze licentie; er is geen voorstel. Koppel zelf via Licenties per kind."
+            ),
+            "level": _("jaargroep"),
+            "this_year": _("dit jaar"),
+        }.items()
+    }
+    cards = {}
     for item in plan.licences:
-        item.groups_html = mark_safe(  # noqa: S308 (escaped below)
-            "\n".join(
-                _checkbox(
-                    proposal.key,
-                    proposal.key not in declined,
-                    escape(proposal.group.name),
-                    f"{level} {escape(', '.join(proposal.levels))}"
-                    + (f"; {this_year}: {escape(', '.join(proposal.last_year))}" if proposal.last_year else ""),
-                )
-                for proposal in item.groups
+        if item.licence.pk not in only:
+            continue
+        licence, product = item.licence, item.licence.product
+        pk = int(licence.pk)
+        body = (
+            _new_year_groups(item, plan.declined, t) if item.is_per_group else _new_year_pupils(item, plan.declined, t)
+        )
+        facts = " · ".join(
+            escape(str(fact))
+            for fact in (
+                licence.get_kind_display(),
+                product.method.name,
+                product.get_product_type_display(),
+                licence.school_year,
             )
         )
-        item.groups_already_html = escape(", ".join(group.name for group in item.groups_already))
-        item.pupils_html = mark_safe(  # noqa: S308 (escaped below)
-            "\n".join(
-                _checkbox(
-                    proposal.key,
-                    proposal.key not in declined,
-                    escape(proposal.pupil.name),
-                    f"{escape(proposal.pupil.group_name)}, {level} {escape(proposal.pupil.jaargroep)}",
-                )
-                for proposal in item.pupils
-            )
+        # Every value went through html.escape (or is an int formatted with :d).
+        cards[pk] = mark_safe(  # noqa: S308
+            f'<section class="card licence" id="nieuw-{pk:d}" aria-labelledby="nieuw-{pk:d}-titel">\n'
+            f'<h3 id="nieuw-{pk:d}-titel">{escape(product.name)}</h3>\n'
+            f'<p class="muted">{facts}</p>\n{body}</section>'
         )
-        item.no_room_html = mark_safe(  # noqa: S308 (escaped below)
-            "".join(
-                f'<li>{escape(line.name)} <span class="muted">({escape(line.group_name)})</span> – {no_room}</li>'
-                for line in item.no_room
+    return cards
+
+
+def _new_year_groups(item: LicencePlan, declined: set[str], t: dict[str, str]) -> str:
+    parts = []
+    if item.groups:
+        boxes = "\n".join(
+            _checkbox(
+                proposal.key,
+                proposal.key not in declined,
+                escape(proposal.group.name),
+                f"{t['level']} {escape(', '.join(proposal.levels))}"
+                + (f"; {t['this_year']}: {escape(', '.join(proposal.last_year))}" if proposal.last_year else ""),
             )
+            for proposal in item.groups
         )
-        item.not_covered_html = mark_safe(  # noqa: S308 (escaped below)
-            "".join(
-                f'<li>{escape(line.name)} <span class="muted">({escape(line.group_name)}, {level} '
-                f"{escape(line.jaargroep or '–')})</span></li>"
-                for line in item.not_covered
+        parts.append(f"<fieldset>\n<legend>{t['groups']}</legend>\n{boxes}\n</fieldset>\n")
+    if item.groups_already:
+        parts.append(f"<p>{t['already']}: {escape(', '.join(group.name for group in item.groups_already))}</p>\n")
+    if not parts:
+        parts.append(f'<p class="empty">{t["no_group"] if item.had_links_last_year else t["no_group_link"]}</p>\n')
+    return "".join(parts)
+
+
+def _new_year_pupils(item: LicencePlan, declined: set[str], t: dict[str, str]) -> str:
+    available = _("%(available)s van %(seats)s beschikbaar") % {
+        "available": item.seats_free,
+        "seats": item.licence.seats,
+    }
+    parts = [f'<p class="seat-count">{escape(available)}</p>\n']
+    if item.pupils:
+        boxes = "\n".join(
+            _checkbox(
+                proposal.key,
+                proposal.key not in declined,
+                escape(proposal.pupil.name),
+                f"{escape(proposal.pupil.group_name)}, {t['level']} {escape(proposal.pupil.jaargroep)}",
             )
+            for proposal in item.pupils
         )
+        parts.append(f"<fieldset>\n<legend>{t['pupils']}</legend>\n{boxes}\n</fieldset>\n")
+    if item.no_room:
+        lines = "".join(
+            f'<li>{escape(line.name)} <span class="muted">({escape(line.group_name)})</span> – {t["no_room_line"]}</li>'
+            for line in item.no_room
+        )
+        parts.append(f'<h4>{t["no_room"]}</h4>\n<p class="muted">{t["no_room_why"]}</p>\n<ul>{lines}</ul>\n')
+    if item.not_covered:
+        lines = "".join(
+            f'<li>{escape(line.name)} <span class="muted">({escape(line.group_name)}, {t["level"]} '
+            f"{escape(line.jaargroep or '–')})</span></li>"
+            for line in item.not_covered
+        )
+        parts.append(f"<h4>{t['not_covered']}</h4>\n<ul>{lines}</ul>\n")
+    if not (item.pupils or item.no_room or item.not_covered):
+        parts.append(f'<p class="empty">{t["all_pupils"] if item.pupils_already else t["no_seat"]}</p>\n')
+    return "".join(parts)
 
 
 def _checkbox(key: str, ticked: bool, label: str, detail: str) -> str:

@@ -189,10 +189,14 @@ class NewYearPlan:
         """True while the school's roster still shows the old group division."""
         return self.roster_year is None or self.roster_year < self.season.target
 
-    def outline(self) -> NewYearPlan:
-        """The same season and licences without any proposal, for ``propose`` to fill in (the
-        page keeps the outline, shared by its requests, and fills in a copy)."""
-        return NewYearPlan(self.season, self.roster_year, [LicencePlan(item.licence) for item in self.licences])
+    def outline(self, only: Collection[int] | None = None) -> NewYearPlan:
+        """The same season and licences (or those ``only`` names) without any proposal, for
+        ``propose`` to fill in (the page keeps the outline, shared by its requests, and fills in a copy)."""
+        return NewYearPlan(
+            self.season,
+            self.roster_year,
+            [LicencePlan(item.licence) for item in self.licences if only is None or item.licence.pk in only],
+        )
 
     @property
     def proposal_count(self) -> int:
@@ -281,59 +285,14 @@ def propose(
     if not proposing or plan.stale:
         return
     targets = [item.licence for item in proposing]
-    product_ids = {lic.product_id for lic in targets}
     roster = roster or roster_levels(school, current.source)
     groups, levels_now = roster.groups, roster.levels_now
     levels_then, names_then = roster.levels_then, roster.names_then
     by_id = {g.pk: g for g in groups}
 
-    # Last year's group links of the same products, with the levels those groups had then.
-    source_links: dict[int, set[int]] = defaultdict(set)
-    for product_id, group_id in GroupLink.objects.filter(
-        school=school,
-        licence__school_year=current.source,
-        licence__product_id__in=product_ids,
-        licence__kind=LicenceKind.PER_GROUP,
-    ).values_list("licence__product_id", "group_id"):
-        source_links[product_id].add(group_id)
-
-    # Links and seats the target licences already have.
-    linked_now: dict[int, set[int]] = defaultdict(set)
-    for licence_id, group_id in GroupLink.objects.filter(licence__in=targets).values_list("licence_id", "group_id"):
-        linked_now[licence_id].add(group_id)
-    seated_now: dict[int, set[int]] = defaultdict(set)
-    for licence_id, pupil_id in Seat.objects.filter(licence__in=targets).values_list("licence_id", "pupil_id"):
-        seated_now[licence_id].add(pupil_id)
-
-    # This year's seat holders of the same products, as they are in the new roster.
-    holders: dict[int, dict[int, PupilLine]] = defaultdict(dict)
-    for product_id, pupil_id, basispoort_id, first, infix, last, level, group_name in (
-        Seat.objects.filter(
-            school=school,
-            licence__school_year=current.source,
-            licence__product_id__in=product_ids,
-            pupil__active=True,
-        )
-        .values_list(
-            "licence__product_id",
-            "pupil_id",
-            "pupil__basispoort_id",
-            "pupil__first_name",
-            "pupil__infix",
-            "pupil__last_name",
-            "pupil__jaargroep",
-            "pupil__group__name",
-        )
-        .order_by("pupil__group__jaargroep", "pupil__group__name", "pupil__last_name", "pupil__first_name", "pupil_id")
-    ):
-        given = " ".join(part for part in (first, infix) if part)
-        holders[product_id][pupil_id] = PupilLine(
-            pupil_id=pupil_id,
-            basispoort_id=basispoort_id,
-            name=f"{last}, {given}" if given else last,
-            group_name=group_name or "–",
-            jaargroep=level,
-        )
+    # Only what the proposed kinds need, both years in one query: a touched card is one licence.
+    linked_now, source_links = _group_links(school, current.source, [i.licence for i in proposing if i.is_per_group])
+    seated_now, holders = _seats(school, current.source, [i.licence for i in proposing if not i.is_per_group])
 
     for item in proposing:
         licence = item.licence
@@ -385,3 +344,81 @@ def propose(
                 else:
                     item.no_room.append(line)
     plan.declined = set(DeclinedProposal.objects.filter(licence__in=targets).values_list("key", flat=True))
+
+
+def _group_links(
+    school: School, source_year: str, licences: list[Licence]
+) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+    """The groups each of ``licences`` is linked to now, by licence, and the groups their
+    products' per-group licences of the source year were linked to, by product (one query)."""
+    linked_now: dict[int, set[int]] = defaultdict(set)
+    last_year: dict[int, set[int]] = defaultdict(set)
+    if not licences:
+        return linked_now, last_year
+    ids = {licence.pk for licence in licences}
+    products = {licence.product_id for licence in licences}
+    links = GroupLink.objects.filter(school=school).filter(
+        Q(licence__in=ids)
+        | Q(licence__school_year=source_year, licence__product_id__in=products, licence__kind=LicenceKind.PER_GROUP)
+    )
+    for licence_id, school_year, product_id, group_id in links.values_list(
+        "licence_id", "licence__school_year", "licence__product_id", "group_id"
+    ):
+        if licence_id in ids:
+            linked_now[licence_id].add(group_id)
+        if school_year == source_year:
+            last_year[product_id].add(group_id)
+    return linked_now, last_year
+
+
+def _seats(
+    school: School, source_year: str, licences: list[Licence]
+) -> tuple[dict[int, set[int]], dict[int, dict[int, PupilLine]]]:
+    """The pupils holding a seat of each of ``licences`` now, by licence, and the active pupils
+    holding a seat of their products in the source year, as they are in the new roster, by
+    product and pupil in the order of their groups and names (one query)."""
+    seated_now: dict[int, set[int]] = defaultdict(set)
+    holders: dict[int, dict[int, PupilLine]] = defaultdict(dict)
+    if not licences:
+        return seated_now, holders
+    ids = {licence.pk for licence in licences}
+    products = {licence.product_id for licence in licences}
+    seats = Seat.objects.filter(school=school).filter(
+        Q(licence__in=ids) | Q(licence__school_year=source_year, licence__product_id__in=products, pupil__active=True)
+    )
+    for (
+        licence_id,
+        school_year,
+        product_id,
+        pupil_id,
+        basispoort_id,
+        first,
+        infix,
+        last,
+        level,
+        group_name,
+    ) in seats.values_list(
+        "licence_id",
+        "licence__school_year",
+        "licence__product_id",
+        "pupil_id",
+        "pupil__basispoort_id",
+        "pupil__first_name",
+        "pupil__infix",
+        "pupil__last_name",
+        "pupil__jaargroep",
+        "pupil__group__name",
+    ).order_by("pupil__group__jaargroep", "pupil__group__name", "pupil__last_name", "pupil__first_name", "pupil_id"):
+        if licence_id in ids:
+            seated_now[licence_id].add(pupil_id)
+        if school_year != source_year:
+            continue
+        given = " ".join(part for part in (first, infix) if part)
+        holders[product_id][pupil_id] = PupilLine(
+            pupil_id=pupil_id,
+            basispoort_id=basispoort_id,
+            name=f"{last}, {given}" if given else last,
+            group_name=group_name or "–",
+            jaargroep=level,
+        )
+    return seated_now, holders

@@ -59,7 +59,7 @@ def new_school_year(request: HttpRequest, school_id: int) -> HttpResponse:
                 current,
                 # A card proposes again this year's links and seats of its product.
                 {item.licence.pk: current.of_product(item.licence.product_id) for item in plan.licences},
-                lambda ids: _new_year_cards(school, plan.outline(), frame.roster, ids),
+                lambda ids: _new_year_cards(school, plan.outline(only=ids), frame.roster, ids),
                 extra=roster_changed,
             )
         return render_to_string(
@@ -100,13 +100,8 @@ def _new_year_cards(school, plan, roster, licence_ids: list[int]) -> dict[int, p
     """The cards of these licences of ``plan`` (an outline of its own), by licence id: their
     proposals, and how many (each one a ticked or unticked box)."""
     new_year.propose(plan, school, only=licence_ids, roster=roster)
-    fragments.new_year_parts(plan)
-    cards = {}
-    for item in plan.licences:
-        if item.licence.pk in licence_ids:
-            html = render_to_string("licenses/_new_year_card.html", {"item": item})
-            cards[item.licence.pk] = page_cache.Card(html, html.count('name="voorstel"'))
-    return cards
+    counts = {item.licence.pk: len(item.groups) + len(item.pupils) for item in plan.licences}
+    return {pk: page_cache.Card(html, counts[pk]) for pk, html in fragments.new_year_cards(plan, licence_ids).items()}
 
 
 def summary(applied: Applied) -> str:

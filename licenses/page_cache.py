@@ -81,7 +81,6 @@ _SOURCES = [
     "templates/licenses/_pupil_cards.html",
     "templates/licenses/_new_year_cards.html",
     "templates/licenses/_pupil_card.html",
-    "templates/licenses/_new_year_card.html",
     "templates/licenses/_warnings.html",
     "templates/licenses/_subtabs.html",
     "licenses/fragments.py",
