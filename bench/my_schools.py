@@ -53,7 +53,7 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from integrations.models import LvsSupplier, ResultLink  # noqa: E402
-from licenses import page_cache  # noqa: E402
+from licenses import stamps  # noqa: E402
 from licenses.models import GroupLink, Licence, LicenceKind, Method, Product, Seat  # noqa: E402
 from portal.attention import RULES, SchoolAttention, facts_of_schools  # noqa: E402
 from roster.access import BASISPOORT_ID_SESSION_KEY, coordinated_schools  # noqa: E402
@@ -179,7 +179,7 @@ def change(count: int) -> None:
     """As if the roster import changed ``count`` of the schools since the last visit (their page
     stamps replaced): their cards, and their pupils' year levels, are read and built again."""
     if count:
-        page_cache.bump(sorted(school.pk for school in coordinated_schools(BENCH_STAFF))[:count])
+        stamps.bump(sorted(school.pk for school in coordinated_schools(BENCH_STAFF))[:count])
 
 
 def median_ms(client: Client, url: str, repeat: int, changed: int = 0) -> tuple[float, float, float, float, int]:

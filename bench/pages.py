@@ -46,7 +46,7 @@ from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from licenses import actions, new_year, page_cache  # noqa: E402
+from licenses import actions, new_year, stamps  # noqa: E402
 from licenses.models import GroupLink, Licence, LicenceKind, Method, Product, Seat  # noqa: E402
 from licenses.year_levels import remember_year_levels  # noqa: E402
 from roster.access import BASISPOORT_ID_SESSION_KEY  # noqa: E402
@@ -158,7 +158,7 @@ def median_after_change_ms(client: Client, url: str, school: School, runs: int =
     """The first visit after a roster night: the school's stamp is replaced, so every card is built again."""
     timings = []
     for _ in range(runs):
-        page_cache.bump([school.pk])
+        stamps.bump([school.pk])
         start = time.perf_counter()
         response = client.get(url)
         timings.append((time.perf_counter() - start) * 1000)
@@ -218,7 +218,7 @@ def after_each_change(client: Client, pages: list[tuple[str, str]], school: Scho
                 wall[change_name, page_name].append((time.perf_counter() - start) * 1000)
                 cpu[change_name, page_name].append((time.process_time() - start_cpu) * 1000)
                 assert response.status_code == 200
-            page_cache.bump([school.pk])  # as a roster night
+            stamps.bump([school.pk])  # as a roster night
             start, start_cpu = time.perf_counter(), time.process_time()
             assert client.get(url).status_code == 200
             wall["(a roster night: every card)", page_name].append((time.perf_counter() - start) * 1000)

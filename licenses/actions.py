@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from audit import records
 from audit.models import AuditAction
 from audit.records import Actor
-from licenses import page_cache
+from licenses import stamps
 from licenses.models import DeclinedProposal, DepartedSeat, GroupLink, Licence, LicenceKind, Seat
 from licenses.new_year import KEY_RE, REASON, GroupProposal, NewYearPlan, build_plan
 from licenses.signals import announce_licences_changed
@@ -110,7 +110,7 @@ def link_groups(
             actor,
         )
         if new:
-            page_cache.bump_licences([licence.pk])
+            stamps.bump_licences([licence.pk])
             announce_licences_changed(school)
     return new, [g for g in groups if g.pk in already]
 
@@ -154,7 +154,7 @@ def unlink_group(*, school: School, licence_id: int, group_id: int, actor: Actor
             ),
             actor,
         )
-        page_cache.bump_licences([licence.pk])
+        stamps.bump_licences([licence.pk])
         announce_licences_changed(school)
     return Outcome.DONE
 
@@ -191,7 +191,7 @@ def assign_seat(
             ),
             actor,
         )
-        page_cache.bump_licences([licence.pk])
+        stamps.bump_licences([licence.pk])
         announce_licences_changed(school)
     return SeatAssigned(Outcome.DONE, pupil, licence)
 
@@ -214,7 +214,7 @@ def release_seat(*, school: School, licence_id: int, pupil_id: int, actor: Actor
             ),
             actor,
         )
-        page_cache.bump_licences([licence.pk])
+        stamps.bump_licences([licence.pk])
         announce_licences_changed(school)
     return Outcome.DONE
 
@@ -433,7 +433,7 @@ def apply_new_year(
             actor,
         )
         # Only the cards of the licences linked now, or whose proposals now show (un)ticked.
-        page_cache.bump_licences(
+        stamps.bump_licences(
             [row.licence_id for row in [*group_links, *seats]] + [_licence_of(key) for key in declined + ticked_again]
         )
         if group_links or seats:

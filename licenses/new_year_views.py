@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from licenses import actions, fragments, new_year, page_cache
+from licenses import actions, fragments, new_year, page_cache, stamps
 from licenses.actions import Applied, LinkRefused
 from licenses.models import LicenceKind
 from roster.access import school_for_request
@@ -45,7 +45,7 @@ def new_school_year(request: HttpRequest, school_id: int) -> HttpResponse:
     # The roster's school year (from the last change in Basispoort) decides what is proposed.
     roster_changed = school.mutation_timestamp.isoformat() if school.mutation_timestamp else ""
 
-    def render_cards(current: page_cache.Stamp) -> str:
+    def render_cards(current: stamps.Stamp) -> str:
         today = timezone.localdate()
         frame = page_cache.kept(
             "nieuw_schooljaar", school.pk, current, lambda: _frame(school, today), extra=roster_changed

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.models import AuditEvent
 from bingel_admin.htmx import fragment_or_page
-from licenses import actions, fragments, page_cache
+from licenses import actions, fragments, page_cache, stamps
 from licenses.models import GroupLink, Licence, LicenceKind, Seat
 from licenses.overview import (
     LicenceCard,
@@ -61,7 +61,7 @@ def licences_per_group(request: HttpRequest, school_id: int) -> HttpResponse:
     access = school_for_request(request, school_id, coordinator=True)
     school = access.school
 
-    def render_cards(current: page_cache.Stamp) -> str:
+    def render_cards(current: stamps.Stamp) -> str:
         today = timezone.localdate()
         frame = page_cache.kept("per_groep", school.pk, current, lambda: group_page(school, today))
 
@@ -205,7 +205,7 @@ def licences_per_pupil(request: HttpRequest, school_id: int) -> HttpResponse:
     access = school_for_request(request, school_id, coordinator=True)
     school = access.school
 
-    def render_cards(current: page_cache.Stamp) -> str:
+    def render_cards(current: stamps.Stamp) -> str:
         today = timezone.localdate()
         licences = page_cache.kept(
             "per_kind", school.pk, current, lambda: list(current_licences(school, LicenceKind.PER_PUPIL, today))

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from django.utils import timezone
 
-from licenses import page_cache
+from licenses import stamps
 from licenses.models import (
     GroupYearLevels,
 )
@@ -72,6 +72,6 @@ def remember_year_levels(school_ids: list[int] | None = None, chunk: int = 500) 
             batch_size=2000,
         )
         # "Nieuw schooljaar" matches on these levels: its cached part is rendered again.
-        page_cache.bump(year_of)
+        stamps.bump(year_of)
         written += len(rows)
     return written

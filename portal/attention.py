@@ -32,6 +32,7 @@ from licenses import page_cache
 from licenses.models import GroupLink, Licence, LicenceKind, Product
 from licenses.new_year import Season, season_of
 from licenses.overview import GroupLicenceRow, coverage_gaps, pupil_year_levels_by_group
+from licenses.stamps import stamps as page_stamps
 from portal.school_urls import SchoolUrls
 from roster.holds import open_holds
 from roster.models import Group, HeldNight, School, SchoolImportResult, SchoolResultStatus
@@ -206,7 +207,7 @@ def _pupil_year_levels(ids: list[int]) -> dict[int, dict[int, set[str]]]:
     """Per school, its pupils' year levels per group: read from the pupils (the page's costliest
     query) only for schools whose roster changed since, else kept in the pages cache under the
     school's page stamp, which every change to its groups or pupils replaces (``licenses.page_cache``)."""
-    stamps = page_cache.stamps(ids)
+    stamps = page_stamps(ids)
     keys = {school_id: f"pupil-year-levels:v1:{school_id}:{stamp}" for school_id, stamp in stamps.items()}
     found = page_cache.get_many(keys.values())
     levels = {school_id: found[key] for school_id, key in keys.items() if key in found}

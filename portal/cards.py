@@ -6,7 +6,7 @@ than the page may take, and from one visit to the next almost nothing changes. S
 kept under a key made of everything it is built from:
 
 - the school's own fields on the card (name, BRIN, place), read with the school anyway;
-- the school's and the catalogue's ``PageStamp`` tokens (``licenses.page_cache.stamps``): the
+- the school's and the catalogue's ``PageStamp`` tokens (``licenses.stamps.stamps``): the
   roster import, a group, pupil or licence saved, the catalogue, the year-level snapshot; the
   licence pages' cached cards rely on the same tokens;
 - the ``CardStamp`` tokens of its licences of this and next school year: a link or seat changed;
@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from integrations.models import LvsSupplier, RegistryPushState, RegistrySchool, RegistrySet, ResultLink
 from licenses import page_cache
 from licenses.models import CardStamp, Licence
+from licenses.stamps import stamps as page_stamps
 from portal.attention import NIGHTS, SchoolAttention, attention_of_schools
 from portal.pictures import night_strip
 from roster.access import schools_with_a_coordinator
@@ -214,7 +215,7 @@ def _bar(percent: int) -> str:
 
 def _tokens(ids: list[int], today: dt.date) -> dict[int, str]:
     """Per school, everything its card is built from that is read from the database (two queries)."""
-    pages = page_cache.stamps(ids)
+    pages = page_stamps(ids)
     year = school_year_of(today)
     first_night = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=NIGHTS - 1), dt.time.min))
     with connection.cursor() as cursor:

@@ -81,7 +81,7 @@ def test_a_new_school_that_fails_in_its_chunk_is_not_created_at_all(tmp_path, se
 
 def _queries(docs) -> int:
     """Every query of the chunk, the receivers of ``roster_changed`` included (the licence pages'
-    stamps, ``licenses.page_cache.bump_imported``: one statement for the chunk)."""
+    stamps, ``licenses.stamps.bump_imported``: one statement for the chunk)."""
     with CaptureQueriesContext(connection) as queries:
         apply_school_documents(docs)
     return len(queries)

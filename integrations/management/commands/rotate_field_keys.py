@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from integrations.models import ResultLink
-from licenses import page_cache
+from licenses import stamps
 from licenses.models import PageStamp
 from roster import sealing
 from roster.models import Pupil, PupilLoginCode, Staff
@@ -38,7 +38,7 @@ class Command(BaseCommand):
                 held.append(f"{still.left} {model._meta.verbose_name_plural}")
             counts[model._meta.verbose_name_plural] = count
         # Nothing rendered before the rotation is served after it (licenses.page_cache).
-        page_cache.bump([PageStamp.CATALOGUE])
+        stamps.bump([PageStamp.CATALOGUE])
         if held:
             summary = ", ".join(f"{count} {name}" for name, count in counts.items())
             raise CommandError(
