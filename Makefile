@@ -147,7 +147,7 @@ MUTATE_DATABASE_URL ?= $(TEST_DATABASE_URL)
 # (a run of about 20 minutes on two busy cores). MUTATE_NAMES='roster.access.* licenses.actions.*
 # roster.importer.apply.x__apply_*' mutates all three modules' critical functions (over 1,100 mutants, hours).
 MUTATE_NAMES ?= roster.access.x_current_appointments* roster.access.x__gives_rights* roster.access.x_school_for_request* \
-  licenses.actions.x__locked_licence* licenses.actions.x_release_seat__* roster.importer.rows.x_sync_pairs*
+  licenses.actions.x_locked_licence* licenses.actions.x_release_seat__* roster.importer.rows.x_sync_pairs*
 mutate: install ## mutation testing (mutmut) of access, licence actions and the importer
 	rm -rf mutants
 	@# A fresh test database, which every mutant's session then reuses (--reuse-db).

@@ -1,6 +1,8 @@
-"""Every change to licence links goes through a function here: one transaction, rules checked
-with the licence row locked, and an audit row written in the same transaction — also
-"Nieuw schooljaar"'s ``apply_new_year``, which links many proposals at once."""
+"""Every change a person makes to licence links goes through a function here: one transaction,
+rules checked with the licence row locked, and an audit row written in the same transaction —
+also "Nieuw schooljaar"'s ``apply_new_year``, which links many proposals at once. The nightly
+import's changes to seats are in ``licenses.leaver_actions``, which locks a licence the same way
+(``locked_licence``)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import enum
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,11 +19,10 @@ from audit import records
 from audit.models import AuditAction
 from audit.records import Actor
 from licenses import stamps
-from licenses.models import DeclinedProposal, DepartedSeat, GroupLink, Licence, LicenceKind, Seat
+from licenses.models import DeclinedProposal, GroupLink, Licence, LicenceKind, Seat
 from licenses.new_year import KEY_RE, REASON, GroupProposal, NewYearPlan, build_plan
 from licenses.signals import announce_licences_changed
 from roster.models import Group, Pupil, School
-from roster.school_year import school_year_of
 
 
 class LinkRefused(Exception):
@@ -42,7 +43,8 @@ class SeatAssigned:
     licence: Licence
 
 
-def _what(licence: Licence) -> str:
+def licence_label(licence: Licence) -> str:
+    """The product and school year, as audit rows name a licence."""
     return f"{licence.product.name} {licence.school_year}"
 
 
@@ -52,7 +54,7 @@ def no_seats_left(licence: Licence) -> LinkRefused:
     )
 
 
-def _locked_licence(school: School, licence_id: int, kind: str, today: dt.date | None = None) -> Licence:
+def locked_licence(school: School, licence_id: int, kind: str, today: dt.date | None = None) -> Licence:
     """The licence row, locked until the transaction ends, so concurrent changes queue up.
 
     NO KEY UPDATE: it conflicts with itself, so changes of this licence still queue, but not with
@@ -84,7 +86,7 @@ def link_groups(
     """Link a per-group licence to groups; returns (newly linked, already linked)."""
     today = today or timezone.localdate()
     with transaction.atomic():
-        licence = _locked_licence(school, licence_id, LicenceKind.PER_GROUP, today)
+        licence = locked_licence(school, licence_id, LicenceKind.PER_GROUP, today)
         groups = list(Group.objects.filter(school=school, pk__in=group_ids).order_by("jaargroep", "name"))
         if len(groups) != len(set(group_ids)) or not groups:
             raise LinkRefused(_("Kies een groep van deze school."))
@@ -100,7 +102,7 @@ def link_groups(
             (
                 records.Entry(
                     AuditAction.LINK_GROUP,
-                    records.subject(g.name, _what(licence)),
+                    records.subject(g.name, licence_label(licence)),
                     school.pk,
                     licence.pk,
                     after=records.group_facts(g.las_key, g.name),
@@ -125,7 +127,7 @@ def link_year_group(
     group of the jaargroep was linked already.
     """
     with transaction.atomic():
-        licence = _locked_licence(school, licence_id, LicenceKind.PER_GROUP, today or timezone.localdate())
+        licence = locked_licence(school, licence_id, LicenceKind.PER_GROUP, today or timezone.localdate())
         group_ids = list(
             Group.objects.filter(school=school, active=True, jaargroep=level)
             .exclude(pk__in=GroupLink.objects.filter(licence=licence).values("group_id"))
@@ -138,7 +140,7 @@ def link_year_group(
 
 def unlink_group(*, school: School, licence_id: int, group_id: int, actor: Actor | None) -> Outcome:
     with transaction.atomic():
-        licence = _locked_licence(school, licence_id, LicenceKind.PER_GROUP)
+        licence = locked_licence(school, licence_id, LicenceKind.PER_GROUP)
         link = GroupLink.objects.filter(licence=licence, group_id=group_id).select_related("group").first()
         if link is None:
             return Outcome.ALREADY
@@ -147,7 +149,7 @@ def unlink_group(*, school: School, licence_id: int, group_id: int, actor: Actor
         records.record(
             records.Entry(
                 AuditAction.UNLINK_GROUP,
-                records.subject(group.name, _what(licence)),
+                records.subject(group.name, licence_label(licence)),
                 school.pk,
                 licence.pk,
                 before=records.group_facts(group.las_key, group.name),
@@ -169,7 +171,7 @@ def assign_seat(
         # import that is deactivating this pupil finishes first (and we see it), or waits for this
         # seat and then frees it with the pupil's other seats.
         pupil = Pupil.objects.select_for_update(no_key=True).filter(school=school, pk=pupil_id).first()
-        licence = _locked_licence(school, licence_id, LicenceKind.PER_PUPIL, today)
+        licence = locked_licence(school, licence_id, LicenceKind.PER_PUPIL, today)
         if pupil is None:
             raise LinkRefused(_("Kies een leerling van deze school."))
         if not pupil.active:
@@ -184,7 +186,7 @@ def assign_seat(
         records.record(
             records.Entry(
                 AuditAction.ASSIGN_SEAT,
-                records.subject(pupil.full_name, _what(licence)),
+                records.subject(pupil.full_name, licence_label(licence)),
                 school.pk,
                 licence.pk,
                 after=records.pupil_facts(pupil.basispoort_id, pupil.full_name),
@@ -198,7 +200,7 @@ def assign_seat(
 
 def release_seat(*, school: School, licence_id: int, pupil_id: int, actor: Actor | None) -> Outcome:
     with transaction.atomic():
-        licence = _locked_licence(school, licence_id, LicenceKind.PER_PUPIL)
+        licence = locked_licence(school, licence_id, LicenceKind.PER_PUPIL)
         seat = Seat.objects.filter(licence=licence, pupil_id=pupil_id).select_related("pupil").first()
         if seat is None:
             return Outcome.ALREADY
@@ -207,7 +209,7 @@ def release_seat(*, school: School, licence_id: int, pupil_id: int, actor: Actor
         records.record(
             records.Entry(
                 AuditAction.RELEASE_SEAT,
-                records.subject(pupil.full_name, _what(licence)),
+                records.subject(pupil.full_name, licence_label(licence)),
                 school.pk,
                 licence.pk,
                 before=records.pupil_facts(pupil.basispoort_id, pupil.full_name),
@@ -217,138 +219,6 @@ def release_seat(*, school: School, licence_id: int, pupil_id: int, actor: Actor
         stamps.bump_licences([licence.pk])
         announce_licences_changed(school)
     return Outcome.DONE
-
-
-def release_seats_of_departed_pupils(school: School, pupil_ids: list[int]) -> int:
-    """Free the per-pupil seats of pupils who left the school, one audit row per seat."""
-    # No savepoint of its own: it runs inside the import's transaction for the school (whose
-    # failure undoes it anyway), once per school with leavers on a busy night.
-    with transaction.atomic(savepoint=False):
-        # Most leavers hold no seat: a plain lookup of their seats' ids first (a fifth of the ORM's
-        # cost), the seats with their licence and pupil only when there are any.
-        found = _seat_ids(school.pk, pupil_ids)
-        if not found:
-            return 0
-        seats = list(Seat.objects.filter(pk__in=found).select_related("licence__product", "pupil"))
-        records.record_many(
-            (
-                records.Entry(
-                    AuditAction.RELEASE_SEAT,
-                    records.subject(seat.pupil.full_name, seat.licence.product.name),
-                    school.pk,
-                    seat.licence_id,
-                    before=records.released_seat_facts(seat.pupil.basispoort_id, seat.licence_id),
-                )
-                for seat in seats
-            ),
-            records.IMPORT,
-        )
-        if seats:
-            Seat.objects.filter(pk__in=[s.pk for s in seats]).delete()
-            _remember_departed(school, seats)
-            announce_licences_changed(school)
-    return len(seats)
-
-
-def _remember_departed(school: School, seats: list[Seat]) -> None:
-    """Remember the freed seats, so that a pupil who comes back gets them back."""
-    now = timezone.now()
-    DepartedSeat.objects.bulk_create(
-        [
-            DepartedSeat(
-                licence_id=seat.licence_id,
-                pupil_id=seat.pupil_id,
-                school=school,
-                released_at=now,
-                school_year=school_year_of(timezone.localdate(now)),
-            )
-            for seat in seats
-        ],
-        update_conflicts=True,
-        unique_fields=["licence", "pupil"],
-        update_fields=["released_at", "school_year", "no_room_at"],
-    )
-
-
-def restore_seats_of_returned_pupils(school: School, pupil_ids: list[int]) -> int:
-    """Pupils back at the school in the school year they left get the seats the departure freed,
-    where a seat is free (audited "terug in de administratie", by the import); who finds every
-    seat taken is remembered with ``no_room_at`` for Beheer home. Returns how many came back."""
-    now = timezone.now()
-    year = school_year_of(timezone.localdate(now))
-    with transaction.atomic(savepoint=False):
-        remembered = list(
-            DepartedSeat.objects.filter(school=school, pupil_id__in=pupil_ids).order_by(
-                "licence_id", "released_at", "pk"
-            )
-        )
-        if not remembered:
-            return 0
-        done, no_room, restored = [], [], []
-        for row in remembered:
-            if row.school_year != year:
-                done.append(row.pk)  # left in an earlier school year: a new start
-                continue
-            licence = _locked_licence(school, row.licence_id, LicenceKind.PER_PUPIL)
-            if (
-                licence.is_expired(timezone.localdate(now))
-                or Seat.objects.filter(licence=licence, pupil_id=row.pupil_id).exists()
-            ):
-                done.append(row.pk)
-            elif Seat.objects.filter(licence=licence).count() >= licence.seats:
-                no_room.append(row.pk)
-            else:
-                restored.append(Seat.objects.create(licence=licence, pupil_id=row.pupil_id, school=school))
-                done.append(row.pk)
-        if restored:
-            holders = {p.pk: p for p in Pupil.objects.filter(pk__in=[s.pupil_id for s in restored])}
-            records.record_many(
-                (
-                    records.Entry(
-                        AuditAction.RESTORE_SEAT,
-                        records.subject(holders[seat.pupil_id].full_name, _what(seat.licence)),
-                        school.pk,
-                        seat.licence_id,
-                        after=records.restored_seat_facts(holders[seat.pupil_id].basispoort_id, seat.licence_id),
-                    )
-                    for seat in restored
-                ),
-                records.IMPORT,
-            )
-            announce_licences_changed(school)
-        DepartedSeat.objects.filter(pk__in=done).delete()
-        DepartedSeat.objects.filter(pk__in=no_room).update(no_room_at=now)
-    return len(restored)
-
-
-def licence_ties(school_ids: list[int], group_ids: list[int], pupil_ids: list[int]) -> dict:
-    """Which of these groups have links, and which pupils hold seats, of a licence not yet ended
-    (product names): what the roster's hold check asks before a night removes them."""
-    current = school_year_of(timezone.localdate())
-    groups: dict[int, list[str]] = {}
-    pupils: dict[int, list[str]] = {}
-    if group_ids:
-        for group_id, name in GroupLink.objects.filter(
-            school_id__in=school_ids, group_id__in=group_ids, licence__school_year__gte=current
-        ).values_list("group_id", "licence__product__name"):
-            groups.setdefault(group_id, []).append(name)
-    if pupil_ids:
-        for pupil_id, name in Seat.objects.filter(
-            school_id__in=school_ids, pupil_id__in=pupil_ids, licence__school_year__gte=current
-        ).values_list("pupil_id", "licence__product__name"):
-            pupils.setdefault(pupil_id, []).append(name)
-    return {"groups": groups, "pupils": pupils}
-
-
-def _seat_ids(school_id: int, pupil_ids: list[int]) -> list[int]:
-    if connection.vendor != "postgresql":
-        return list(Seat.objects.filter(school_id=school_id, pupil_id__in=pupil_ids).values_list("pk", flat=True))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'SELECT "id" FROM "{Seat._meta.db_table}" WHERE "school_id" = %s AND "pupil_id" = ANY(%s)',  # noqa: S608 - the model's own table
-            [school_id, list(pupil_ids)],
-        )
-        return [row[0] for row in cursor.fetchall()]
 
 
 # --- Nieuw schooljaar: the ticked proposals of ``licenses.new_year``, linked in one action ---------

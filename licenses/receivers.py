@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db.models.signals import post_delete, post_save
 
-from licenses.actions import licence_ties, release_seats_of_departed_pupils, restore_seats_of_returned_pupils
+from licenses.leaver_actions import licence_ties, release_seats_of_departed_pupils, restore_seats_of_returned_pupils
 from licenses.models import GroupLink, Licence, Method, PageStamp, Product, Seat
 from licenses.stamps import bump, bump_imported, bump_licences
 from roster.models import Group, Pupil

@@ -7,7 +7,7 @@ import pytest
 
 from audit.models import AuditAction, AuditEvent
 from audit.records import IMPORT_ACTOR
-from licenses import actions
+from licenses import actions, leaver_actions
 from licenses.models import GroupLink, Seat
 from roster.access import actor_for_user
 
@@ -87,7 +87,7 @@ def test_seats_of_pupils_who_left_are_released_and_audited_as_the_import(world, 
     leaving, staying = licences.pupils[:2]
     for pupil in (leaving, staying):
         Seat.objects.create(licence=licences.pupil_licence, pupil=pupil, school=world.school_a)
-    assert actions.release_seats_of_departed_pupils(world.school_a, [leaving.pk]) == 1
+    assert leaver_actions.release_seats_of_departed_pupils(world.school_a, [leaving.pk]) == 1
     event = only_event()
     assert (event.action, event.actor_id, event.actor_label) == (AuditAction.RELEASE_SEAT, None, IMPORT_ACTOR)
     assert event.before == {"pupil": leaving.basispoort_id, "licence": licences.pupil_licence.pk}
