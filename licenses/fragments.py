@@ -138,6 +138,7 @@ def new_year_cards(plan: NewYearPlan, only: Collection[int]) -> dict[int, SafeSt
 
 
 def _new_year_groups(item: LicencePlan, declined: set[str], t: dict[str, str]) -> str:
+    """A per-group card's body: the proposed groups, those linked already, or why there is no proposal."""
     parts = []
     if item.groups:
         boxes = "\n".join(
@@ -159,6 +160,8 @@ def _new_year_groups(item: LicencePlan, declined: set[str], t: dict[str, str]) -
 
 
 def _new_year_pupils(item: LicencePlan, declined: set[str], t: dict[str, str]) -> str:
+    """A per-pupil card's body: the seats free, the proposed pupils, who finds no seat or whose new
+    year level the product does not cover, or why there is no proposal."""
     available = _("%(available)s van %(seats)s beschikbaar") % {
         "available": item.seats_free,
         "seats": item.licence.seats,
