@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +24,18 @@ def write_section(heading: str, text: str) -> None:
     else:
         current = current.rstrip() + "\n\n" + section
     doc.write_text(current, encoding="utf-8")
+
+
+def wait_for_port(port: int, seconds: float = 10) -> None:
+    """Until a server listens on 127.0.0.1:``port``, or ``seconds`` have passed (the caller's
+    first request then says what is wrong)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
 
 
 def setup_django(database_name: str, allowed_hosts: str = "127.0.0.1", *, recreate: bool = True) -> str:

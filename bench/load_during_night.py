@@ -57,9 +57,9 @@ from celery import Celery
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import registry_reconcile
 import roster_sync
-from common import ROOT, setup_django, write_section
+from common import ROOT, setup_django, wait_for_port, write_section
 from load import Coordinator, over_used_licences, percentile, sessions, start_gunicorn
-from roster_celery import NIGHTLY_TASK, Worker, _family, _stat
+from roster_celery import NIGHTLY_TASK, Worker, import_run, proc_stat, process_family
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/bingel_bench_load_night"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/5"
@@ -113,14 +113,7 @@ def start_registry(port: int) -> tuple[subprocess.Popen, dict]:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    for _ in range(100):
-        try:
-            import socket
-
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    wait_for_port(port)
     return registry, {
         "LICENCE_REGISTRY_URL": f"https://127.0.0.1:{port}/rest/v1/",
         "LICENCE_REGISTRY_CLIENT_CERT": str(pki.client),
@@ -196,7 +189,7 @@ def cpu_of(pids: list[int]) -> float:
     total = 0.0
     for pid in pids:
         try:
-            total += _stat(pid)[1]
+            total += proc_stat(pid)[1]
         except (FileNotFoundError, ProcessLookupError):
             continue
     return total
@@ -217,7 +210,7 @@ def night_round(args, env: dict, farm_second: Path, ready: dict, think: tuple[fl
     ]
     night = {}
     try:
-        web = _family(server.pid)
+        web = process_family(server.pid)
         warm_up(users)
         for user in users:
             user.start()
@@ -249,11 +242,7 @@ def night_round(args, env: dict, farm_second: Path, ready: dict, think: tuple[fl
             row = None
             while import_end is None or reconcile_end is None:
                 if import_end is None:
-                    row = conn.execute(
-                        "SELECT id, status, schools_total, schools_done, schools_failed FROM roster_importrun "
-                        "WHERE id > %s AND status <> 'running' ORDER BY id LIMIT 1",
-                        [last],
-                    ).fetchone()
+                    row = import_run(conn, last)
                     if row:
                         import_end = time.monotonic()
                 if reconcile_end is None:
@@ -285,11 +274,7 @@ def night_round(args, env: dict, farm_second: Path, ready: dict, think: tuple[fl
     output = reconcile_log.read_text().strip()
     if row is None:
         with psycopg.connect(url, autocommit=True) as conn:
-            row = conn.execute(
-                "SELECT id, status, schools_total, schools_done, schools_failed FROM roster_importrun "
-                "WHERE id > %s ORDER BY id LIMIT 1",
-                [last],
-            ).fetchone()
+            row = import_run(conn, last, ended=False)
     run_id, status, total, done, failed = row
     night.update(
         import_wall=(import_end or night_end) - night_start,

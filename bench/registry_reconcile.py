@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import roster_sync  # noqa: E402 - the national roster builder, from this folder
-from common import setup_django, write_section  # noqa: E402
+from common import setup_django, wait_for_port, write_section  # noqa: E402
 from roster_celery import Worker  # noqa: E402 - a Celery worker as production starts it
 
 DEFAULT_REDIS = "redis://127.0.0.1:6379/5"
@@ -357,12 +357,7 @@ def main() -> None:
             stderr=subprocess.STDOUT,
         )
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_port(port)
         settings.LICENCE_REGISTRY_URL = f"https://127.0.0.1:{port}/rest/v1/"
         settings.LICENCE_REGISTRY_CLIENT_CERT = str(pki.client)
         settings.LICENCE_REGISTRY_CA_BUNDLE = str(pki.ca)

@@ -45,10 +45,20 @@ LOCK_KEY = "bingel:roster-import-lock"  # roster.lock.LOCK_KEY; this process doe
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def _stat(pid: int) -> tuple[int, float]:
+def proc_stat(pid: int) -> tuple[int, float]:
     """A process's parent and its CPU time (user + system) so far, in seconds."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     return int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK
+
+
+def import_run(conn, after: int, *, ended: bool = True) -> tuple | None:
+    """The first import run after id ``after`` (one that has ended, unless ``ended`` is false):
+    its id, status, schools total, done and failed; None while there is none."""
+    return conn.execute(
+        "SELECT id, status, schools_total, schools_done, schools_failed FROM roster_importrun "
+        "WHERE id > %s AND (status <> 'running' OR NOT %s) ORDER BY id LIMIT 1",
+        [after, ended],
+    ).fetchone()
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -58,13 +68,13 @@ def _peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def _family(pid: int) -> list[int]:
+def process_family(pid: int) -> list[int]:
     """The worker's main process and its pool processes."""
     children = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if _stat(int(entry.name))[0] == pid:
+                if proc_stat(int(entry.name))[0] == pid:
                     children.append(int(entry.name))
             except (FileNotFoundError, ProcessLookupError):
                 continue
@@ -87,12 +97,12 @@ class Worker:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"the Celery worker did not start; see {log}")
             time.sleep(0.2)
-        self.pids = _family(self.process.pid)
-        self.started_cpu = {pid: _stat(pid)[1] for pid in self.pids}
+        self.pids = process_family(self.process.pid)
+        self.started_cpu = {pid: proc_stat(pid)[1] for pid in self.pids}
 
     def measure(self) -> tuple[float, list[float]]:
         """CPU seconds of the worker's processes since it was ready, and each one's peak RSS (MB)."""
-        cpu = sum(_stat(pid)[1] - self.started_cpu[pid] for pid in self.pids)
+        cpu = sum(proc_stat(pid)[1] - self.started_cpu[pid] for pid in self.pids)
         return cpu, [_peak_rss_mb(pid) for pid in self.pids]
 
     def alive(self) -> bool:
@@ -121,11 +131,7 @@ def celery_night(url: str, broker: str, env: dict, night: Path, concurrency: int
             # What beat does at 02:00 (celery.beat.Scheduler.apply_entry): the entry's task, by name.
             Celery("bench", broker=broker).send_task(NIGHTLY_TASK)
             while True:
-                row = conn.execute(
-                    "SELECT id, status, schools_total, schools_done, schools_failed FROM roster_importrun "
-                    "WHERE id > %s AND status <> 'running' ORDER BY id LIMIT 1",
-                    [last],
-                ).fetchone()
+                row = import_run(conn, last)
                 if row:
                     break
                 if not worker.alive():

@@ -1,8 +1,8 @@
 """ "Nieuw schooljaar": carry this school year's licence links into the coming one.
 
-When the school has licences for the coming school year, Beheer home shows a notice and the
-page "Nieuw schooljaar" proposes links for them, derived from this year's links of the same
-product:
+When the school has licences for the coming school year, Beheer home shows a notice
+(``licenses.new_year_notice``) and the page "Nieuw schooljaar" proposes links for them,
+derived from this year's links of the same product:
 
 - per group: the groups of the new year whose year levels the product covers *and* that
   last year's linked groups had (linked to groups 4 and 5 → the new groups 4, 5 and 4/5);
@@ -32,7 +32,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from licenses.models import (
@@ -93,43 +93,6 @@ def roster_year(school: School) -> str | None:
     if school.mutation_timestamp is None:
         return None
     return school_year_of(timezone.localtime(school.mutation_timestamp).date())
-
-
-# Beheer home ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Notice:
-    school_year: str
-    group_licences: int
-    group_licences_unlinked: int
-    seats: int
-    seats_free: int
-
-    @property
-    def anything_left(self) -> bool:
-        return bool(self.group_licences_unlinked or self.seats_free)
-
-
-def notice(school: School, today: dt.date | None = None) -> Notice | None:
-    """ "Nieuw schooljaar … voorbereiden" with how much of that year is still unlinked (two queries)."""
-    today = today or timezone.localdate()
-    current = season(school, today)
-    if current is None:
-        return None
-    licences = Licence.objects.filter(school=school, school_year=current.target).annotate(
-        links=Count("group_links", filter=Q(group_links__group__active=True), distinct=True),
-        used=Count("seats_taken", distinct=True),
-    )
-    group_total = group_unlinked = seats = free = 0
-    for licence in licences:
-        if licence.kind == LicenceKind.PER_GROUP:
-            group_total += 1
-            group_unlinked += licence.links == 0
-        else:
-            seats += licence.seats or 0
-            free += licence.seats_left(licence.used)
-    return Notice(current.target, group_total, group_unlinked, seats, free)
 
 
 # Proposals --------------------------------------------------------------------------------

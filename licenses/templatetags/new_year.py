@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django import template
 
-from licenses import new_year
+from licenses.new_year_notice import notice
 
 register = template.Library()
 
 
 @register.inclusion_tag("licenses/_new_year_notice_card.html")
 def new_year_notice(school) -> dict:
-    return {"school": school, "notice": new_year.notice(school)}
+    return {"school": school, "notice": notice(school)}

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from licenses.models import GroupLink, Licence, LicenceKind, Seat
-from licenses.new_year import notice, season
+from licenses.new_year import season
+from licenses.new_year_notice import notice
 from roster.school_year import next_school_year, school_year_of
 from tests.factories import login_as, make_licence, make_product
 
