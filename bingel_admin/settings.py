@@ -565,8 +565,11 @@ ROSTER_IMPORT_PROCESSES = envint("ROSTER_IMPORT_PROCESSES", 1 if DJANGO_ENV == "
 ROSTER_TASK_RETRIES = envint("ROSTER_TASK_RETRIES", 3)
 # A run still "running" after this many hours is closed as failed by the sweep (and its lock freed).
 ROSTER_RUN_MAX_HOURS = envint("ROSTER_RUN_MAX_HOURS", 6)
-# Seconds before the first retry of a chunk, doubling (with jitter) for each further one.
+# Seconds before the first retry of a chunk, doubling (with jitter) for each further one up to
+# ROSTER_TASK_RETRY_BACKOFF_MAX. A chunk that cannot reach the database keeps waiting for it until
+# its run is ROSTER_RUN_MAX_HOURS old (roster/tasks.py).
 ROSTER_TASK_RETRY_BACKOFF = envint("ROSTER_TASK_RETRY_BACKOFF", 1 if DJANGO_ENV == "test" else 30)
+ROSTER_TASK_RETRY_BACKOFF_MAX = envint("ROSTER_TASK_RETRY_BACKOFF_MAX", 600)
 # Suspicious nights are held per school for the coordinator to decide (roster/holds.py,
 # docs/ARCHITECTURE.md "Held nights"): more than ROSTER_HOLD_PUPILS_PERCENT % of the active pupils
 # leaving (and at least ROSTER_HOLD_PUPILS_MINIMUM), a group with licence links or seats removed,

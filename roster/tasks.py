@@ -4,6 +4,12 @@ A task carries ``ROSTER_IMPORT_TASK_SCHOOLS`` schools and imports them as ``sync
 (``importer.import_schools``): in chunks of ``ROSTER_IMPORT_CHUNK_SIZE``, the next ones read
 while the last ones are written.
 
+A task is tried again in two ways. A source that does not answer counts: after
+``ROSTER_TASK_RETRIES`` retries the last attempt records its schools as failed, so the run ends. A
+database that cannot be reached does not count: the chunk could not record anything, so it waits
+for the database (back-off doubling to ``ROSTER_TASK_RETRY_BACKOFF_MAX``) for as long as its run
+may stay open (``ROSTER_RUN_MAX_HOURS``); after that the sweep closes the run.
+
 The lock of ``roster.lock`` (released by whichever task closes the run) keeps two runs from
 overlapping; its expiry frees it should a worker die mid-run.
 """
@@ -12,6 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import random
+import time
 import uuid
 
 from celery import shared_task
@@ -45,9 +53,23 @@ def start_nightly_run(*, full: bool = False) -> ImportRun | None:
     size = settings.ROSTER_IMPORT_TASK_SCHOOLS
     if not ids:
         _close(run)
+    until = _run_limit()
     for start in range(0, len(ids), size):
-        import_chunk.delay(run.pk, ids[start : start + size], full)
+        import_chunk.delay(run.pk, ids[start : start + size], full, until=until)
     return run
+
+
+def _run_limit() -> float:
+    # Until when a chunk waits for an unreachable database: the sweep closes its run after that.
+    return time.time() + settings.ROSTER_RUN_MAX_HOURS * 3600
+
+
+def retry_countdown(retries: int) -> float:
+    """Seconds before retry number ``retries + 1``: doubling from ``ROSTER_TASK_RETRY_BACKOFF`` up to
+    ``ROSTER_TASK_RETRY_BACKOFF_MAX``, with jitter in its upper half (never near zero, so the tries
+    span the time they are meant to, yet the chunks of a run do not all come back at once)."""
+    base = min(settings.ROSTER_TASK_RETRY_BACKOFF * 2**retries, settings.ROSTER_TASK_RETRY_BACKOFF_MAX)
+    return random.uniform(base / 2, base)  # noqa: S311 - spreading retries, not a secret
 
 
 def import_chunk_now(run_id: int, ids: list[int], full: bool, *, final_attempt: bool) -> None:
@@ -77,6 +99,7 @@ def nightly_roster_import(full: bool = False) -> None:
 
 
 RETRIED = (TransientSourceError, OperationalError, InterfaceError)
+DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
 def sweep_stale_runs() -> list[int]:
@@ -97,16 +120,27 @@ def sweep_stale_import_runs() -> None:
     sweep_stale_runs()
 
 
-@shared_task(
-    bind=True,
-    name="roster.tasks.import_chunk",
-    # A source that did not answer, or a database connection that dropped; a refused file is not retried.
-    autoretry_for=RETRIED,
-    max_retries=settings.ROSTER_TASK_RETRIES,
-    retry_backoff=settings.ROSTER_TASK_RETRY_BACKOFF,
-)
-def import_chunk(self, run_id: int, ids: list[int], full: bool = False) -> None:
-    import_chunk_now(run_id, ids, full, final_attempt=self.request.retries >= self.max_retries)
+@shared_task(bind=True, name="roster.tasks.import_chunk", max_retries=None)
+def import_chunk(
+    self, run_id: int, ids: list[int], full: bool = False, *, source_retries: int = 0, until: float | None = None
+) -> None:
+    until = until or _run_limit()
+    try:
+        import_chunk_now(run_id, ids, full, final_attempt=source_retries >= settings.ROSTER_TASK_RETRIES)
+    except TransientSourceError as exc:
+        # Not the last attempt (that one records the schools as failed): try the source again.
+        countdown = retry_countdown(source_retries)
+        kwargs = {"source_retries": source_retries + 1, "until": until}
+        raise self.retry(exc=exc, countdown=countdown, kwargs=kwargs) from exc
+    except DATABASE_ERRORS as exc:
+        # The database dropped the chunk or cannot be reached: nothing could be recorded, so wait for it.
+        countdown = retry_countdown(self.request.retries)
+        if time.time() + countdown > until:
+            logger.error("Roster import chunk of run %s: no database until its run's limit; swept later", run_id)
+            raise
+        logger.warning("Roster import chunk of run %s: database error, tried again in %.0f s", run_id, countdown)
+        kwargs = {"source_retries": source_retries, "until": until}
+        raise self.retry(exc=exc, countdown=countdown, kwargs=kwargs) from exc
 
 
 @shared_task

@@ -26,7 +26,7 @@ def queued(one_school_per_chunk_feed, settings, monkeypatch):
     settings.ROSTER_IMPORT_TASK_SCHOOLS = 4
     settings.ROSTER_IMPORT_CHUNK_SIZE = 2
     sent = []
-    monkeypatch.setattr(tasks.import_chunk, "delay", lambda *args: sent.append(args))
+    monkeypatch.setattr(tasks.import_chunk, "delay", lambda *args, **kwargs: sent.append(args))
     run = tasks.start_nightly_run()
     assert run is not None
     return run, sent
