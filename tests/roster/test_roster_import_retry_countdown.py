@@ -14,4 +14,3 @@ def test_each_retry_waits_between_half_and_all_of_its_doubling_back_off(settings
         waits = [retry_countdown(retries) for _ in range(200)]
         assert all(base / 2 <= wait <= base for wait in waits), (retries, min(waits), max(waits))
         assert max(waits) - min(waits) > base / 10, "the chunks of a run do not all come back at once"
-
