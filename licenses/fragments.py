@@ -141,17 +141,18 @@ def _new_year_groups(item: LicencePlan, declined: set[str], t: dict[str, str]) -
     """A per-group card's body: the proposed groups, those linked already, or why there is no proposal."""
     parts = []
     if item.groups:
-        boxes = "\n".join(
-            _checkbox(
-                proposal.key,
-                proposal.key not in declined,
-                escape(proposal.group.name),
-                f"{t['level']} {escape(', '.join(proposal.levels))}"
-                + (f"; {t['this_year']}: {escape(', '.join(proposal.last_year))}" if proposal.last_year else ""),
+        parts.append(
+            _proposals(
+                t["groups"],
+                item.groups,
+                declined,
+                label=lambda proposal: escape(proposal.group.name),
+                detail=lambda proposal: (
+                    f"{t['level']} {escape(', '.join(proposal.levels))}"
+                    + (f"; {t['this_year']}: {escape(', '.join(proposal.last_year))}" if proposal.last_year else "")
+                ),
             )
-            for proposal in item.groups
         )
-        parts.append(f"<fieldset>\n<legend>{t['groups']}</legend>\n{boxes}\n</fieldset>\n")
     if item.groups_already:
         parts.append(f"<p>{t['already']}: {escape(', '.join(group.name for group in item.groups_already))}</p>\n")
     if not parts:
@@ -168,16 +169,17 @@ def _new_year_pupils(item: LicencePlan, declined: set[str], t: dict[str, str]) -
     }
     parts = [f'<p class="seat-count">{escape(available)}</p>\n']
     if item.pupils:
-        boxes = "\n".join(
-            _checkbox(
-                proposal.key,
-                proposal.key not in declined,
-                escape(proposal.pupil.name),
-                f"{escape(proposal.pupil.group_name)}, {t['level']} {escape(proposal.pupil.jaargroep)}",
+        parts.append(
+            _proposals(
+                t["pupils"],
+                item.pupils,
+                declined,
+                label=lambda proposal: escape(proposal.pupil.name),
+                detail=lambda proposal: (
+                    f"{escape(proposal.pupil.group_name)}, {t['level']} {escape(proposal.pupil.jaargroep)}"
+                ),
             )
-            for proposal in item.pupils
         )
-        parts.append(f"<fieldset>\n<legend>{t['pupils']}</legend>\n{boxes}\n</fieldset>\n")
     if item.no_room:
         lines = "".join(
             f'<li>{escape(line.name)} <span class="muted">({escape(line.group_name)})</span> – {t["no_room_line"]}</li>'
@@ -194,6 +196,13 @@ def _new_year_pupils(item: LicencePlan, declined: set[str], t: dict[str, str]) -
     if not (item.pupils or item.no_room or item.not_covered):
         parts.append(f'<p class="empty">{t["all_pupils"] if item.pupils_already else t["no_seat"]}</p>\n')
     return "".join(parts)
+
+
+def _proposals(legend: str, proposals, declined: set[str], *, label, detail) -> str:
+    """A card's proposals as a fieldset of checkboxes; ``label`` and ``detail`` give a proposal's
+    escaped HTML."""
+    boxes = "\n".join(_checkbox(p.key, p.key not in declined, label(p), detail(p)) for p in proposals)
+    return f"<fieldset>\n<legend>{legend}</legend>\n{boxes}\n</fieldset>\n"
 
 
 def _checkbox(key: str, ticked: bool, label: str, detail: str) -> str:
